@@ -1,0 +1,117 @@
+//! `flopmeter devices`: every backend, its devices and their rated peaks.
+
+use serde_json::json;
+
+use crate::cli::DevicesArgs;
+use crate::device::{BackendStatus, Inventory};
+use crate::error::AppResult;
+use crate::output::{bytes, print_json, tflops};
+use crate::results::{Backend, DeviceRecord};
+
+pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
+    let inv = Inventory::discover(!args.no_clock_probe);
+    if json {
+        return print_json(&inventory_json(&inv));
+    }
+    for b in Backend::ALL {
+        match inv.status(b) {
+            BackendStatus::Unavailable(why) => println!("{b}: unavailable ({why})"),
+            BackendStatus::Available(devs) => {
+                println!("{b}: {} device{}", devs.len(), if devs.len() == 1 { "" } else { "s" });
+                for d in devs {
+                    print_device(d);
+                }
+            }
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// `{"cuda": {"status": "unavailable", "reason": ...}, "wgpu": {"status": "available", "devices": [...]}, ...}`
+pub fn inventory_json(inv: &Inventory) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert("schema".into(), json!("flopmeter.devices/v1"));
+    for b in Backend::ALL {
+        let v = match inv.status(b) {
+            BackendStatus::Available(devs) => json!({"status": "available", "devices": devs}),
+            BackendStatus::Unavailable(why) => json!({"status": "unavailable", "reason": why}),
+        };
+        out.insert(b.name().into(), v);
+    }
+    out.into()
+}
+
+fn rated_line(d: &DeviceRecord) -> String {
+    if d.rated_tflops.is_empty() {
+        return format!("rated: unknown ({})", d.rated_source);
+    }
+    let peaks: Vec<String> = d
+        .rated_tflops
+        .iter()
+        .map(|(dt, v)| format!("{dt} {}", tflops(*v)))
+        .collect();
+    format!("rated TFLOP/s: {}\n          source: {}", peaks.join(", "), d.rated_source)
+}
+
+fn print_device(d: &DeviceRecord) {
+    println!("  {:<8}{}", d.id, d.name);
+    if let Some(c) = &d.cuda {
+        println!(
+            "          cc {}, {} SMs @ {:.0} MHz, {} memory ({}-bit @ {:.0} MHz), L2 {}, driver {}",
+            c.compute_capability,
+            c.sm_count,
+            c.sm_clock_mhz,
+            bytes(c.memory_bytes),
+            c.memory_bus_bits,
+            c.memory_clock_mhz,
+            bytes(c.l2_bytes),
+            c.driver_version
+        );
+    }
+    if let Some(w) = &d.wgpu {
+        println!(
+            "          {} {} {:04x}:{:04x}, driver {} {}",
+            w.api, w.device_type, w.vendor_id, w.device_id, w.driver, w.driver_info
+        );
+        println!(
+            "          max buffer {}, storage binding {}, workgroup storage {}, invocations {}",
+            bytes(w.max_buffer_size),
+            bytes(w.max_storage_buffer_binding_size),
+            bytes(u64::from(w.max_compute_workgroup_storage_size)),
+            w.max_compute_invocations_per_workgroup
+        );
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        println!(
+            "          timestamp queries {}, shader-f16 {}, f64 {}, subgroups {}",
+            yes(w.timestamp_query),
+            yes(w.shader_f16),
+            yes(w.shader_f64),
+            yes(w.subgroups)
+        );
+    }
+    if let Some(c) = &d.cpu {
+        let clock = match c.measured_clock_mhz {
+            Some(m) => format!(
+                "{m:.0} MHz measured all-core ({} MHz reported)",
+                c.reported_clock_mhz
+            ),
+            None => format!("{} MHz reported", c.reported_clock_mhz),
+        };
+        println!(
+            "          {} physical / {} logical cores, {clock}",
+            c.physical_cores, c.logical_cores
+        );
+        println!(
+            "          SIMD: {} ({}-bit FMA x {} assumed), memory {}{}",
+            c.simd.join(" "),
+            c.vector_bits,
+            c.fma_units,
+            bytes(c.memory_bytes),
+            c.llc_bytes
+                .map(|b| format!(", last-level cache {}", bytes(b)))
+                .unwrap_or_default()
+        );
+    }
+    println!("          {}", rated_line(d));
+}

@@ -1,0 +1,15 @@
+//! One module per subcommand: each takes parsed arguments and prints its output.
+
+pub mod devices;
+pub mod peaks;
+
+use crate::cli::{Cli, Command};
+use crate::error::AppResult;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> AppResult<()> {
+    match cli.command {
+        Command::Devices(args) => devices::run(&args, cli.json),
+        Command::Peaks(args) => peaks::run(&args, cli.json),
+    }
+}

@@ -1,0 +1,41 @@
+//! Errors that reach the user: one line, and an exit status that tells bad input (2) from a
+//! failed run (1).
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input: a value the user gave is not allowed. Exit status 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The work ran but failed (a result failed verification, a device error). Exit status 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl AppError {
+    pub fn usage(msg: impl Into<String>) -> Self {
+        AppError::Usage(msg.into())
+    }
+
+    pub fn failed(msg: impl Into<String>) -> Self {
+        AppError::Failed(msg.into())
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Usage(_) => 2,
+            AppError::Failed(_) => 1,
+        }
+    }
+}
+
+impl From<crate::results::ResultsError> for AppError {
+    fn from(e: crate::results::ResultsError) -> Self {
+        use crate::results::ResultsError::*;
+        match e {
+            Write { .. } => AppError::Failed(e.to_string()),
+            _ => AppError::Usage(e.to_string()),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(flopmeter::main_with_args());
+}

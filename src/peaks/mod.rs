@@ -1,0 +1,10 @@
+//! Rated peaks: the bundled table, name matching, and formula estimates.
+
+pub mod formula;
+pub mod matching;
+pub mod rated;
+pub mod table;
+
+pub use matching::{lookup, lookup_pci, LookupError, Matched};
+pub use rated::{PeakKind, RatedPeaks};
+pub use table::{chips, ChipRow};

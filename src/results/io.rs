@@ -1,0 +1,143 @@
+//! Writing results atomically and loading them with errors that name the file and the problem.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::types::{Results, SCHEMA_ID};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot read results file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is empty: not a flopmeter results file")]
+    Empty { path: PathBuf },
+    #[error("{path} is not JSON: {detail}")]
+    NotJson { path: PathBuf, detail: String },
+    #[error("{path} is not a flopmeter results file (no \"schema\" field)")]
+    NoSchema { path: PathBuf },
+    #[error("{path} has schema \"{found}\"; this flopmeter reads \"{SCHEMA_ID}\"")]
+    WrongVersion { path: PathBuf, found: String },
+    #[error("{path} is a flopmeter results file with a bad or missing field: {detail}")]
+    BadField { path: PathBuf, detail: String },
+    #[error("cannot write results to {path}: {detail}")]
+    Write { path: PathBuf, detail: String },
+}
+
+/// Reads and checks a results file.
+pub fn load(path: &Path) -> Result<Results, ResultsError> {
+    let text = fs::read_to_string(path).map_err(|source| ResultsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Checks a results document read from `path` (used for the message only).
+pub fn parse(text: &str, path: &Path) -> Result<Results, ResultsError> {
+    let path = path.to_path_buf();
+    if text.trim().is_empty() {
+        return Err(ResultsError::Empty { path });
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ResultsError::NotJson {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+    match value.get("schema").and_then(|s| s.as_str()) {
+        None => return Err(ResultsError::NoSchema { path }),
+        Some(s) if s != SCHEMA_ID => {
+            return Err(ResultsError::WrongVersion {
+                path,
+                found: s.to_string(),
+            })
+        }
+        Some(_) => {}
+    }
+    serde_path_to_error(value).map_err(|detail| ResultsError::BadField { path, detail })
+}
+
+/// Deserializes, naming the JSON path of the first bad field.
+fn serde_path_to_error(value: serde_json::Value) -> Result<Results, String> {
+    serde_json::from_value::<Results>(value.clone()).map_err(|e| {
+        // serde_json's message names the field ("missing field `runs`"); add where it is.
+        let mut msg = e.to_string();
+        if let Some(hint) = locate_missing(&value, &msg) {
+            msg.push_str(&format!(" (in {hint})"));
+        }
+        msg
+    })
+}
+
+fn locate_missing(value: &serde_json::Value, msg: &str) -> Option<String> {
+    let field = msg.split('`').nth(1)?;
+    if value.get(field).is_none() && msg.starts_with("missing field") {
+        let top_level = [
+            "tool", "created_at", "host", "settings", "devices", "runs",
+        ];
+        if top_level.contains(&field) {
+            return Some("the top-level object".to_string());
+        }
+    }
+    None
+}
+
+/// Writes `results` to `path` through a temporary file in the same folder and a rename, so an
+/// interrupted run never leaves a torn file.
+pub fn write_atomic(path: &Path, results: &Results) -> Result<(), ResultsError> {
+    let json = serde_json::to_string_pretty(results).map_err(|e| ResultsError::Write {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    write_text_atomic(path, &(json + "\n"))
+}
+
+/// Atomic write of any text file (results, reports).
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), ResultsError> {
+    let err = |detail: String| ResultsError::Write {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(err("it is a directory".into()));
+    }
+    fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".flopmeter-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| err(e.to_string()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| err(e.to_string()))?;
+    tmp.persist(path).map_err(|e| err(e.error.to_string()))?;
+    Ok(())
+}
+
+/// Checks up front that `path` can be written, so a long run does not end in a write error.
+pub fn check_writable(path: &Path) -> Result<(), ResultsError> {
+    let err = |detail: String| ResultsError::Write {
+        path: path.to_path_buf(),
+        detail,
+    };
+    if path.is_dir() {
+        return Err(err("it is a directory".into()));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
+    tempfile::Builder::new()
+        .prefix(".flopmeter-probe-")
+        .tempfile_in(&dir)
+        .map(drop)
+        .map_err(|e| err(e.to_string()))
+}

@@ -1,0 +1,8 @@
+//! The results JSON: types, schema, atomic writing and checked loading.
+
+pub mod io;
+pub mod schema;
+pub mod types;
+
+pub use io::{check_writable, load, write_atomic, write_text_atomic, ResultsError};
+pub use types::*;

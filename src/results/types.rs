@@ -1,0 +1,332 @@
+//! The results document, version 1. Field names are a contract with users' scripts: add fields,
+//! never rename or remove them without a new schema version.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::dtype::Dtype;
+use crate::peaks::{PeakKind, RatedPeaks};
+
+pub const SCHEMA_ID: &str = "flopmeter.results/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Results {
+    /// Always "flopmeter.results/v1" for this version.
+    pub schema: String,
+    pub tool: Tool,
+    /// RFC 3339 time the run started.
+    pub created_at: String,
+    pub host: Host,
+    pub settings: Settings,
+    pub devices: Vec<DeviceRecord>,
+    pub runs: Vec<Run>,
+    /// True when the run was stopped early (Ctrl-C, time budget): what is here was measured.
+    #[serde(default)]
+    pub interrupted: bool,
+    /// Warnings and remarks made during the run.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    pub git_commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    pub hostname: String,
+    pub os: String,
+    pub kernel: Option<String>,
+    pub cpu: String,
+    pub physical_cores: Option<u32>,
+    pub logical_cores: u32,
+    pub memory_bytes: u64,
+    /// Cluster rank when run under a launcher (Slurm, MPI, torchrun).
+    #[serde(default)]
+    pub rank: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Settings {
+    /// The command line as typed.
+    pub command: Vec<String>,
+    pub backends: Vec<String>,
+    pub dtypes: Vec<Dtype>,
+    pub kernels: Vec<String>,
+    pub shapes: Vec<Shape>,
+    pub sweep: Option<String>,
+    pub warmup_s: f64,
+    pub min_time_s: f64,
+    pub max_time_s: f64,
+    /// Sampling stops once the relative spread of the median falls below this.
+    pub target_rel_spread: f64,
+    /// Seed of the random normal inputs.
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Shape {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+}
+
+impl Shape {
+    pub fn cube(n: usize) -> Shape {
+        Shape { m: n, n, k: n }
+    }
+
+    /// 2mnk: one multiply and one add per term.
+    pub fn flop(&self) -> f64 {
+        2.0 * self.m as f64 * self.n as f64 * self.k as f64
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}x{}", self.m, self.n, self.k)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Cpu,
+    Wgpu,
+    Cuda,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Cuda, Backend::Wgpu, Backend::Cpu];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cpu => "cpu",
+            Backend::Wgpu => "wgpu",
+            Backend::Cuda => "cuda",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeviceRecord {
+    /// "cuda:0", "wgpu:1", "cpu:0".
+    pub id: String,
+    pub backend: Backend,
+    pub index: usize,
+    pub name: String,
+    /// Dense TFLOP/s per dtype for this device.
+    pub rated_tflops: std::collections::BTreeMap<Dtype, f64>,
+    pub rated_source: String,
+    /// table, estimated, user or unknown.
+    pub rated_kind: PeakKind,
+    /// The table key that matched, if any.
+    pub rated_matched: Option<String>,
+    pub cpu: Option<CpuProperties>,
+    pub cuda: Option<CudaProperties>,
+    pub wgpu: Option<WgpuProperties>,
+}
+
+impl DeviceRecord {
+    /// The rated peaks as one value.
+    pub fn rated(&self) -> RatedPeaks {
+        RatedPeaks {
+            tflops: self.rated_tflops.clone(),
+            kind: self.rated_kind,
+            source: self.rated_source.clone(),
+            matched: self.rated_matched.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuProperties {
+    pub model: String,
+    pub vendor: String,
+    pub physical_cores: u32,
+    pub logical_cores: u32,
+    /// Clock the OS reports, MHz.
+    pub reported_clock_mhz: u64,
+    /// All-core clock timed with a dependent-add chain, MHz (None where it cannot be timed).
+    pub measured_clock_mhz: Option<f64>,
+    /// SIMD extensions found at run time (avx2, fma, avx512f, neon, ...).
+    pub simd: Vec<String>,
+    /// Width of one vector FMA as executed, bits.
+    pub vector_bits: u32,
+    /// FMA pipes per core assumed by the peak formula.
+    pub fma_units: u32,
+    pub memory_bytes: u64,
+    /// Last-level cache, bytes, where the OS tells it.
+    pub llc_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CudaProperties {
+    pub compute_capability: String,
+    pub sm_count: u32,
+    /// Boost clock from cuDeviceGetAttribute(CLOCK_RATE), MHz.
+    pub sm_clock_mhz: f64,
+    pub memory_clock_mhz: f64,
+    pub memory_bus_bits: u32,
+    pub memory_bytes: u64,
+    pub l2_bytes: u64,
+    /// e.g. "13.0".
+    pub driver_version: String,
+    pub pci_bus_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WgpuProperties {
+    /// vulkan, metal, dx12, gl.
+    pub api: String,
+    pub vendor_id: u32,
+    pub device_id: u32,
+    /// discrete_gpu, integrated_gpu, virtual_gpu, cpu, other.
+    pub device_type: String,
+    pub driver: String,
+    pub driver_info: String,
+    pub max_buffer_size: u64,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_compute_workgroup_storage_size: u32,
+    pub max_compute_invocations_per_workgroup: u32,
+    pub timestamp_query: bool,
+    pub shader_f16: bool,
+    pub shader_f64: bool,
+    pub subgroups: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Run {
+    /// Device id, as in `devices`.
+    pub device: String,
+    pub backend: Backend,
+    pub kernel: String,
+    pub dtype: Dtype,
+    /// The exact math: e.g. "CUBLAS_COMPUTE_32F (pedantic, no TF32)", "faer f32 FMA".
+    pub compute_type: String,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    /// 2mnk.
+    pub flop: f64,
+    /// Device time of every timed iteration, seconds.
+    pub samples: Vec<f64>,
+    pub time_s: Stats,
+    pub tflops: Tflops,
+    pub utilization: Utilization,
+    pub verification: Verification,
+    pub telemetry: Option<Telemetry>,
+    /// How the samples were timed: "cuda-events", "wgpu-timestamps", "host-monotonic".
+    pub timer: String,
+    pub warmup: Warmup,
+    /// Why sampling ended.
+    pub stop_reason: StopReason,
+    /// Operand sets rotated through to defeat caches.
+    pub operand_sets: usize,
+    pub seed: u64,
+    /// Extra facts about the kernel (algorithm chosen, tile sizes).
+    #[serde(default)]
+    pub details: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Stats {
+    pub count: usize,
+    pub median: f64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    pub p25: f64,
+    pub p75: f64,
+    pub stdev: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tflops {
+    /// From the median time: the number to quote.
+    pub median: f64,
+    /// From the fastest sample.
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Utilization {
+    /// Median TFLOP/s over the rated dense peak for this dtype (None if no peak is known).
+    pub rated: Option<f64>,
+    /// Over the peak recomputed at the SM clock sampled during the run (None without telemetry).
+    pub at_sampled_clock: Option<f64>,
+    /// True when utilization exceeds 100%: a timing or peak error.
+    #[serde(default)]
+    pub above_peak: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VerificationStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Verification {
+    pub status: VerificationStatus,
+    /// Largest |got - ref| / (|A||B| scale) over the checked elements.
+    pub max_rel_error: Option<f64>,
+    pub tolerance: Option<f64>,
+    /// Output elements compared with an f64 reference.
+    pub checked: usize,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The relative spread of the median fell below the target.
+    Converged,
+    /// The time budget (--max-time) was spent first.
+    TimeBudget,
+    /// The user pressed Ctrl-C.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Warmup {
+    pub seconds: f64,
+    pub iterations: usize,
+    /// True if the rate settled before the warm-up budget ran out.
+    pub stable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Telemetry {
+    /// What sampled it: "nvml", "procfs".
+    pub source: String,
+    pub samples: Vec<TelemetrySample>,
+    pub sm_clock_mhz_median: Option<f64>,
+    pub power_w_median: Option<f64>,
+    pub temperature_c_max: Option<f64>,
+    /// Every throttle reason seen during the run.
+    pub throttle_reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TelemetrySample {
+    /// Seconds since the run started.
+    pub t_s: f64,
+    pub sm_clock_mhz: Option<f64>,
+    pub memory_clock_mhz: Option<f64>,
+    pub power_w: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub throttle_reasons: Vec<String>,
+}
