@@ -1,11 +1,14 @@
 //! flopmeter: measures what a machine's matrix units deliver (achieved TFLOP/s against the rated
 //! dense peak) and turns measured utilization into training-compute estimates in pfs-days.
 
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod device;
 pub mod dtype;
 pub mod error;
+pub mod gemm;
+pub mod measure;
 pub mod output;
 pub mod peaks;
 pub mod results;

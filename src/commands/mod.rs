@@ -1,5 +1,6 @@
 //! One module per subcommand: each takes parsed arguments and prints its output.
 
+pub mod bench;
 pub mod devices;
 pub mod peaks;
 
@@ -11,5 +12,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
     match cli.command {
         Command::Devices(args) => devices::run(&args, cli.json),
         Command::Peaks(args) => peaks::run(&args, cli.json),
+        Command::Bench(args) => bench::run(&args, cli.json),
     }
 }

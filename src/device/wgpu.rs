@@ -43,8 +43,12 @@ pub fn rated_for(info: &wgpu::AdapterInfo, host_cpu: &DeviceRecord) -> RatedPeak
     }
     if info.device_type == wgpu::DeviceType::Cpu {
         let mut cpu = host_cpu.rated();
+        // The CPU has no f16 FMA units a shader can use: f16 math runs at the f32 rate.
+        if let Some(f32_peak) = cpu.get(crate::dtype::Dtype::F32) {
+            cpu.tflops.insert(crate::dtype::Dtype::F16, f32_peak);
+        }
         cpu.source = format!(
-            "software adapter running on the host CPU: {}",
+            "software adapter running on the host CPU (f16 at the f32 rate): {}",
             cpu.source
         );
         return cpu;
@@ -70,6 +74,7 @@ pub fn properties(adapter: &wgpu::Adapter) -> WgpuProperties {
         max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
         max_compute_workgroup_storage_size: limits.max_compute_workgroup_storage_size,
         max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
+        max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
         timestamp_query: features.contains(wgpu::Features::TIMESTAMP_QUERY),
         shader_f16: features.contains(wgpu::Features::SHADER_F16),
         shader_f64: features.contains(wgpu::Features::SHADER_F64),

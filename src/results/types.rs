@@ -198,6 +198,7 @@ pub struct WgpuProperties {
     pub max_storage_buffer_binding_size: u64,
     pub max_compute_workgroup_storage_size: u32,
     pub max_compute_invocations_per_workgroup: u32,
+    pub max_compute_workgroups_per_dimension: u32,
     pub timestamp_query: bool,
     pub shader_f16: bool,
     pub shader_f64: bool,

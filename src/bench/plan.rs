@@ -1,0 +1,262 @@
+//! Turns the options and the devices found into a list of jobs, checking everything before any
+//! work starts: unknown names, dtypes a device lacks, sizes beyond memory or adapter limits.
+
+use crate::cli::BenchArgs;
+use crate::device::{BackendStatus, Inventory};
+use crate::dtype::Dtype;
+use crate::error::{AppError, AppResult};
+use crate::gemm::kernels::{kernel_dtypes, kernel_names, wgsl_kernel};
+use crate::gemm::{cpu, wgpu as wgpu_gemm};
+use crate::results::{Backend, DeviceRecord, Shape};
+
+use super::options::{
+    list, parse_backends, parse_dtypes, parse_shapes, parse_sizes, sweep_sizes, DeviceClass,
+};
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Index into `Plan::devices`.
+    pub device: usize,
+    pub kernel: String,
+    pub dtype: Dtype,
+    pub shape: Shape,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub devices: Vec<DeviceRecord>,
+    pub jobs: Vec<Job>,
+    /// Things skipped, said once each.
+    pub notes: Vec<String>,
+    pub dtypes: Vec<Dtype>,
+    pub kernels: Vec<String>,
+    pub shapes: Vec<Shape>,
+    pub sweep: Option<String>,
+}
+
+fn class_of(d: &DeviceRecord) -> DeviceClass {
+    match (&d.cpu, &d.wgpu) {
+        (Some(_), _) => DeviceClass::Cpu,
+        (_, Some(w)) if w.device_type == "cpu" => DeviceClass::SoftwareGpu,
+        _ => DeviceClass::Gpu,
+    }
+}
+
+/// Dtypes a device can measure with its backend's kernels.
+pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
+    kernel_dtypes(d.backend)
+        .iter()
+        .copied()
+        .filter(|dt| match (&d.wgpu, dt) {
+            (Some(w), Dtype::F16) => w.shader_f16,
+            _ => true,
+        })
+        .collect()
+}
+
+/// Whether a job fits the device; the reason if not.
+fn fits(d: &DeviceRecord, kernel: &str, dtype: Dtype, shape: Shape, free_memory: u64) -> Result<(), String> {
+    match d.backend {
+        Backend::Cpu => cpu::check_memory(shape, dtype, free_memory).map_err(|e| e.to_string()),
+        Backend::Wgpu => {
+            let (Some(w), Some(k)) = (&d.wgpu, wgsl_kernel(kernel)) else {
+                return Ok(());
+            };
+            wgpu_gemm::check_limits(
+                w.max_storage_buffer_binding_size,
+                w.max_buffer_size,
+                w.max_compute_workgroups_per_dimension,
+                shape,
+                dtype,
+                k,
+            )
+            .map_err(|e| e.to_string())
+        }
+        Backend::Cuda => Ok(()),
+    }
+}
+
+pub fn free_memory() -> u64 {
+    use sysinfo::{MemoryRefreshKind, RefreshKind, System};
+    System::new_with_specifics(
+        RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
+    )
+    .map(|s| s.available_memory())
+    .unwrap_or(u64::MAX)
+}
+
+pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
+    let mut notes = Vec::new();
+    // Backends: named ones must be available; otherwise every available one.
+    let backends = match &args.backend {
+        Some(s) => {
+            let named = parse_backends(s)?;
+            for b in &named {
+                if let BackendStatus::Unavailable(why) = inv.status(*b) {
+                    return Err(AppError::usage(format!("--backend {b}: unavailable ({why})")));
+                }
+            }
+            named
+        }
+        None => {
+            for b in Backend::ALL {
+                if let BackendStatus::Unavailable(why) = inv.status(b) {
+                    notes.push(format!("{b}: skipped, unavailable ({why})"));
+                }
+            }
+            Backend::ALL.to_vec()
+        }
+    };
+    let mut devices: Vec<DeviceRecord> = backends
+        .iter()
+        .flat_map(|b| inv.status(*b).devices().iter().cloned())
+        .collect();
+    if let Some(ids) = &args.device {
+        let wanted = list(ids);
+        if wanted.is_empty() {
+            return Err(AppError::usage(format!("empty --device '{ids}'")));
+        }
+        let known: Vec<String> = inv.all_devices().map(|d| d.id.clone()).collect();
+        for id in &wanted {
+            if !known.contains(id) {
+                return Err(AppError::usage(format!(
+                    "unknown --device '{id}': this machine has {}",
+                    known.join(", ")
+                )));
+            }
+            if !devices.iter().any(|d| &d.id == id) {
+                return Err(AppError::usage(format!(
+                    "--device '{id}' is not on the selected --backend"
+                )));
+            }
+        }
+        devices.retain(|d| wanted.contains(&d.id));
+    }
+    let explicit_devices = args.device.is_some() || args.backend.is_some();
+
+    let all_kernels: Vec<&str> = backends.iter().flat_map(|b| kernel_names(*b)).collect();
+    let kernels: Vec<String> = match &args.kernel {
+        Some(s) => {
+            let named = list(s);
+            for k in &named {
+                if !all_kernels.contains(&k.as_str()) {
+                    return Err(AppError::usage(format!(
+                        "unknown --kernel '{k}': expected one of {}",
+                        all_kernels.join(", ")
+                    )));
+                }
+            }
+            named
+        }
+        None => all_kernels.iter().map(|k| k.to_string()).collect(),
+    };
+    let dtypes_asked = args.dtype.as_deref().map(parse_dtypes).transpose()?;
+
+    let mut explicit_shapes = Vec::new();
+    if let Some(s) = &args.size {
+        explicit_shapes.extend(parse_sizes(s)?);
+    }
+    if let Some(s) = &args.shape {
+        explicit_shapes.extend(parse_shapes(s)?);
+    }
+    if !explicit_shapes.is_empty() && args.sweep.is_some() {
+        return Err(AppError::usage(
+            "--sweep cannot be combined with --size or --shape".to_string(),
+        ));
+    }
+    let sweep = if explicit_shapes.is_empty() {
+        let s = args.sweep.clone().unwrap_or_else(|| "quick".into());
+        sweep_sizes(&s, DeviceClass::Cpu)?; // validates the name
+        Some(s)
+    } else {
+        None
+    };
+
+    let free = free_memory();
+    let mut jobs = Vec::new();
+    let mut all_shapes = Vec::new();
+    let mut used_dtypes = Vec::new();
+    for (di, d) in devices.iter().enumerate() {
+        let supported = device_dtypes(d);
+        let dtypes: Vec<Dtype> = match &dtypes_asked {
+            None => supported.clone(),
+            Some(asked) => {
+                let mut keep = Vec::new();
+                for dt in asked {
+                    if supported.contains(dt) {
+                        keep.push(*dt);
+                    } else {
+                        let msg = format!(
+                            "{} ({}) does not support {dt}: it measures {}",
+                            d.id,
+                            d.name,
+                            supported.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
+                        );
+                        if explicit_devices {
+                            return Err(AppError::usage(msg));
+                        }
+                        notes.push(format!("{msg}; skipped"));
+                    }
+                }
+                keep
+            }
+        };
+        let shapes = match &sweep {
+            Some(s) => sweep_sizes(s, class_of(d))?,
+            None => explicit_shapes.clone(),
+        };
+        for kernel in kernel_names(d.backend) {
+            if !kernels.iter().any(|k| k == kernel) {
+                continue;
+            }
+            for &dtype in &dtypes {
+                for &shape in &shapes {
+                    if let Err(why) = fits(d, kernel, dtype, shape, free) {
+                        if sweep.is_none() {
+                            return Err(AppError::usage(format!("{}: {why}", d.id)));
+                        }
+                        notes.push(format!("{} {kernel}: skipped {shape}: {why}", d.id));
+                        continue;
+                    }
+                    if !all_shapes.contains(&shape) {
+                        all_shapes.push(shape);
+                    }
+                    if !used_dtypes.contains(&dtype) {
+                        used_dtypes.push(dtype);
+                    }
+                    jobs.push(Job {
+                        device: di,
+                        kernel: kernel.to_string(),
+                        dtype,
+                        shape,
+                    });
+                }
+            }
+        }
+    }
+    if jobs.is_empty() {
+        let mut msg = String::from("nothing to run: no selected device has the selected kernels and dtypes");
+        if let Some(n) = notes.last() {
+            msg.push_str(&format!(" ({n})"));
+        }
+        return Err(AppError::usage(msg));
+    }
+    // Only devices with work go into the results.
+    let used: Vec<usize> = (0..devices.len())
+        .filter(|i| jobs.iter().any(|j| j.device == *i))
+        .collect();
+    let remap = |old: usize| used.iter().position(|u| *u == old).expect("used device");
+    for j in &mut jobs {
+        j.device = remap(j.device);
+    }
+    let devices = used.iter().map(|i| devices[*i].clone()).collect();
+    Ok(Plan {
+        devices,
+        jobs,
+        notes,
+        dtypes: used_dtypes,
+        kernels,
+        shapes: all_shapes,
+        sweep,
+    })
+}

@@ -1,0 +1,149 @@
+//! `flopmeter bench`: measure, verify, summarize, and write a results file.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use crate::bench::options::{parse_budget, parse_rated};
+use crate::bench::{plan, runner, summary};
+use crate::cli::BenchArgs;
+use crate::device::Inventory;
+use crate::error::{AppError, AppResult};
+use crate::output::print_json;
+use crate::peaks::RatedPeaks;
+use crate::results::{self, env, Results, Settings, VerificationStatus, SCHEMA_ID};
+
+/// Set by Ctrl-C: the bench stops after the current sample and keeps what it measured.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn install_ctrl_c() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                // Second Ctrl-C: the user really wants out.
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after the current sample (Ctrl-C again to abort)...");
+        });
+    });
+}
+
+fn default_out(created: &str, host: &str) -> PathBuf {
+    let stamp: String = created
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect();
+    let host: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
+}
+
+pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
+    let budget = parse_budget(&args.warmup, &args.min_time, &args.max_time, &args.target_spread)?;
+    let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
+    let created_at = env::now_rfc3339();
+    let inv = Inventory::discover(true);
+    let cpu = inv.cpu.devices().first().and_then(|d| d.cpu.clone());
+    let host = env::host(
+        cpu.as_ref().map(|c| c.model.as_str()).unwrap_or("unknown"),
+        cpu.as_ref().map(|c| c.physical_cores),
+        cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
+    );
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&created_at, &host.hostname));
+    results::check_writable(&out)?;
+
+    let mut plan = plan::build(&inv, args)?;
+    if let Some(tflops) = rated_override {
+        if plan.devices.len() != 1 || plan.dtypes.len() != 1 {
+            return Err(AppError::usage(format!(
+                "--rated-tflops {tflops} needs exactly one device and one dtype (this run has {} devices and {} dtypes): add --device and --dtype",
+                plan.devices.len(),
+                plan.dtypes.len()
+            )));
+        }
+        let d = &mut plan.devices[0];
+        let rated = d.rated().with_user_value(plan.dtypes[0], tflops);
+        apply_rated(d, rated);
+    }
+    for n in &plan.notes {
+        eprintln!("note: {n}");
+    }
+    install_ctrl_c();
+    let outcome = runner::execute(&plan, &budget, args.seed, &STOP);
+
+    let mut notes = plan.notes.clone();
+    notes.extend(outcome.notes.iter().cloned());
+    let doc = Results {
+        schema: SCHEMA_ID.into(),
+        tool: env::tool(),
+        created_at,
+        host,
+        settings: Settings {
+            command: std::env::args().collect(),
+            backends: {
+                let mut b: Vec<String> =
+                    plan.devices.iter().map(|d| d.backend.to_string()).collect();
+                b.dedup();
+                b
+            },
+            dtypes: plan.dtypes.clone(),
+            kernels: plan.kernels.clone(),
+            shapes: plan.shapes.clone(),
+            sweep: plan.sweep.clone(),
+            warmup_s: budget.warmup_s,
+            min_time_s: budget.min_time_s,
+            max_time_s: budget.max_time_s,
+            target_rel_spread: budget.target_rel_spread,
+            seed: args.seed,
+        },
+        devices: plan.devices.clone(),
+        runs: outcome.runs,
+        interrupted: outcome.interrupted,
+        notes,
+    };
+    results::write_atomic(&out, &doc)?;
+    if json {
+        print_json(&doc)?;
+        eprintln!("results written to {}", out.display());
+    } else {
+        summary::print_table(&doc);
+        if doc.interrupted {
+            println!("Interrupted: the results of the finished samples are kept.");
+        }
+        println!("results written to {}", out.display());
+    }
+    let failed = doc
+        .runs
+        .iter()
+        .filter(|r| r.verification.status == VerificationStatus::Failed)
+        .count();
+    let errors = outcome.errors;
+    match (failed, errors) {
+        (0, 0) if doc.runs.is_empty() => Err(AppError::failed("no result was measured")),
+        (0, 0) => Ok(()),
+        (0, _) if doc.runs.is_empty() => Err(AppError::failed(format!(
+            "every run failed; see the errors above and {}",
+            out.display()
+        ))),
+        (0, _) => Ok(()),
+        (f, _) => Err(AppError::failed(format!(
+            "{f} result{} failed verification and {} not counted; see {}",
+            if f == 1 { "" } else { "s" },
+            if f == 1 { "is" } else { "are" },
+            out.display()
+        ))),
+    }
+}
+
+fn apply_rated(d: &mut crate::results::DeviceRecord, rated: RatedPeaks) {
+    d.rated_tflops = rated.tflops;
+    d.rated_source = rated.source;
+    d.rated_kind = rated.kind;
+    d.rated_matched = rated.matched;
+}

@@ -1,0 +1,468 @@
+//! WGSL GEMM kernels on a wgpu adapter, timed with timestamp queries (scaled by the queue's
+//! timestamp period) or, where the adapter has none, with the host clock around many dispatches.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use wgpu::util::DeviceExt;
+
+use crate::dtype::Dtype;
+use crate::measure::cache::operand_sets;
+use crate::measure::inputs::{normal_f64, operand_seed};
+use crate::measure::Timed;
+use crate::results::{Shape, Verification};
+
+use super::kernels::{wgsl_kernel, wgsl_source, WgslKernel};
+use super::verify::{verify, Precision};
+use super::{Gemm, GemmError, Prepared};
+
+/// Cache to defeat on a GPU when the API does not say: the largest last-level cache of current
+/// accelerators (MI300X Infinity Cache).
+const GPU_LLC_BYTES: u64 = 256 << 20;
+/// Memory all operand sets together may take on the adapter.
+const ROTATION_BUDGET: u64 = 1 << 30;
+/// Most iterations encoded in one submission.
+const MAX_BATCH: usize = 32;
+
+/// An opened adapter: device, queue, and what it can do.
+pub struct WgpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub limits: wgpu::Limits,
+    pub timestamps: bool,
+    pub shader_f16: bool,
+    pub is_cpu: bool,
+    pub llc_bytes: u64,
+}
+
+impl WgpuContext {
+    /// Opens the adapter with its real limits and the features flopmeter uses.
+    pub fn open(adapter: &wgpu::Adapter, host_llc: u64) -> Result<WgpuContext, GemmError> {
+        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16;
+        let features = adapter.features() & wanted;
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("flopmeter"),
+            required_features: features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| GemmError::Device(format!("cannot open the adapter: {e}")))?;
+        let is_cpu = adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+        Ok(WgpuContext {
+            device,
+            queue,
+            limits,
+            timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            shader_f16: features.contains(wgpu::Features::SHADER_F16),
+            is_cpu,
+            // A software adapter runs on the host CPU and fights its caches.
+            llc_bytes: if is_cpu { host_llc } else { GPU_LLC_BYTES },
+        })
+    }
+
+    /// Runs `f` inside a validation error scope, turning wgpu errors into values.
+    fn checked<T>(&self, what: &str, f: impl FnOnce() -> T) -> Result<T, GemmError> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let out = f();
+        match pollster::block_on(scope.pop()) {
+            None => Ok(out),
+            Some(e) => Err(GemmError::Device(format!("{what}: {e}"))),
+        }
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Dims {
+    m: u32,
+    n: u32,
+    k: u32,
+    lda: u32,
+    ldb: u32,
+    ldc: u32,
+}
+
+/// Host copy of set 0 for verification (values as stored on the device).
+struct HostOperands {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    lda: usize,
+    ldb: usize,
+}
+
+struct WgpuGemm {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pipeline: wgpu::ComputePipeline,
+    bind_groups: Vec<wgpu::BindGroup>,
+    c_buffers: Vec<wgpu::Buffer>,
+    workgroups: (u32, u32),
+    queries: Option<Queries>,
+    batch: usize,
+    next: usize,
+    shape: Shape,
+    dtype: Dtype,
+    seed: u64,
+    host: HostOperands,
+}
+
+struct Queries {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    period_ns: f64,
+}
+
+fn round_up4(x: usize) -> usize {
+    x.div_ceil(4) * 4
+}
+
+/// Operand values rounded to the dtype, padded to `ld` columns with zeros, as bytes and as f64.
+fn operand(rows: usize, cols: usize, ld: usize, dtype: Dtype, seed: u64) -> (Vec<u8>, Vec<f64>) {
+    let v = normal_f64(rows * cols, seed);
+    let mut stored = vec![0.0f64; rows * ld];
+    for r in 0..rows {
+        for c in 0..cols {
+            let x = v[r * cols + c];
+            stored[r * ld + c] = match dtype {
+                Dtype::F16 => half::f16::from_f64(x).to_f64(),
+                _ => x as f32 as f64,
+            };
+        }
+    }
+    let bytes = match dtype {
+        Dtype::F16 => bytemuck::cast_slice(
+            &stored.iter().map(|x| half::f16::from_f64(*x)).collect::<Vec<_>>(),
+        )
+        .to_vec(),
+        _ => bytemuck::cast_slice(&stored.iter().map(|x| *x as f32).collect::<Vec<f32>>())
+            .to_vec(),
+    };
+    (bytes, stored)
+}
+
+/// Allocates operands on the adapter and builds the pipeline for one kernel and dtype.
+pub fn prepare(
+    ctx: &WgpuContext,
+    kernel_name: &str,
+    dtype: Dtype,
+    shape: Shape,
+    seed: u64,
+) -> Result<Prepared, GemmError> {
+    let kernel = wgsl_kernel(kernel_name).ok_or_else(|| {
+        GemmError::Unsupported(format!("no WGSL kernel named '{kernel_name}'"))
+    })?;
+    if dtype == Dtype::F16 && !ctx.shader_f16 {
+        return Err(GemmError::Unsupported(
+            "this adapter lacks shader-f16, so f16 cannot run".into(),
+        ));
+    }
+    let source = wgsl_source(kernel, dtype).ok_or_else(|| {
+        GemmError::Unsupported(format!("WGSL kernels compute f32 and f16, not {dtype}"))
+    })?;
+    let (lda, ldb) = (round_up4(shape.k), round_up4(shape.n));
+    let sizes = buffer_sizes(shape, dtype);
+    check_limits(
+        ctx.limits.max_storage_buffer_binding_size,
+        ctx.limits.max_buffer_size,
+        ctx.limits.max_compute_workgroups_per_dimension,
+        shape,
+        dtype,
+        kernel,
+    )?;
+    let set_bytes: u64 = sizes.iter().map(|s| s.1).sum();
+    let sets = operand_sets(set_bytes, ctx.llc_bytes, ROTATION_BUDGET);
+
+    let module = ctx.checked("compiling the WGSL kernel", || {
+        ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(kernel.name),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        })
+    })?;
+    let pipeline = ctx.checked("creating the compute pipeline", || {
+        ctx.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(kernel.name),
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+    })?;
+    let dims = Dims {
+        m: shape.m as u32,
+        n: shape.n as u32,
+        k: shape.k as u32,
+        lda: lda as u32,
+        ldb: ldb as u32,
+        ldc: shape.n as u32,
+    };
+    let dims_buf = ctx
+        .device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("dims"),
+            contents: bytemuck::bytes_of(&dims),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+    let layout = pipeline.get_bind_group_layout(0);
+    let mut bind_groups = Vec::with_capacity(sets);
+    let mut c_buffers = Vec::with_capacity(sets);
+    let mut host = None;
+    let storage = wgpu::BufferUsages::STORAGE;
+    ctx.checked("allocating operands", || {
+        for s in 0..sets {
+            let (a_bytes, a_vals) = operand(shape.m, shape.k, lda, dtype, operand_seed(seed, s, 0));
+            let (b_bytes, b_vals) = operand(shape.k, shape.n, ldb, dtype, operand_seed(seed, s, 1));
+            let a = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("A"),
+                contents: &a_bytes,
+                usage: storage,
+            });
+            let b = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("B"),
+                contents: &b_bytes,
+                usage: storage,
+            });
+            let c = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("C"),
+                size: sizes[2].1,
+                usage: storage | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            bind_groups.push(ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 2, resource: c.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 3, resource: dims_buf.as_entire_binding() },
+                ],
+            }));
+            c_buffers.push(c);
+            if s == 0 {
+                host = Some(HostOperands { a: a_vals, b: b_vals, lda, ldb });
+            }
+        }
+    })?;
+    let queries = ctx.timestamps.then(|| {
+        let count = (2 * MAX_BATCH) as u32;
+        let bytes = 8 * u64::from(count);
+        Queries {
+            set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count,
+            }),
+            resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("resolve"),
+                size: bytes,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            readback: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            period_ns: f64::from(ctx.queue.get_timestamp_period()),
+        }
+    });
+    let timer = if ctx.timestamps {
+        "wgpu-timestamps"
+    } else {
+        "host-monotonic (adapter lacks timestamp queries: mean of a batch of dispatches)"
+    };
+    let mut details = BTreeMap::new();
+    details.insert("kernel".into(), kernel.description.into());
+    details.insert("workgroup_tile".into(), format!("{}x{}", kernel.tile.1, kernel.tile.0));
+    let gemm = WgpuGemm {
+        device: ctx.device.clone(),
+        queue: ctx.queue.clone(),
+        pipeline,
+        bind_groups,
+        c_buffers,
+        workgroups: (
+            (shape.n as u32).div_ceil(kernel.tile.0),
+            (shape.m as u32).div_ceil(kernel.tile.1),
+        ),
+        queries,
+        batch: 1,
+        next: 0,
+        shape,
+        dtype,
+        seed,
+        host: host.expect("at least one operand set"),
+    };
+    Ok(Prepared {
+        gemm: Box::new(gemm),
+        operand_sets: sets,
+        timer: timer.into(),
+        compute_type: format!("WGSL {} in, f32 accumulate (fma), f32 out", dtype),
+        details,
+    })
+}
+
+/// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements).
+pub fn buffer_sizes(shape: Shape, dtype: Dtype) -> [(&'static str, u64); 3] {
+    let elem = if dtype == Dtype::F16 { 2 } else { 4 };
+    [
+        ("A", (shape.m * round_up4(shape.k) * elem) as u64),
+        ("B", (shape.k * round_up4(shape.n) * elem) as u64),
+        ("C", (shape.m * shape.n * 4) as u64),
+    ]
+}
+
+/// A problem larger than the adapter's buffer, binding or dispatch limits is an error before
+/// anything is allocated.
+pub fn check_limits(
+    max_binding: u64,
+    max_buffer: u64,
+    max_groups: u32,
+    shape: Shape,
+    dtype: Dtype,
+    kernel: &WgslKernel,
+) -> Result<(), GemmError> {
+    let limit = max_binding.min(max_buffer);
+    for (name, bytes) in buffer_sizes(shape, dtype) {
+        if bytes > limit {
+            return Err(GemmError::TooLarge(format!(
+                "shape {shape} in {dtype}: {name} needs {} but this adapter binds at most {} \
+                 per buffer (max_storage_buffer_binding_size); use a smaller size",
+                crate::output::bytes(bytes),
+                crate::output::bytes(limit)
+            )));
+        }
+    }
+    let groups = (
+        (shape.n as u32).div_ceil(kernel.tile.0),
+        (shape.m as u32).div_ceil(kernel.tile.1),
+    );
+    if groups.0 > max_groups || groups.1 > max_groups {
+        return Err(GemmError::TooLarge(format!(
+            "shape {shape} needs {}x{} workgroups; this adapter allows {max_groups} per dimension",
+            groups.0, groups.1
+        )));
+    }
+    Ok(())
+}
+
+impl WgpuGemm {
+    fn encode_pass(&self, encoder: &mut wgpu::CommandEncoder, set: usize, slot: Option<u32>) {
+        let timestamp_writes = match (&self.queries, slot) {
+            (Some(q), Some(i)) => Some(wgpu::ComputePassTimestampWrites {
+                query_set: &q.set,
+                beginning_of_pass_write_index: Some(2 * i),
+                end_of_pass_write_index: Some(2 * i + 1),
+            }),
+            _ => None,
+        };
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("gemm"),
+            timestamp_writes,
+        });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_groups[set], &[]);
+        pass.dispatch_workgroups(self.workgroups.0, self.workgroups.1, 1);
+    }
+
+    fn wait(&self) -> Result<(), String> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| format!("waiting for the adapter: {e}"))
+    }
+
+    fn read_buffer(&self, buffer: &wgpu::Buffer) -> Result<Vec<u8>, String> {
+        let slice = buffer.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait()?;
+        rx.recv()
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("mapping a buffer: {e}"))?;
+        let bytes = slice
+            .get_mapped_range()
+            .map_err(|e| format!("reading a mapped buffer: {e}"))?
+            .to_vec();
+        buffer.unmap();
+        Ok(bytes)
+    }
+
+    fn run_batch(&mut self) -> Result<Vec<f64>, String> {
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        for i in 0..self.batch {
+            let set = self.next;
+            self.next = (self.next + 1) % self.bind_groups.len();
+            self.encode_pass(&mut encoder, set, Some(i as u32));
+        }
+        if let Some(q) = &self.queries {
+            let n = 2 * self.batch as u32;
+            encoder.resolve_query_set(&q.set, 0..n, &q.resolve, 0);
+            encoder.copy_buffer_to_buffer(&q.resolve, 0, &q.readback, 0, 8 * u64::from(n));
+        }
+        let start = Instant::now();
+        self.queue.submit([encoder.finish()]);
+        self.wait()?;
+        let host_s = start.elapsed().as_secs_f64();
+        let times = match &self.queries {
+            Some(q) => {
+                let bytes = self.read_buffer(&q.readback)?;
+                let ticks: &[u64] = bytemuck::cast_slice(&bytes);
+                (0..self.batch)
+                    .map(|i| {
+                        let (t0, t1) = (ticks[2 * i], ticks[2 * i + 1]);
+                        t1.wrapping_sub(t0) as f64 * q.period_ns * 1e-9
+                    })
+                    .collect()
+            }
+            None => vec![host_s / self.batch as f64; self.batch],
+        };
+        // Aim for about 50 ms per submission so that Ctrl-C and the budget stay responsive.
+        let per_iter = host_s / self.batch as f64;
+        self.batch = ((0.05 / per_iter.max(1e-9)) as usize).clamp(1, MAX_BATCH);
+        if times.iter().any(|t: &f64| !t.is_finite() || *t <= 0.0) {
+            return Err("the adapter returned invalid timestamps".into());
+        }
+        Ok(times)
+    }
+}
+
+impl Timed for WgpuGemm {
+    fn run(&mut self) -> Result<Vec<f64>, String> {
+        self.run_batch()
+    }
+}
+
+impl Gemm for WgpuGemm {
+    fn verify(&mut self) -> Result<Verification, String> {
+        // Recompute set 0 alone, then read its C back.
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        self.encode_pass(&mut encoder, 0, None);
+        let size = self.c_buffers[0].size();
+        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("C readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        encoder.copy_buffer_to_buffer(&self.c_buffers[0], 0, &readback, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let bytes = self.read_buffer(&readback)?;
+        let c: &[f32] = bytemuck::cast_slice(&bytes);
+        let (s, h) = (self.shape, &self.host);
+        Ok(verify(
+            s,
+            Precision::of(self.dtype),
+            self.seed,
+            |i, p| h.a[i * h.lda + p],
+            |p, j| h.b[p * h.ldb + j],
+            |i, j| f64::from(c[i * s.n + j]),
+        ))
+    }
+}

@@ -1,0 +1,109 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use flopmeter::dtype::Dtype;
+use flopmeter::peaks::PeakKind;
+use flopmeter::results::*;
+
+/// A small but complete results document.
+pub fn sample_results() -> Results {
+    let samples = vec![0.010, 0.011, 0.0105, 0.0102];
+    Results {
+        schema: SCHEMA_ID.into(),
+        tool: Tool {
+            name: "flopmeter".into(),
+            version: "0.1.0".into(),
+            git_commit: Some("abc1234".into()),
+        },
+        created_at: "2026-11-26T22:00:00Z".into(),
+        host: Host {
+            hostname: "node1".into(),
+            os: "Linux".into(),
+            kernel: Some("6.1".into()),
+            cpu: "AMD EPYC".into(),
+            physical_cores: Some(2),
+            logical_cores: 2,
+            memory_bytes: 1 << 34,
+            rank: None,
+        },
+        settings: Settings {
+            command: vec!["flopmeter".into(), "bench".into()],
+            backends: vec!["cpu".into()],
+            dtypes: vec![Dtype::F32],
+            kernels: vec!["faer".into()],
+            shapes: vec![Shape::cube(256)],
+            sweep: Some("quick".into()),
+            warmup_s: 0.5,
+            min_time_s: 0.5,
+            max_time_s: 2.0,
+            target_rel_spread: 0.01,
+            seed: 42,
+        },
+        devices: vec![DeviceRecord {
+            id: "cpu:0".into(),
+            backend: Backend::Cpu,
+            index: 0,
+            name: "AMD EPYC".into(),
+            rated_tflops: BTreeMap::from([(Dtype::F32, 0.55), (Dtype::F64, 0.275)]),
+            rated_source: "estimated".into(),
+            rated_kind: PeakKind::Estimated,
+            rated_matched: None,
+            cpu: None,
+            cuda: None,
+            wgpu: None,
+        }],
+        runs: vec![Run {
+            device: "cpu:0".into(),
+            backend: Backend::Cpu,
+            kernel: "faer".into(),
+            dtype: Dtype::F32,
+            compute_type: "f32 FMA".into(),
+            m: 256,
+            n: 256,
+            k: 256,
+            flop: Shape::cube(256).flop(),
+            samples: samples.clone(),
+            time_s: Stats {
+                count: 4,
+                median: 0.0104,
+                mean: 0.0104,
+                min: 0.010,
+                max: 0.011,
+                p25: 0.0101,
+                p75: 0.0106,
+                stdev: 0.0004,
+            },
+            tflops: Tflops {
+                median: 0.0032,
+                max: 0.0034,
+            },
+            utilization: Utilization {
+                rated: Some(0.006),
+                at_sampled_clock: None,
+                above_peak: false,
+            },
+            verification: Verification {
+                status: VerificationStatus::Passed,
+                max_rel_error: Some(1e-7),
+                tolerance: Some(1e-5),
+                checked: 260,
+                message: None,
+            },
+            telemetry: None,
+            timer: "host-monotonic".into(),
+            warmup: Warmup {
+                seconds: 0.5,
+                iterations: 40,
+                stable: true,
+            },
+            stop_reason: StopReason::Converged,
+            operand_sets: 3,
+            seed: 42,
+            details: BTreeMap::new(),
+        }],
+        interrupted: false,
+        notes: vec![],
+    }
+}

@@ -1,0 +1,76 @@
+//! Results JSON: round trip, atomic writing, schema validation, bad files.
+
+mod common;
+
+use flopmeter::results::{self, ResultsError};
+
+#[test]
+fn round_trip_preserves_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let r = common::sample_results();
+    results::write_atomic(&path, &r).unwrap();
+    assert_eq!(results::load(&path).unwrap(), r);
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1);
+}
+
+#[test]
+fn written_file_validates_against_the_committed_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/results/schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc = serde_json::to_value(common::sample_results()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // And the schema rejects a document missing a required field.
+    let mut broken = doc.clone();
+    broken.as_object_mut().unwrap().remove("runs");
+    assert!(!validator.is_valid(&broken));
+}
+
+fn load_text(text: &str) -> ResultsError {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, text).unwrap();
+    results::load(&path).unwrap_err()
+}
+
+#[test]
+fn bad_files_say_what_is_wrong_with_the_path() {
+    let e = load_text("");
+    assert!(matches!(e, ResultsError::Empty { .. }), "{e}");
+    assert!(e.to_string().contains("bad.json"));
+
+    let e = load_text("{not json");
+    assert!(matches!(e, ResultsError::NotJson { .. }), "{e}");
+
+    let e = load_text(r#"{"hello": 1}"#);
+    assert!(matches!(e, ResultsError::NoSchema { .. }), "{e}");
+
+    let e = load_text(r#"{"schema": "flopmeter.results/v0"}"#);
+    assert!(matches!(e, ResultsError::WrongVersion { .. }), "{e}");
+    assert!(e.to_string().contains("flopmeter.results/v0"));
+
+    let mut v = serde_json::to_value(common::sample_results()).unwrap();
+    v.as_object_mut().unwrap().remove("devices");
+    let e = load_text(&v.to_string());
+    assert!(matches!(e, ResultsError::BadField { .. }), "{e}");
+    assert!(e.to_string().contains("devices"), "{e}");
+
+    let missing = results::load(std::path::Path::new("/nonexistent/r.json")).unwrap_err();
+    assert!(missing.to_string().contains("/nonexistent/r.json"));
+}
+
+#[test]
+fn unwritable_paths_are_reported_before_work_starts() {
+    let e = results::check_writable(std::path::Path::new("/proc/flopmeter/r.json")).unwrap_err();
+    assert!(e.to_string().contains("/proc/flopmeter/r.json"));
+    let dir = tempfile::tempdir().unwrap();
+    assert!(results::check_writable(dir.path()).is_err());
+    assert!(results::check_writable(&dir.path().join("sub/r.json")).is_ok());
+}
