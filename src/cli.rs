@@ -71,16 +71,36 @@ pub struct BenchArgs {
     #[arg(long, value_name = "quick|full")]
     pub sweep: Option<String>,
     /// Minimum warm-up per result, seconds; it goes on (up to 3x) until the rate is stable.
-    #[arg(long, value_name = "SECONDS", default_value = "0.3", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "0.3",
+        allow_hyphen_values = true
+    )]
     pub warmup: String,
     /// Sample at least this long per result, seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "0.3", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "0.3",
+        allow_hyphen_values = true
+    )]
     pub min_time: String,
     /// Sample at most this long per result, seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "2", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "2",
+        allow_hyphen_values = true
+    )]
     pub max_time: String,
     /// Stop sampling once the median is known to this relative precision (95% interval).
-    #[arg(long, value_name = "FRACTION", default_value = "0.01", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value = "0.01",
+        allow_hyphen_values = true
+    )]
     pub target_spread: String,
     /// Seed of the random normal inputs.
     #[arg(long, default_value_t = 42)]

@@ -64,7 +64,13 @@ fn devices_human_output_names_every_backend() {
 
 #[test]
 fn peaks_h100_bf16_is_the_dense_value() {
-    let v = json_of(flopmeter().args(["peaks", "NVIDIA H100 80GB HBM3", "--dtype", "bf16", "--json"]));
+    let v = json_of(flopmeter().args([
+        "peaks",
+        "NVIDIA H100 80GB HBM3",
+        "--dtype",
+        "bf16",
+        "--json",
+    ]));
     assert_eq!(v["tflops"], 989.4);
     assert_eq!(v["matched"], "H100 SXM5 80GB");
     assert!(!v["source"].as_str().unwrap().is_empty());
@@ -121,7 +127,12 @@ fn peaks_lists_the_table() {
 
 #[test]
 fn unknown_names_are_errors_with_suggestions_never_numbers() {
-    for name in ["NVIDIA H100 SXM6", "NVIDIA A10G", "Frobnicator 9000", "NVIDIA L4S"] {
+    for name in [
+        "NVIDIA H100 SXM6",
+        "NVIDIA A10G",
+        "Frobnicator 9000",
+        "NVIDIA L4S",
+    ] {
         flopmeter()
             .args(["peaks", name, "--dtype", "bf16", "--json"])
             .assert()

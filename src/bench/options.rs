@@ -179,7 +179,11 @@ mod tests {
         assert_eq!(parse_sizes("1024, 2048").unwrap().len(), 2);
         assert_eq!(
             parse_shapes("4096x1x4096").unwrap()[0],
-            Shape { m: 4096, n: 1, k: 4096 }
+            Shape {
+                m: 4096,
+                n: 1,
+                k: 4096
+            }
         );
         for bad in ["0", "-5", "abc", "1.5", "", "999999999"] {
             let e = parse_sizes(bad).unwrap_err().to_string();
@@ -204,7 +208,10 @@ mod tests {
     #[test]
     fn backends_and_sweeps() {
         assert_eq!(parse_backends("wgpu,cpu,cpu").unwrap().len(), 2);
-        assert!(parse_backends("opencl").unwrap_err().to_string().contains("'opencl'"));
+        assert!(parse_backends("opencl")
+            .unwrap_err()
+            .to_string()
+            .contains("'opencl'"));
         assert!(sweep_sizes("medium", DeviceClass::Cpu).is_err());
         assert_eq!(sweep_sizes("quick", DeviceClass::Gpu).unwrap().len(), 3);
     }

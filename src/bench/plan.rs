@@ -55,7 +55,13 @@ pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
 }
 
 /// Whether a job fits the device; the reason if not.
-fn fits(d: &DeviceRecord, kernel: &str, dtype: Dtype, shape: Shape, free_memory: u64) -> Result<(), String> {
+fn fits(
+    d: &DeviceRecord,
+    kernel: &str,
+    dtype: Dtype,
+    shape: Shape,
+    free_memory: u64,
+) -> Result<(), String> {
     match d.backend {
         Backend::Cpu => cpu::check_memory(shape, dtype, free_memory).map_err(|e| e.to_string()),
         Backend::Wgpu => {
@@ -93,7 +99,9 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
             let named = parse_backends(s)?;
             for b in &named {
                 if let BackendStatus::Unavailable(why) = inv.status(*b) {
-                    return Err(AppError::usage(format!("--backend {b}: unavailable ({why})")));
+                    return Err(AppError::usage(format!(
+                        "--backend {b}: unavailable ({why})"
+                    )));
                 }
             }
             named
@@ -190,7 +198,11 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
                             "{} ({}) does not support {dt}: it measures {}",
                             d.id,
                             d.name,
-                            supported.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
+                            supported
+                                .iter()
+                                .map(|x| x.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         );
                         if explicit_devices {
                             return Err(AppError::usage(msg));
@@ -235,7 +247,8 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
         }
     }
     if jobs.is_empty() {
-        let mut msg = String::from("nothing to run: no selected device has the selected kernels and dtypes");
+        let mut msg =
+            String::from("nothing to run: no selected device has the selected kernels and dtypes");
         if let Some(n) = notes.last() {
             msg.push_str(&format!(" ({n})"));
         }

@@ -41,7 +41,9 @@ impl Devices {
         match d.backend {
             Backend::Cpu => cpu::prepare(job.dtype, job.shape, seed, llc, free_memory()),
             Backend::Wgpu => {
-                let adapters = self.adapters.get_or_insert_with(crate::device::wgpu::adapters);
+                let adapters = self
+                    .adapters
+                    .get_or_insert_with(crate::device::wgpu::adapters);
                 let ctx = self.wgpu.entry(d.index).or_insert_with(|| {
                     adapters
                         .get(d.index)
@@ -82,7 +84,10 @@ fn measure(
         median: flop / time_s.median / 1e12,
         max: flop / time_s.min / 1e12,
     };
-    let rated = d.rated_tflops.get(&job.dtype).map(|peak| tflops.median / peak);
+    let rated = d
+        .rated_tflops
+        .get(&job.dtype)
+        .map(|peak| tflops.median / peak);
     Ok(Run {
         device: d.id.clone(),
         backend: d.backend,
@@ -133,7 +138,10 @@ pub fn execute(plan: &Plan, budget: &Budget, seed: u64, stop: &AtomicBool) -> Ou
             break;
         }
         let d = &plan.devices[job.device];
-        bar.set_message(format!("{} {} {} {}", d.id, job.kernel, job.dtype, job.shape));
+        bar.set_message(format!(
+            "{} {} {} {}",
+            d.id, job.kernel, job.dtype, job.shape
+        ));
         let result = devices
             .prepare(d, job, seed)
             .map_err(|e| e.to_string())

@@ -5,7 +5,14 @@ use crate::results::{Results, VerificationStatus};
 
 pub fn print_table(r: &Results) {
     let mut t = table(&[
-        "device", "kernel", "dtype", "shape", "median TFLOP/s", "rated", "utilization", "verified",
+        "device",
+        "kernel",
+        "dtype",
+        "shape",
+        "median TFLOP/s",
+        "rated",
+        "utilization",
+        "verified",
     ]);
     for run in &r.runs {
         let rated = r

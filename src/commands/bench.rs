@@ -36,13 +36,24 @@ fn default_out(created: &str, host: &str) -> PathBuf {
         .collect();
     let host: String = host
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
 }
 
 pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
-    let budget = parse_budget(&args.warmup, &args.min_time, &args.max_time, &args.target_spread)?;
+    let budget = parse_budget(
+        &args.warmup,
+        &args.min_time,
+        &args.max_time,
+        &args.target_spread,
+    )?;
     let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
     let created_at = env::now_rfc3339();
     let inv = Inventory::discover(true);

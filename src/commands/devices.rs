@@ -17,7 +17,11 @@ pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
         match inv.status(b) {
             BackendStatus::Unavailable(why) => println!("{b}: unavailable ({why})"),
             BackendStatus::Available(devs) => {
-                println!("{b}: {} device{}", devs.len(), if devs.len() == 1 { "" } else { "s" });
+                println!(
+                    "{b}: {} device{}",
+                    devs.len(),
+                    if devs.len() == 1 { "" } else { "s" }
+                );
                 for d in devs {
                     print_device(d);
                 }
@@ -51,7 +55,11 @@ fn rated_line(d: &DeviceRecord) -> String {
         .iter()
         .map(|(dt, v)| format!("{dt} {}", tflops(*v)))
         .collect();
-    format!("rated TFLOP/s: {}\n          source: {}", peaks.join(", "), d.rated_source)
+    format!(
+        "rated TFLOP/s: {}\n          source: {}",
+        peaks.join(", "),
+        d.rated_source
+    )
 }
 
 fn print_device(d: &DeviceRecord) {

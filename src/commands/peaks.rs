@@ -12,7 +12,10 @@ pub fn run(args: &PeaksArgs, json: bool) -> AppResult<()> {
     let dtype = args
         .dtype
         .as_deref()
-        .map(|d| d.parse::<Dtype>().map_err(|e| AppError::usage(e.to_string())))
+        .map(|d| {
+            d.parse::<Dtype>()
+                .map_err(|e| AppError::usage(e.to_string()))
+        })
         .transpose()?;
     match &args.name {
         Some(name) => {

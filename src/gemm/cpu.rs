@@ -88,12 +88,7 @@ fn random_mat<T: Elem>(rows: usize, cols: usize, seed: u64) -> Mat<T> {
     Mat::from_fn(rows, cols, |i, j| T::from_f64(v[i * cols + j]))
 }
 
-fn prepare_typed<T: Elem>(
-    shape: Shape,
-    seed: u64,
-    llc: u64,
-    memory_budget: u64,
-) -> Prepared {
+fn prepare_typed<T: Elem>(shape: Shape, seed: u64, llc: u64, memory_budget: u64) -> Prepared {
     let elem = std::mem::size_of::<T>() as u64;
     let set_bytes = elem * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) as u64;
     let n = operand_sets(set_bytes, llc, memory_budget);
@@ -108,8 +103,10 @@ fn prepare_typed<T: Elem>(
         next: 0,
     };
     for s in 0..n {
-        sets.a.push(random_mat(shape.m, shape.k, operand_seed(seed, s, 0)));
-        sets.b.push(random_mat(shape.k, shape.n, operand_seed(seed, s, 1)));
+        sets.a
+            .push(random_mat(shape.m, shape.k, operand_seed(seed, s, 0)));
+        sets.b
+            .push(random_mat(shape.k, shape.n, operand_seed(seed, s, 1)));
         sets.c.push(Mat::zeros(shape.m, shape.n));
     }
     Prepared {

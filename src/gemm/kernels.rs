@@ -27,7 +27,8 @@ pub const WGSL_KERNELS: &[WgslKernel] = &[
         source: include_str!("../../kernels/wgsl/tiled.wgsl"),
         tile: (128, 128),
         vec4: true,
-        description: "128x128 workgroup tiles in shared memory, 8x8 register micro-tiles, vec4 loads",
+        description:
+            "128x128 workgroup tiles in shared memory, 8x8 register micro-tiles, vec4 loads",
     },
 ];
 
@@ -41,7 +42,9 @@ pub fn wgsl_source(kernel: &WgslKernel, dtype: Dtype) -> Option<String> {
         Dtype::F32 => Some(kernel.source.to_string()),
         Dtype::F16 => Some(format!(
             "enable f16;\n{}",
-            kernel.source.replace("alias Elem = f32;", "alias Elem = f16;")
+            kernel
+                .source
+                .replace("alias Elem = f32;", "alias Elem = f16;")
         )),
         _ => None,
     }

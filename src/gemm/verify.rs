@@ -161,9 +161,19 @@ mod tests {
 
     #[test]
     fn a_correct_f32_result_passes() {
-        let s = Shape { m: 37, n: 29, k: 300 };
-        let a: Vec<f64> = normal_f64(s.m * s.k, 1).iter().map(|x| *x as f32 as f64).collect();
-        let b: Vec<f64> = normal_f64(s.k * s.n, 2).iter().map(|x| *x as f32 as f64).collect();
+        let s = Shape {
+            m: 37,
+            n: 29,
+            k: 300,
+        };
+        let a: Vec<f64> = normal_f64(s.m * s.k, 1)
+            .iter()
+            .map(|x| *x as f32 as f64)
+            .collect();
+        let b: Vec<f64> = normal_f64(s.k * s.n, 2)
+            .iter()
+            .map(|x| *x as f32 as f64)
+            .collect();
         // Computed in f32, as a device would.
         let c: Vec<f64> = matmul(&a, &b, s).iter().map(|x| *x as f32 as f64).collect();
         let v = check(s, &c, &a, &b, Dtype::F32);
@@ -173,7 +183,11 @@ mod tests {
 
     #[test]
     fn wrong_kernels_are_caught() {
-        let s = Shape { m: 40, n: 40, k: 512 };
+        let s = Shape {
+            m: 40,
+            n: 40,
+            k: 512,
+        };
         let a = normal_f64(s.m * s.k, 3);
         let b = normal_f64(s.k * s.n, 4);
         let good = matmul(&a, &b, s);
@@ -185,7 +199,10 @@ mod tests {
             }
         }
         // 2. Accumulating in bf16 while claiming f32.
-        let coarse: Vec<f64> = good.iter().map(|x| half::bf16::from_f64(*x).to_f64()).collect();
+        let coarse: Vec<f64> = good
+            .iter()
+            .map(|x| half::bf16::from_f64(*x).to_f64())
+            .collect();
         // 3. A NaN in one corner.
         let mut nan = good.clone();
         nan[s.m * s.n - 1] = f64::NAN;
@@ -201,7 +218,10 @@ mod tests {
             assert_eq!(v.status, VerificationStatus::Failed, "{what}: {v:?}");
             assert!(v.message.is_some());
         }
-        assert_eq!(check(s, &good, &a, &b, Dtype::F64).status, VerificationStatus::Passed);
+        assert_eq!(
+            check(s, &good, &a, &b, Dtype::F64).status,
+            VerificationStatus::Passed
+        );
     }
 
     #[test]
@@ -214,7 +234,11 @@ mod tests {
 
     #[test]
     fn positions_include_corners_and_stay_in_range() {
-        let s = Shape { m: 1, n: 4096, k: 1 };
+        let s = Shape {
+            m: 1,
+            n: 4096,
+            k: 1,
+        };
         let p = positions(s, 9);
         assert!(p.contains(&(0, 0)) && p.contains(&(0, 4095)));
         assert!(p.iter().all(|&(i, j)| i < 1 && j < 4096));

@@ -133,11 +133,13 @@ fn operand(rows: usize, cols: usize, ld: usize, dtype: Dtype, seed: u64) -> (Vec
     }
     let bytes = match dtype {
         Dtype::F16 => bytemuck::cast_slice(
-            &stored.iter().map(|x| half::f16::from_f64(*x)).collect::<Vec<_>>(),
+            &stored
+                .iter()
+                .map(|x| half::f16::from_f64(*x))
+                .collect::<Vec<_>>(),
         )
         .to_vec(),
-        _ => bytemuck::cast_slice(&stored.iter().map(|x| *x as f32).collect::<Vec<f32>>())
-            .to_vec(),
+        _ => bytemuck::cast_slice(&stored.iter().map(|x| *x as f32).collect::<Vec<f32>>()).to_vec(),
     };
     (bytes, stored)
 }
@@ -150,9 +152,8 @@ pub fn prepare(
     shape: Shape,
     seed: u64,
 ) -> Result<Prepared, GemmError> {
-    let kernel = wgsl_kernel(kernel_name).ok_or_else(|| {
-        GemmError::Unsupported(format!("no WGSL kernel named '{kernel_name}'"))
-    })?;
+    let kernel = wgsl_kernel(kernel_name)
+        .ok_or_else(|| GemmError::Unsupported(format!("no WGSL kernel named '{kernel_name}'")))?;
     if dtype == Dtype::F16 && !ctx.shader_f16 {
         return Err(GemmError::Unsupported(
             "this adapter lacks shader-f16, so f16 cannot run".into(),
@@ -175,10 +176,11 @@ pub fn prepare(
     let sets = operand_sets(set_bytes, ctx.llc_bytes, ROTATION_BUDGET);
 
     let module = ctx.checked("compiling the WGSL kernel", || {
-        ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(kernel.name),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        })
+        ctx.device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(kernel.name),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            })
     })?;
     let pipeline = ctx.checked("creating the compute pipeline", || {
         ctx.device
@@ -215,16 +217,20 @@ pub fn prepare(
         for s in 0..sets {
             let (a_bytes, a_vals) = operand(shape.m, shape.k, lda, dtype, operand_seed(seed, s, 0));
             let (b_bytes, b_vals) = operand(shape.k, shape.n, ldb, dtype, operand_seed(seed, s, 1));
-            let a = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("A"),
-                contents: &a_bytes,
-                usage: storage,
-            });
-            let b = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("B"),
-                contents: &b_bytes,
-                usage: storage,
-            });
+            let a = ctx
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("A"),
+                    contents: &a_bytes,
+                    usage: storage,
+                });
+            let b = ctx
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("B"),
+                    contents: &b_bytes,
+                    usage: storage,
+                });
             let c = ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("C"),
                 size: sizes[2].1,
@@ -235,15 +241,32 @@ pub fn prepare(
                 label: None,
                 layout: &layout,
                 entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 2, resource: c.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 3, resource: dims_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: a.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: b.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: c.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: dims_buf.as_entire_binding(),
+                    },
                 ],
             }));
             c_buffers.push(c);
             if s == 0 {
-                host = Some(HostOperands { a: a_vals, b: b_vals, lda, ldb });
+                host = Some(HostOperands {
+                    a: a_vals,
+                    b: b_vals,
+                    lda,
+                    ldb,
+                });
             }
         }
     })?;
@@ -278,7 +301,10 @@ pub fn prepare(
     };
     let mut details = BTreeMap::new();
     details.insert("kernel".into(), kernel.description.into());
-    details.insert("workgroup_tile".into(), format!("{}x{}", kernel.tile.1, kernel.tile.0));
+    details.insert(
+        "workgroup_tile".into(),
+        format!("{}x{}", kernel.tile.1, kernel.tile.0),
+    );
     let gemm = WgpuGemm {
         device: ctx.device.clone(),
         queue: ctx.queue.clone(),

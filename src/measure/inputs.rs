@@ -7,7 +7,9 @@ use rand_distr::StandardNormal;
 /// `len` samples of N(0, 1) from `seed`.
 pub fn normal_f64(len: usize, seed: u64) -> Vec<f64> {
     let mut rng = StdRng::seed_from_u64(seed);
-    (0..len).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()
+    (0..len)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect()
 }
 
 /// Seed of operand `which` (0 = A, 1 = B) of set `set`, derived from the run's seed.
@@ -28,7 +30,10 @@ mod tests {
         assert_ne!(a, normal_f64(100_000, 8));
         let mean = a.iter().sum::<f64>() / a.len() as f64;
         let var = a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / a.len() as f64;
-        assert!(mean.abs() < 0.02 && (var - 1.0).abs() < 0.02, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
         let zeros = a.iter().filter(|x| **x == 0.0).count();
         let integers = a.iter().filter(|x| x.fract() == 0.0).count();
         assert_eq!((zeros, integers), (0, 0));

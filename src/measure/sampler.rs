@@ -62,7 +62,11 @@ fn settled(times: &[f64]) -> bool {
 }
 
 /// Warms up, then samples. `stop` is set by Ctrl-C.
-pub fn sample(timed: &mut dyn Timed, budget: &Budget, stop: &AtomicBool) -> Result<Sampling, String> {
+pub fn sample(
+    timed: &mut dyn Timed,
+    budget: &Budget,
+    stop: &AtomicBool,
+) -> Result<Sampling, String> {
     let start = Instant::now();
     let mut warm_times = Vec::new();
     let mut stable = false;
@@ -175,7 +179,13 @@ mod tests {
     fn warmup_waits_for_a_settled_rate() {
         // Cold start: the first 40 iterations are slow, then the rate settles.
         let mut t = Scripted {
-            times: Box::new(|i| if i < 40 { 5e-3 / (i as f64).sqrt() } else { 1e-3 }),
+            times: Box::new(|i| {
+                if i < 40 {
+                    5e-3 / (i as f64).sqrt()
+                } else {
+                    1e-3
+                }
+            }),
             calls: 0,
             sleep_s: 0.0005,
         };

@@ -106,11 +106,8 @@ pub struct CpuCore {
 
 /// cores x lanes x FMA units x 2 x clock, for f64 and f32.
 pub fn cpu_estimate(cpu: &CpuCore) -> Estimate {
-    let per_lane = f64::from(cpu.physical_cores)
-        * f64::from(cpu.fma_units)
-        * 2.0
-        * cpu.clock_ghz
-        / 1000.0;
+    let per_lane =
+        f64::from(cpu.physical_cores) * f64::from(cpu.fma_units) * 2.0 * cpu.clock_ghz / 1000.0;
     let lanes = |bits: u32| f64::from(cpu.vector_bits / bits);
     let tflops = BTreeMap::from([
         (Dtype::F64, per_lane * lanes(64)),
@@ -149,7 +146,11 @@ mod tests {
             boost_clock_mhz: 1980.0,
         })
         .unwrap();
-        assert!(close(h100.tflops[&Dtype::Bf16], 989.4, 0.001), "{:?}", h100.tflops);
+        assert!(
+            close(h100.tflops[&Dtype::Bf16], 989.4, 0.001),
+            "{:?}",
+            h100.tflops
+        );
         assert!(close(h100.tflops[&Dtype::F32], 66.9, 0.001));
         assert!(close(h100.tflops[&Dtype::F64], 66.9, 0.001));
         let a100 = cuda_estimate(&CudaChip {
@@ -160,7 +161,11 @@ mod tests {
             boost_clock_mhz: 1410.0,
         })
         .unwrap();
-        assert!(close(a100.tflops[&Dtype::Bf16], 312.0, 0.001), "{:?}", a100.tflops);
+        assert!(
+            close(a100.tflops[&Dtype::Bf16], 312.0, 0.001),
+            "{:?}",
+            a100.tflops
+        );
         assert!(close(a100.tflops[&Dtype::Tf32], 156.0, 0.001));
         assert!(close(a100.tflops[&Dtype::F64], 19.5, 0.001));
     }

@@ -129,7 +129,11 @@ pub fn lookup_pci(vendor: u32, device: u32) -> Option<Matched> {
     let wanted = format!("{vendor:04x}:{device:04x}");
     chips()
         .iter()
-        .find(|row| row.pci_ids.iter().any(|id| id.eq_ignore_ascii_case(&wanted)))
+        .find(|row| {
+            row.pci_ids
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(&wanted))
+        })
         .map(|row| Matched {
             row,
             by: MatchedBy::PciId,
@@ -152,7 +156,11 @@ pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
         .filter(|(score, _)| *score > 0.6)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(n).map(|(_, k)| k.to_string()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, k)| k.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -202,7 +210,10 @@ mod tests {
             ("AMD Instinct MI300X", "Instinct MI300X"),
             ("AMD Instinct MI250X", "Instinct MI250X (board)"),
             ("NVIDIA GeForce GTX 580", "GeForce GTX 580"),
-            ("NVIDIA GeForce GTX TITAN X", "GeForce GTX Titan X (Maxwell)"),
+            (
+                "NVIDIA GeForce GTX TITAN X",
+                "GeForce GTX Titan X (Maxwell)",
+            ),
             ("GeForce GTX 1080 Ti", "GeForce GTX 1080 Ti"),
             ("GeForce GTX 1080", "GeForce GTX 1080"),
             ("Intel(R) Arc(TM) A770 Graphics", "Intel Arc A770"),
@@ -255,7 +266,11 @@ mod tests {
             "TITAN X (Pascal)",
             "NVIDIA H100 SXM6",
         ] {
-            assert!(lookup(unknown).is_err(), "{unknown} matched {}", key(unknown));
+            assert!(
+                lookup(unknown).is_err(),
+                "{unknown} matched {}",
+                key(unknown)
+            );
         }
     }
 
@@ -265,7 +280,10 @@ mod tests {
         assert_eq!(key("h100-sxm5"), "H100 SXM5 80GB");
         assert_eq!(key("Tesla_V100_SXM2_32GB"), "Tesla V100 SXM2");
         assert_eq!(key("AMD MI300X"), "Instinct MI300X");
-        assert_eq!(key("GeForce RTX 4090"), key("rtx4090".replace("rtx", "rtx ").as_str()));
+        assert_eq!(
+            key("GeForce RTX 4090"),
+            key("rtx4090".replace("rtx", "rtx ").as_str())
+        );
     }
 
     #[test]
@@ -303,7 +321,10 @@ mod tests {
     fn unknown_names_suggest_the_nearest() {
         match lookup("NVIDIA H1OO") {
             Err(LookupError::Unknown { suggestions, .. }) => {
-                assert!(suggestions.iter().any(|s| s.starts_with("H100")), "{suggestions:?}")
+                assert!(
+                    suggestions.iter().any(|s| s.starts_with("H100")),
+                    "{suggestions:?}"
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -313,7 +334,10 @@ mod tests {
 
     #[test]
     fn pci_ids_find_rows() {
-        assert_eq!(lookup_pci(0x10de, 0x2330).unwrap().row.key, "H100 SXM5 80GB");
+        assert_eq!(
+            lookup_pci(0x10de, 0x2330).unwrap().row.key,
+            "H100 SXM5 80GB"
+        );
         assert!(lookup_pci(0x10de, 0x0001).is_none());
     }
 }

@@ -168,7 +168,10 @@ mod tests {
 
     #[test]
     fn multi_device_boards_share_their_peak() {
-        let k80 = chips().iter().find(|r| r.key.starts_with("Tesla K80")).unwrap();
+        let k80 = chips()
+            .iter()
+            .find(|r| r.key.starts_with("Tesla K80"))
+            .unwrap();
         assert_eq!(k80.board_peak(Dtype::F32), Some(8.74));
         assert_eq!(k80.device_peak(Dtype::F32), Some(4.37));
     }
@@ -176,8 +179,17 @@ mod tests {
     #[test]
     fn literature_default_dtype_is_the_fastest_wide_float() {
         let find = |k: &str| chips().iter().find(|r| r.key == k).unwrap();
-        assert_eq!(find("GeForce GTX 580").default_training_dtype(), Some(Dtype::F32));
-        assert_eq!(find("Tesla V100 SXM2").default_training_dtype(), Some(Dtype::F16));
-        assert_eq!(find("A100 SXM4 80GB").default_training_dtype(), Some(Dtype::Bf16));
+        assert_eq!(
+            find("GeForce GTX 580").default_training_dtype(),
+            Some(Dtype::F32)
+        );
+        assert_eq!(
+            find("Tesla V100 SXM2").default_training_dtype(),
+            Some(Dtype::F16)
+        );
+        assert_eq!(
+            find("A100 SXM4 80GB").default_training_dtype(),
+            Some(Dtype::Bf16)
+        );
     }
 }

@@ -16,8 +16,7 @@ pub fn tool() -> Tool {
 pub fn host(cpu_model: &str, physical_cores: Option<u32>, memory_bytes: u64) -> Host {
     Host {
         hostname: System::host_name().unwrap_or_else(|_| "unknown".into()),
-        os: System::long_os_version()
-            .unwrap_or_else(|_| std::env::consts::OS.to_string()),
+        os: System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_string()),
         kernel: System::kernel_version().ok(),
         cpu: cpu_model.to_string(),
         physical_cores,

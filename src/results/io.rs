@@ -75,9 +75,7 @@ fn serde_path_to_error(value: serde_json::Value) -> Result<Results, String> {
 fn locate_missing(value: &serde_json::Value, msg: &str) -> Option<String> {
     let field = msg.split('`').nth(1)?;
     if value.get(field).is_none() && msg.starts_with("missing field") {
-        let top_level = [
-            "tool", "created_at", "host", "settings", "devices", "runs",
-        ];
+        let top_level = ["tool", "created_at", "host", "settings", "devices", "runs"];
         if top_level.contains(&field) {
             return Some("the top-level object".to_string());
         }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, installing what the tests need when it is missing:
+#   - Mesa's lavapipe (Debian: mesa-vulkan-drivers), a Vulkan driver on the CPU, so the WGSL
+#     kernels run for real through wgpu;
+#   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+  echo "== installing Mesa lavapipe (mesa-vulkan-drivers) =="
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv for nvidia-cuda-nvrtc =="
+  python3 -m venv .venv
+fi
+nvrtc_lib() { find .venv -name 'libnvrtc.so*' 2>/dev/null | head -n 1; }
+if [ -z "$(nvrtc_lib)" ]; then
+  .venv/bin/pip install -q --disable-pip-version-check "nvidia-cuda-nvrtc>=13,<14"
+fi
+nvrtc_dir=$(dirname "$(nvrtc_lib)")
+export LD_LIBRARY_PATH="$PWD/${nvrtc_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+echo "== cargo test (release) =="
+cargo test --release --locked "$@"
