@@ -26,7 +26,7 @@ pub enum Command {
     /// Look up the rated dense peak of a chip by name as drivers or papers write it.
     Peaks(PeaksArgs),
     /// Run GEMMs and report achieved TFLOP/s and utilization against the rated peak.
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
 }
 
 #[derive(Debug, clap::Args)]
