@@ -26,4 +26,4 @@ nvrtc_dir=$(dirname "$(nvrtc_lib)")
 export LD_LIBRARY_PATH="$PWD/${nvrtc_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 echo "== cargo test (release) =="
-cargo test --release --locked "$@"
+cargo test --release --locked --lib --bins --tests "$@"

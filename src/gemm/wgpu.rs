@@ -154,6 +154,17 @@ pub fn prepare(
 ) -> Result<Prepared, GemmError> {
     let kernel = wgsl_kernel(kernel_name)
         .ok_or_else(|| GemmError::Unsupported(format!("no WGSL kernel named '{kernel_name}'")))?;
+    prepare_kernel(ctx, kernel, dtype, shape, seed)
+}
+
+/// As `prepare`, for any kernel description (tests use it to prove a wrong kernel is caught).
+pub fn prepare_kernel(
+    ctx: &WgpuContext,
+    kernel: &WgslKernel,
+    dtype: Dtype,
+    shape: Shape,
+    seed: u64,
+) -> Result<Prepared, GemmError> {
     if dtype == Dtype::F16 && !ctx.shader_f16 {
         return Err(GemmError::Unsupported(
             "this adapter lacks shader-f16, so f16 cannot run".into(),
