@@ -7,6 +7,7 @@ pub mod commands;
 pub mod device;
 pub mod dtype;
 pub mod error;
+pub mod estimate;
 pub mod gemm;
 pub mod measure;
 pub mod output;

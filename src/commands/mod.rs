@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod devices;
+pub mod estimate;
 pub mod peaks;
 
 use crate::cli::{Cli, Command};
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Devices(args) => devices::run(&args, cli.json),
         Command::Peaks(args) => peaks::run(&args, cli.json),
         Command::Bench(args) => bench::run(&args, cli.json),
+        Command::Estimate(cmd) => estimate::run(&cmd, cli.json),
     }
 }

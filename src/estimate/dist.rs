@@ -1,0 +1,144 @@
+//! Uncertain quantities: a fixed value, a uniform range, or an empirical distribution given by
+//! quantiles; and Monte Carlo propagation into percentiles.
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Dist {
+    Fixed {
+        value: f64,
+    },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    /// Piecewise-linear CDF through equally spaced quantiles (min, ..., max).
+    Quantiles {
+        values: Vec<f64>,
+    },
+}
+
+impl Dist {
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Dist::Fixed { .. })
+    }
+
+    /// Value at cumulative probability `p` in [0, 1].
+    pub fn inverse_cdf(&self, p: f64) -> f64 {
+        let p = p.clamp(0.0, 1.0);
+        match self {
+            Dist::Fixed { value } => *value,
+            Dist::Uniform { low, high } => low + (high - low) * p,
+            Dist::Quantiles { values } => {
+                let steps = (values.len() - 1) as f64;
+                let pos = p * steps;
+                let i = (pos.floor() as usize).min(values.len() - 2);
+                values[i] + (values[i + 1] - values[i]) * (pos - i as f64)
+            }
+        }
+    }
+
+    pub fn median(&self) -> f64 {
+        self.inverse_cdf(0.5)
+    }
+
+    pub fn sample(&self, rng: &mut StdRng) -> f64 {
+        self.inverse_cdf(rng.random::<f64>())
+    }
+
+    /// Short human description.
+    pub fn describe(&self) -> String {
+        match self {
+            Dist::Fixed { value } => format!("{value}"),
+            Dist::Uniform { low, high } => format!("uniform {low}..{high}"),
+            Dist::Quantiles { values } => format!(
+                "median {} (quantiles {})",
+                self.median(),
+                values
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ),
+        }
+    }
+
+    /// Lowest and highest possible values.
+    pub fn range(&self) -> (f64, f64) {
+        (self.inverse_cdf(0.0), self.inverse_cdf(1.0))
+    }
+}
+
+/// The 5th, 50th and 95th percentiles of a quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl Interval {
+    pub fn map(self, f: impl Fn(f64) -> f64) -> Interval {
+        let (a, b, c) = (f(self.p5), f(self.p50), f(self.p95));
+        // A decreasing map (time from utilization) swaps the tails.
+        let (lo, hi) = if a <= c { (a, c) } else { (c, a) };
+        Interval {
+            p5: lo,
+            p50: b,
+            p95: hi,
+        }
+    }
+}
+
+/// Monte Carlo: draws the inputs `draws` times through `f` and returns the percentiles.
+pub fn propagate(draws: usize, seed: u64, mut f: impl FnMut(&mut StdRng) -> f64) -> Interval {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut xs: Vec<f64> = (0..draws.max(1)).map(|_| f(&mut rng)).collect();
+    xs.sort_by(f64::total_cmp);
+    let q = |p: f64| crate::measure::stats::quantile(&xs, p);
+    Interval {
+        p5: q(0.05),
+        p50: q(0.5),
+        p95: q(0.95),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_distribution_hits_its_quantiles() {
+        let d = Dist::Quantiles {
+            values: vec![0.17, 0.30, 0.38, 0.50, 0.60],
+        };
+        assert_eq!(d.inverse_cdf(0.0), 0.17);
+        assert_eq!(d.inverse_cdf(0.25), 0.30);
+        assert_eq!(d.median(), 0.38);
+        assert_eq!(d.inverse_cdf(0.75), 0.50);
+        assert_eq!(d.inverse_cdf(1.0), 0.60);
+        let i = propagate(20_000, 1, |r| d.sample(r));
+        assert!(i.p5 < i.p50 && i.p50 < i.p95);
+        assert!((i.p50 - 0.38).abs() < 0.01, "{i:?}");
+    }
+
+    #[test]
+    fn fixed_values_have_no_spread() {
+        let d = Dist::Fixed { value: 0.33 };
+        let i = propagate(100, 1, |r| d.sample(r));
+        assert_eq!((i.p5, i.p50, i.p95), (0.33, 0.33, 0.33));
+    }
+
+    #[test]
+    fn decreasing_maps_keep_the_interval_ordered() {
+        let i = Interval {
+            p5: 0.2,
+            p50: 0.4,
+            p95: 0.6,
+        }
+        .map(|u| 1.0 / u);
+        assert!(i.p5 <= i.p50 && i.p50 <= i.p95, "{i:?}");
+    }
+}

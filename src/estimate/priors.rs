@@ -1,0 +1,120 @@
+//! Literature priors for utilization, from `data/priors.csv`.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::dist::Dist;
+
+#[derive(Debug, Clone, Deserialize)]
+struct PriorRow {
+    name: String,
+    kind: String,
+    values: String,
+    applies_to: String,
+    source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prior {
+    pub name: String,
+    pub dist: Dist,
+    /// gpu, cpu, any, or calibration (the MFU / matmul-utilization factor).
+    pub applies_to: String,
+    pub source: String,
+}
+
+/// The prior used when the user gives no utilization.
+pub const DEFAULT_PRIOR: &str = "observed-mfu";
+/// The end-to-end factor applied to a calibrated matmul utilization.
+pub const CALIBRATION_FACTOR: &str = "mfu-over-mamf";
+
+fn parse(row: PriorRow) -> Prior {
+    let values: Vec<f64> = row
+        .values
+        .split(';')
+        .map(|v| v.trim().parse().expect("numeric prior"))
+        .collect();
+    let dist = match row.kind.as_str() {
+        "fixed" => Dist::Fixed { value: values[0] },
+        "uniform" => Dist::Uniform {
+            low: values[0],
+            high: values[1],
+        },
+        "quantiles" => Dist::Quantiles { values },
+        other => panic!("bundled data/priors.csv: unknown kind {other}"),
+    };
+    Prior {
+        name: row.name,
+        dist,
+        applies_to: row.applies_to,
+        source: row.source,
+    }
+}
+
+static PRIORS: LazyLock<Vec<Prior>> = LazyLock::new(|| {
+    csv::Reader::from_reader(include_str!("../../data/priors.csv").as_bytes())
+        .deserialize::<PriorRow>()
+        .map(|r| parse(r.expect("bundled data/priors.csv parses")))
+        .collect()
+});
+
+pub fn all() -> &'static [Prior] {
+    &PRIORS
+}
+
+/// A utilization prior by name (not the calibration factor).
+pub fn utilization_prior(name: &str) -> Result<&'static Prior, String> {
+    all()
+        .iter()
+        .filter(|p| p.applies_to != "calibration")
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            format!(
+                "unknown --prior '{name}': expected one of {}",
+                all()
+                    .iter()
+                    .filter(|p| p.applies_to != "calibration")
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+pub fn calibration_factor() -> &'static Prior {
+    all()
+        .iter()
+        .find(|p| p.name == CALIBRATION_FACTOR)
+        .expect("bundled calibration factor")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_priors_parse_and_lie_in_0_1() {
+        assert!(all().len() >= 6);
+        for p in all() {
+            let (lo, hi) = p.dist.range();
+            assert!(0.0 < lo && lo <= hi && hi <= 1.0, "{}", p.name);
+            assert!(!p.source.is_empty());
+        }
+        assert_eq!(
+            utilization_prior("ai-and-compute-gpu")
+                .unwrap()
+                .dist
+                .median(),
+            0.33
+        );
+        assert_eq!(
+            utilization_prior(DEFAULT_PRIOR).unwrap().dist.median(),
+            0.38
+        );
+        assert!(utilization_prior("mfu-over-mamf").is_err());
+        assert!(utilization_prior("optimistic")
+            .unwrap_err()
+            .contains("observed-mfu"));
+    }
+}
