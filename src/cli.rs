@@ -30,6 +30,25 @@ pub enum Command {
     /// Training compute in pfs-days from operation counts or hardware time, and the inverse.
     #[command(subcommand)]
     Estimate(EstimateCommand),
+    /// Place landmark training runs and your own estimates on the AI-and-Compute chart, and fit
+    /// the doubling time.
+    Trend(TrendArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrendArgs {
+    /// First year of the window (inclusive).
+    #[arg(long, value_name = "YEAR", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Last year of the window (inclusive).
+    #[arg(long, value_name = "YEAR", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Your own run: NAME=PFS_DAYS@YYYY-MM-DD (repeatable).
+    #[arg(long, value_name = "NAME=PFS_DAYS@DATE")]
+    pub add: Vec<String>,
+    /// Also write the chart: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

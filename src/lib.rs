@@ -2,6 +2,7 @@
 //! dense peak) and turns measured utilization into training-compute estimates in pfs-days.
 
 pub mod bench;
+pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod device;
@@ -13,6 +14,7 @@ pub mod measure;
 pub mod output;
 pub mod peaks;
 pub mod results;
+pub mod trend;
 
 use clap::Parser;
 

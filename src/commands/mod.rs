@@ -4,6 +4,7 @@ pub mod bench;
 pub mod devices;
 pub mod estimate;
 pub mod peaks;
+pub mod trend;
 
 use crate::cli::{Cli, Command};
 use crate::error::AppResult;
@@ -15,5 +16,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Peaks(args) => peaks::run(&args, cli.json),
         Command::Bench(args) => bench::run(&args, cli.json),
         Command::Estimate(cmd) => estimate::run(&cmd, cli.json),
+        Command::Trend(args) => trend::run(&args, cli.json),
     }
 }
