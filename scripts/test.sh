@@ -2,16 +2,20 @@
 # Runs the whole test suite, installing what the tests need when it is missing:
 #   - Mesa's lavapipe (Debian: mesa-vulkan-drivers), a Vulkan driver on the CPU, so the WGSL
 #     kernels run for real through wgpu;
+#   - Debian's chromium, to check that `report --html` pages render without console errors;
 #   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
-  echo "== installing Mesa lavapipe (mesa-vulkan-drivers) =="
+missing=()
+ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers libvulkan1)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]} =="
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -33,6 +33,22 @@ pub enum Command {
     /// Place landmark training runs and your own estimates on the AI-and-Compute chart, and fit
     /// the doubling time.
     Trend(TrendArgs),
+    /// Render results files as tables, Markdown or a self-contained HTML page with charts, and
+    /// compare them.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results files written by `flopmeter bench` (or `merge`).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Write Markdown tables (paste into a GitHub issue).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<std::path::PathBuf>,
+    /// Write a self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

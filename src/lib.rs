@@ -13,6 +13,7 @@ pub mod gemm;
 pub mod measure;
 pub mod output;
 pub mod peaks;
+pub mod report;
 pub mod results;
 pub mod trend;
 

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod devices;
 pub mod estimate;
 pub mod peaks;
+pub mod report;
 pub mod trend;
 
 use crate::cli::{Cli, Command};
@@ -17,5 +18,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Bench(args) => bench::run(&args, cli.json),
         Command::Estimate(cmd) => estimate::run(&cmd, cli.json),
         Command::Trend(args) => trend::run(&args, cli.json),
+        Command::Report(args) => report::run(&args, cli.json),
     }
 }
