@@ -36,6 +36,18 @@ pub enum Command {
     /// Render results files as tables, Markdown or a self-contained HTML page with charts, and
     /// compare them.
     Report(ReportArgs),
+    /// Compile every kernel without a GPU: CUDA C through NVRTC, WGSL through naga.
+    Kernels(KernelsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KernelsArgs {
+    /// Compile every kernel and report the result (the only action for now).
+    #[arg(long)]
+    pub check: bool,
+    /// CUDA architectures to compile for.
+    #[arg(long, value_name = "LIST", default_value = "sm_80,sm_90")]
+    pub arch: String,
 }
 
 #[derive(Debug, clap::Args)]

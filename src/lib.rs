@@ -15,6 +15,7 @@ pub mod output;
 pub mod peaks;
 pub mod report;
 pub mod results;
+pub mod telemetry;
 pub mod trend;
 
 use clap::Parser;

@@ -5,7 +5,8 @@ use crate::cli::BenchArgs;
 use crate::device::{BackendStatus, Inventory};
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
-use crate::gemm::kernels::{kernel_dtypes, kernel_names, wgsl_kernel};
+use crate::gemm::cuda::runner::device_supports;
+use crate::gemm::kernels::{dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel};
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape};
 
@@ -47,11 +48,18 @@ pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
     kernel_dtypes(d.backend)
         .iter()
         .copied()
-        .filter(|dt| match (&d.wgpu, dt) {
-            (Some(w), Dtype::F16) => w.shader_f16,
+        .filter(|dt| match (&d.wgpu, &d.cuda, dt) {
+            (Some(w), _, Dtype::F16) => w.shader_f16,
+            (_, Some(c), _) => device_supports(cuda_cc(&c.compute_capability), *dt),
             _ => true,
         })
         .collect()
+}
+
+/// "9.0" -> (9, 0).
+pub fn cuda_cc(s: &str) -> (i32, i32) {
+    let mut it = s.split('.').map(|p| p.parse::<i32>().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
 /// Whether a job fits the device; the reason if not.
@@ -221,7 +229,16 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
             if !kernels.iter().any(|k| k == kernel) {
                 continue;
             }
-            for &dtype in &dtypes {
+            let kernel_can = dtypes_of(d.backend, kernel);
+            for &dtype in dtypes.iter().filter(|dt| kernel_can.contains(dt)) {
+                if d.backend == Backend::Cuda
+                    && kernel == "mma"
+                    && d.cuda
+                        .as_ref()
+                        .is_some_and(|c| cuda_cc(&c.compute_capability) < (8, 0))
+                {
+                    continue;
+                }
                 for &shape in &shapes {
                     if let Err(why) = fits(d, kernel, dtype, shape, free) {
                         if sweep.is_none() {

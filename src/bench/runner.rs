@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::device::cpu::llc_bytes;
+use crate::gemm::cuda::runner::CudaDevice;
 use crate::gemm::wgpu::WgpuContext;
 use crate::gemm::{cpu, wgpu as wgpu_gemm, GemmError, Prepared};
 use crate::measure::stats::summarize;
@@ -30,6 +31,7 @@ pub struct Outcome {
 #[derive(Default)]
 struct Devices {
     wgpu: HashMap<usize, Result<WgpuContext, String>>,
+    cuda: HashMap<usize, Result<CudaDevice, String>>,
     adapters: Option<Vec<wgpu::Adapter>>,
 }
 
@@ -53,9 +55,22 @@ impl Devices {
                 let ctx = ctx.as_ref().map_err(|e| GemmError::Device(e.clone()))?;
                 wgpu_gemm::prepare(ctx, &job.kernel, job.dtype, job.shape, seed)
             }
-            Backend::Cuda => Err(GemmError::Unsupported(
-                "the CUDA backend has no kernels in this build".into(),
-            )),
+            Backend::Cuda => {
+                let props = d
+                    .cuda
+                    .as_ref()
+                    .ok_or_else(|| GemmError::Device("no CUDA properties".into()))?;
+                let dev = self.cuda.entry(d.index).or_insert_with(|| {
+                    CudaDevice::open(
+                        d.index,
+                        super::plan::cuda_cc(&props.compute_capability),
+                        props.l2_bytes,
+                    )
+                    .map_err(|e| e.to_string())
+                });
+                let dev = dev.as_ref().map_err(|e| GemmError::Device(e.clone()))?;
+                crate::gemm::cuda::runner::prepare(dev, &job.kernel, job.dtype, job.shape, seed)
+            }
         }
     }
 }
@@ -76,7 +91,18 @@ fn measure(
         compute_type,
         details,
     } = prepared;
-    let sampling = sample(gemm.as_mut(), budget, stop)?;
+    // NVML telemetry for CUDA devices, sampled while the GEMM runs.
+    let sampler = d.cuda.as_ref().and_then(|c| {
+        crate::telemetry::Sampler::start(
+            c.pci_bus_id.as_deref(),
+            d.index,
+            std::time::Duration::from_millis(100),
+        )
+        .ok()
+    });
+    let sampling = sample(gemm.as_mut(), budget, stop);
+    let telemetry = sampler.map(|s| s.finish());
+    let sampling = sampling?;
     let verification = gemm.verify()?;
     let time_s = summarize(&sampling.samples);
     let flop = job.shape.flop();
@@ -88,6 +114,13 @@ fn measure(
         .rated_tflops
         .get(&job.dtype)
         .map(|peak| tflops.median / peak);
+    // Against the peak at the SM clock actually sampled: tells throttling from inefficiency.
+    let at_sampled_clock = telemetry
+        .as_ref()
+        .and_then(|t| t.sm_clock_mhz_median)
+        .zip(crate::peaks::reference_clock_mhz(d, job.dtype))
+        .zip(d.rated_tflops.get(&job.dtype))
+        .map(|((sampled, reference), peak)| tflops.median / (peak * sampled / reference));
     Ok(Run {
         device: d.id.clone(),
         backend: d.backend,
@@ -103,11 +136,11 @@ fn measure(
         tflops,
         utilization: Utilization {
             rated,
-            at_sampled_clock: None,
+            at_sampled_clock,
             above_peak: rated.is_some_and(|u| u > 1.0),
         },
         verification,
-        telemetry: None,
+        telemetry,
         timer,
         warmup: sampling.warmup,
         stop_reason: sampling.stop_reason,

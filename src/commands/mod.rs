@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod devices;
 pub mod estimate;
+pub mod kernels;
 pub mod peaks;
 pub mod report;
 pub mod trend;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Estimate(cmd) => estimate::run(&cmd, cli.json),
         Command::Trend(args) => trend::run(&args, cli.json),
         Command::Report(args) => report::run(&args, cli.json),
+        Command::Kernels(args) => kernels::run(&args, cli.json),
     }
 }

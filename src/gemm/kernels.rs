@@ -32,6 +32,67 @@ pub const WGSL_KERNELS: &[WgslKernel] = &[
     },
 ];
 
+/// One CUDA C kernel as shipped in kernels/cuda/, compiled at run time by NVRTC.
+pub struct CudaKernel {
+    pub name: &'static str,
+    /// The `extern "C"` function in the source.
+    pub function: &'static str,
+    pub file: &'static str,
+    pub source: &'static str,
+    pub dtype: Dtype,
+    /// Output elements per block along (columns, rows), and threads per block (x, y).
+    pub tile: (u32, u32),
+    pub block: (u32, u32),
+    /// Shapes must be multiples of (M, N, K) padding; the host pads with zeros.
+    pub pad: (usize, usize, usize),
+    /// Oldest compute capability it runs on.
+    pub min_cc: (i32, i32),
+    pub description: &'static str,
+}
+
+pub const CUDA_KERNELS: &[CudaKernel] = &[
+    CudaKernel {
+        name: "naive",
+        function: "naive_f32",
+        file: "kernels/cuda/naive_f32.cu",
+        source: include_str!("../../kernels/cuda/naive_f32.cu"),
+        dtype: Dtype::F32,
+        tile: (16, 16),
+        block: (16, 16),
+        pad: (1, 1, 1),
+        min_cc: (5, 0),
+        description: "one thread per output element, f32 FMA",
+    },
+    CudaKernel {
+        name: "tiled",
+        function: "tiled_f32",
+        file: "kernels/cuda/tiled_f32.cu",
+        source: include_str!("../../kernels/cuda/tiled_f32.cu"),
+        dtype: Dtype::F32,
+        tile: (128, 128),
+        block: (16, 16),
+        pad: (1, 1, 1),
+        min_cc: (5, 0),
+        description: "128x128 shared-memory tiles, 8x8 register micro-tiles, f32 FMA",
+    },
+    CudaKernel {
+        name: "mma",
+        function: "mma_bf16",
+        file: "kernels/cuda/mma_bf16.cu",
+        source: include_str!("../../kernels/cuda/mma_bf16.cu"),
+        dtype: Dtype::Bf16,
+        tile: (64, 64),
+        block: (128, 1),
+        pad: (64, 64, 32),
+        min_cc: (8, 0),
+        description: "tensor cores via mma.sync.m16n8k16 bf16 (f32 accumulate), 64x64 block tiles",
+    },
+];
+
+pub fn cuda_kernel(name: &str) -> Option<&'static CudaKernel> {
+    CUDA_KERNELS.iter().find(|k| k.name == name)
+}
+
 pub fn wgsl_kernel(name: &str) -> Option<&'static WgslKernel> {
     WGSL_KERNELS.iter().find(|k| k.name == name)
 }
@@ -55,7 +116,30 @@ pub fn kernel_names(backend: Backend) -> Vec<&'static str> {
     match backend {
         Backend::Cpu => vec!["faer"],
         Backend::Wgpu => WGSL_KERNELS.iter().map(|k| k.name).collect(),
-        Backend::Cuda => vec![],
+        Backend::Cuda => {
+            let mut v = vec!["cublas", "cublaslt"];
+            v.extend(CUDA_KERNELS.iter().map(|k| k.name));
+            v
+        }
+    }
+}
+
+/// Dtypes one kernel of a backend computes (before asking the device).
+pub fn dtypes_of(backend: Backend, kernel: &str) -> Vec<Dtype> {
+    match (backend, kernel) {
+        (Backend::Cuda, "cublas") => {
+            vec![Dtype::F64, Dtype::F32, Dtype::Tf32, Dtype::Bf16, Dtype::F16]
+        }
+        (Backend::Cuda, "cublaslt") => vec![
+            Dtype::F64,
+            Dtype::F32,
+            Dtype::Tf32,
+            Dtype::Bf16,
+            Dtype::F16,
+            Dtype::Fp8,
+        ],
+        (Backend::Cuda, k) => cuda_kernel(k).map(|k| vec![k.dtype]).unwrap_or_default(),
+        (b, _) => kernel_dtypes(b).to_vec(),
     }
 }
 
@@ -64,7 +148,14 @@ pub fn kernel_dtypes(backend: Backend) -> &'static [Dtype] {
     match backend {
         Backend::Cpu => &[Dtype::F32, Dtype::F64],
         Backend::Wgpu => &[Dtype::F32, Dtype::F16],
-        Backend::Cuda => &[],
+        Backend::Cuda => &[
+            Dtype::F64,
+            Dtype::F32,
+            Dtype::Tf32,
+            Dtype::Bf16,
+            Dtype::F16,
+            Dtype::Fp8,
+        ],
     }
 }
 

@@ -8,3 +8,86 @@ pub mod table;
 pub use matching::{lookup, lookup_pci, LookupError, Matched};
 pub use rated::{PeakKind, RatedPeaks};
 pub use table::{chips, ChipRow};
+
+use crate::dtype::Dtype;
+use crate::results::DeviceRecord;
+
+/// The SM clock (MHz) a device's rated peak for `dtype` assumes: the table's tensor clock for
+/// tensor math and its boost clock otherwise; for formula estimates, the reported clock (times
+/// the architecture's tensor-clock ratio). None where the peak assumes no known clock.
+pub fn reference_clock_mhz(d: &DeviceRecord, dtype: Dtype) -> Option<f64> {
+    let tensor = !matches!(dtype, Dtype::F32 | Dtype::F64);
+    if let Some(row) = d
+        .rated_matched
+        .as_deref()
+        .and_then(|k| chips().iter().find(|r| r.key == k))
+    {
+        return if tensor {
+            row.tensor_mhz.or(row.boost_mhz)
+        } else {
+            row.boost_mhz
+        };
+    }
+    let c = d.cuda.as_ref()?;
+    let mut parts = c
+        .compute_capability
+        .split('.')
+        .map(|p| p.parse::<i32>().unwrap_or(0));
+    let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let scale = if tensor {
+        table::arch_rates(ma, mi).map_or(1.0, |a| a.tensor_clock_scale)
+    } else {
+        1.0
+    };
+    Some(c.sm_clock_mhz * scale)
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+    use crate::results::{Backend, CudaProperties};
+
+    fn device(name: &str, cc: &str, sms: u32, mhz: f64) -> DeviceRecord {
+        let (ma, mi) = {
+            let mut p = cc.split('.').map(|x| x.parse::<i32>().unwrap());
+            (p.next().unwrap(), p.next().unwrap())
+        };
+        let rated = crate::device::cuda::rated_for(name, ma, mi, sms, mhz);
+        DeviceRecord {
+            id: "cuda:0".into(),
+            backend: Backend::Cuda,
+            index: 0,
+            name: name.into(),
+            rated_tflops: rated.tflops.clone(),
+            rated_source: rated.source.clone(),
+            rated_kind: rated.kind,
+            rated_matched: rated.matched.clone(),
+            cpu: None,
+            cuda: Some(CudaProperties {
+                compute_capability: cc.into(),
+                sm_count: sms,
+                sm_clock_mhz: mhz,
+                memory_clock_mhz: 2619.0,
+                memory_bus_bits: 5120,
+                memory_bytes: 80 << 30,
+                l2_bytes: 50 << 20,
+                driver_version: "13.0".into(),
+                pci_bus_id: None,
+            }),
+            wgpu: None,
+        }
+    }
+
+    #[test]
+    fn rated_peaks_assume_the_tensor_clock_on_hopper() {
+        let h100 = device("NVIDIA H100 80GB HBM3", "9.0", 132, 1980.0);
+        assert_eq!(h100.rated_tflops[&Dtype::Bf16], 989.4);
+        assert_eq!(reference_clock_mhz(&h100, Dtype::Bf16), Some(1830.0));
+        assert_eq!(reference_clock_mhz(&h100, Dtype::F32), Some(1980.0));
+        // A chip the table lacks: the formula, with the architecture's tensor-clock ratio.
+        let unknown = device("NVIDIA H100 Prototype", "9.0", 132, 1980.0);
+        assert_eq!(unknown.rated_kind, PeakKind::Estimated);
+        let r = reference_clock_mhz(&unknown, Dtype::Bf16).unwrap();
+        assert!((r - 1830.0).abs() < 1.0, "{r}");
+    }
+}

@@ -1,0 +1,108 @@
+//! `flopmeter kernels --check [--arch sm_80,sm_90]`: every CUDA kernel through NVRTC for each
+//! architecture and every WGSL kernel through naga for each dtype, with no GPU.
+
+use serde::Serialize;
+
+use crate::cli::KernelsArgs;
+use crate::dtype::Dtype;
+use crate::error::{AppError, AppResult};
+use crate::gemm::cuda::nvrtc::{arch_name, compile, parse_archs};
+use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
+use crate::output::{print_json, table};
+
+#[derive(Debug, Serialize)]
+struct Check {
+    language: &'static str,
+    kernel: &'static str,
+    file: String,
+    /// sm_90 for CUDA, the dtype for WGSL.
+    target: String,
+    ok: bool,
+    detail: String,
+}
+
+fn validate_wgsl(src: &str) -> Result<String, String> {
+    let module = naga::front::wgsl::parse_str(src).map_err(|e| e.emit_to_string(src))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .map_err(|e| format!("{e:?}"))?;
+    Ok(format!("{} entry point(s)", module.entry_points.len()))
+}
+
+pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
+    if !args.check {
+        return Err(AppError::usage(
+            "nothing to do: use `flopmeter kernels --check`",
+        ));
+    }
+    let archs = parse_archs(&args.arch).map_err(AppError::usage)?;
+    let mut checks = Vec::new();
+    for k in CUDA_KERNELS {
+        for &arch in &archs {
+            let target = arch_name(arch.0, arch.1);
+            let (ok, detail) = if arch < k.min_cc {
+                (
+                    true,
+                    format!("skipped: needs sm_{}{}+", k.min_cc.0, k.min_cc.1),
+                )
+            } else {
+                match compile(k, arch) {
+                    Ok(ptx) => (true, format!("{} bytes of PTX", ptx.to_src().len())),
+                    Err(e) => (false, e),
+                }
+            };
+            checks.push(Check {
+                language: "cuda",
+                kernel: k.name,
+                file: k.file.into(),
+                target,
+                ok,
+                detail,
+            });
+        }
+    }
+    for k in WGSL_KERNELS {
+        for d in [Dtype::F32, Dtype::F16] {
+            let src = wgsl_source(k, d).expect("WGSL kernels have f32 and f16");
+            let (ok, detail) = match validate_wgsl(&src) {
+                Ok(d) => (true, d),
+                Err(e) => (false, e),
+            };
+            checks.push(Check {
+                language: "wgsl",
+                kernel: k.name,
+                file: format!("kernels/wgsl/{}.wgsl", k.name),
+                target: d.to_string(),
+                ok,
+                detail,
+            });
+        }
+    }
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    if json {
+        print_json(&serde_json::json!({"ok": failed == 0, "checks": checks}))?;
+    } else {
+        let mut t = table(&["language", "kernel", "file", "target", "result"]);
+        for c in &checks {
+            t.add_row(vec![
+                c.language.to_string(),
+                c.kernel.to_string(),
+                c.file.clone(),
+                c.target.clone(),
+                if c.ok {
+                    format!("ok ({})", c.detail)
+                } else {
+                    format!("FAILED: {}", c.detail)
+                },
+            ]);
+        }
+        println!("{t}");
+    }
+    if failed > 0 {
+        return Err(AppError::failed(format!("{failed} kernel check(s) failed")));
+    }
+    Ok(())
+}

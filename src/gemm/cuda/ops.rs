@@ -1,0 +1,326 @@
+//! The three ways a CUDA GEMM is issued: cuBLAS (cublasGemmEx), cuBLASLt (with the best of
+//! several heuristic algorithms), and our NVRTC kernels. Each enqueues one C = A B on a stream.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use cudarc::cublas::{sys as blas, CudaBlas};
+use cudarc::cublaslt::sys as lt;
+use cudarc::driver::{CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
+
+use super::operands::{ptr, Padded, Set, Storage};
+
+pub enum Op {
+    Blas(BlasOp),
+    Lt(Box<LtOp>),
+    Kernel(KernelOp),
+}
+
+impl Op {
+    pub fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
+        match self {
+            Op::Blas(o) => o.enqueue(set, stream),
+            Op::Lt(o) => o.enqueue(set, stream, o.chosen),
+            Op::Kernel(o) => o.enqueue(set, stream),
+        }
+    }
+}
+
+/// Row-major C (M x N) = A (M x K) B with Bt stored N x K is, in cuBLAS's column-major terms,
+/// C^T (N x M) = op_T(Bt as K x N) op_N(A as K x M): transa = T, transb = N, m = N, n = M.
+pub struct BlasOp {
+    pub blas: CudaBlas,
+    pub p: Padded,
+    pub a_type: blas::cudaDataType,
+    pub c_type: blas::cudaDataType,
+    pub compute: blas::cublasComputeType_t,
+    /// alpha and beta in the scale type (f64 for f64 compute, f32 otherwise).
+    pub f64_scale: bool,
+}
+
+impl BlasOp {
+    fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
+        let (one64, zero64) = (1.0f64, 0.0f64);
+        let (one32, zero32) = (1.0f32, 0.0f32);
+        let (alpha, beta): (*const c_void, *const c_void) = if self.f64_scale {
+            (&one64 as *const f64 as _, &zero64 as *const f64 as _)
+        } else {
+            (&one32 as *const f32 as _, &zero32 as *const f32 as _)
+        };
+        let p = self.p;
+        // SAFETY: the pointers are live device allocations of the sizes the shape implies.
+        unsafe {
+            cudarc::cublas::result::gemm_ex(
+                *self.blas.handle(),
+                blas::cublasOperation_t::CUBLAS_OP_T,
+                blas::cublasOperation_t::CUBLAS_OP_N,
+                p.n as i32,
+                p.m as i32,
+                p.k as i32,
+                alpha,
+                ptr(&set.bt, stream) as *const c_void,
+                self.a_type,
+                p.k as i32,
+                ptr(&set.a, stream) as *const c_void,
+                self.a_type,
+                p.k as i32,
+                beta,
+                ptr(&set.c, stream) as *mut c_void,
+                self.c_type,
+                p.n as i32,
+                self.compute,
+                blas::cublasGemmAlgo_t::CUBLAS_GEMM_DEFAULT,
+            )
+        }
+        .map_err(|e| format!("cublasGemmEx: {e}"))
+    }
+}
+
+/// cuBLASLt: one descriptor, several heuristic algorithms; the fastest is kept.
+pub struct LtOp {
+    pub handle: lt::cublasLtHandle_t,
+    pub desc: lt::cublasLtMatmulDesc_t,
+    pub a_layout: lt::cublasLtMatrixLayout_t,
+    pub b_layout: lt::cublasLtMatrixLayout_t,
+    pub c_layout: lt::cublasLtMatrixLayout_t,
+    pub algos: Vec<lt::cublasLtMatmulHeuristicResult_t>,
+    pub chosen: usize,
+    pub workspace: CudaSlice<u8>,
+    pub f64_scale: bool,
+    /// Device scale factors (1.0) for FP8, kept alive with the descriptor.
+    pub _scales: Option<CudaSlice<f32>>,
+}
+
+pub const LT_WORKSPACE: usize = 32 << 20;
+pub const LT_CANDIDATES: usize = 8;
+
+fn lt_check(what: &str, s: lt::cublasStatus_t) -> Result<(), String> {
+    if s == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS {
+        Ok(())
+    } else {
+        Err(format!("{what}: {s:?}"))
+    }
+}
+
+impl LtOp {
+    /// Builds the descriptor and asks the heuristic for up to `LT_CANDIDATES` algorithms.
+    pub fn new(
+        stream: &Arc<CudaStream>,
+        p: Padded,
+        input: Storage,
+        output: Storage,
+        compute: lt::cublasComputeType_t,
+    ) -> Result<LtOp, String> {
+        let dt = |s: Storage| match s {
+            Storage::F64 => lt::cudaDataType::CUDA_R_64F,
+            Storage::F32 => lt::cudaDataType::CUDA_R_32F,
+            Storage::Bf16 => lt::cudaDataType::CUDA_R_16BF,
+            Storage::F16 => lt::cudaDataType::CUDA_R_16F,
+            Storage::E4m3 => lt::cudaDataType::CUDA_R_8F_E4M3,
+        };
+        let f64_scale = input == Storage::F64;
+        let scale_type = if f64_scale {
+            lt::cudaDataType::CUDA_R_64F
+        } else {
+            lt::cudaDataType::CUDA_R_32F
+        };
+        let handle = cudarc::cublaslt::result::create_handle()
+            .map_err(|e| format!("cublasLtCreate: {e}"))?;
+        let desc = cudarc::cublaslt::result::create_matmul_desc(compute, scale_type)
+            .map_err(|e| format!("cublasLtMatmulDescCreate: {e}"))?;
+        // cublasOperation_t::CUBLAS_OP_T (the Lt bindings take it as a 32-bit int attribute).
+        let trans_a: i32 = 1;
+        // SAFETY: attribute pointers point at values of the documented types and sizes.
+        unsafe {
+            lt_check(
+                "TRANSA",
+                lt::cublasLtMatmulDescSetAttribute(
+                    desc,
+                    lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_TRANSA,
+                    &trans_a as *const _ as *const c_void,
+                    std::mem::size_of_val(&trans_a),
+                ),
+            )?;
+        }
+        let scales = if input == Storage::E4m3 {
+            let s = stream.clone_htod(&[1.0f32]).map_err(|e| e.to_string())?;
+            let dp = super::operands::ptr_f32(&s, stream);
+            for attr in [
+                lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+                lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+            ] {
+                // SAFETY: a device pointer to one f32, as the attribute requires.
+                unsafe {
+                    lt_check(
+                        "SCALE_POINTER",
+                        lt::cublasLtMatmulDescSetAttribute(
+                            desc,
+                            attr,
+                            &dp as *const u64 as *const c_void,
+                            std::mem::size_of::<u64>(),
+                        ),
+                    )?;
+                }
+            }
+            Some(s)
+        } else {
+            None
+        };
+        // Column-major: A' = Bt as K x N (transposed to N x K), B' = A as K x M, C' = N x M.
+        let layout = |s: Storage, rows: usize, cols: usize| {
+            cudarc::cublaslt::result::create_matrix_layout(
+                dt(s),
+                rows as u64,
+                cols as u64,
+                rows as i64,
+            )
+            .map_err(|e| format!("cublasLtMatrixLayoutCreate: {e}"))
+        };
+        let a_layout = layout(input, p.k, p.n)?;
+        let b_layout = layout(input, p.k, p.m)?;
+        let c_layout = layout(output, p.n, p.m)?;
+        let pref = cudarc::cublaslt::result::create_matmul_pref().map_err(|e| e.to_string())?;
+        let ws = LT_WORKSPACE as u64;
+        let mut results: Vec<lt::cublasLtMatmulHeuristicResult_t> =
+            vec![unsafe { std::mem::zeroed() }; LT_CANDIDATES];
+        let mut found = 0i32;
+        // SAFETY: every handle was created above; `results` has room for LT_CANDIDATES.
+        unsafe {
+            lt_check(
+                "MAX_WORKSPACE_BYTES",
+                lt::cublasLtMatmulPreferenceSetAttribute(
+                    pref,
+                    lt::cublasLtMatmulPreferenceAttributes_t::CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                    &ws as *const u64 as *const c_void,
+                    std::mem::size_of::<u64>(),
+                ),
+            )?;
+            lt_check(
+                "cublasLtMatmulAlgoGetHeuristic",
+                lt::cublasLtMatmulAlgoGetHeuristic(
+                    handle,
+                    desc,
+                    a_layout,
+                    b_layout,
+                    c_layout,
+                    c_layout,
+                    pref,
+                    LT_CANDIDATES as i32,
+                    results.as_mut_ptr(),
+                    &mut found,
+                ),
+            )?;
+            let _ = cudarc::cublaslt::result::destroy_matmul_pref(pref);
+        }
+        results.truncate(found.max(0) as usize);
+        results.retain(|r| r.state == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS);
+        if results.is_empty() {
+            return Err("cuBLASLt has no algorithm for this problem on this GPU".into());
+        }
+        let workspace = stream
+            .alloc_zeros::<u8>(LT_WORKSPACE)
+            .map_err(|e| e.to_string())?;
+        Ok(LtOp {
+            handle,
+            desc,
+            a_layout,
+            b_layout,
+            c_layout,
+            algos: results,
+            chosen: 0,
+            workspace,
+            f64_scale,
+            _scales: scales,
+        })
+    }
+
+    pub fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>, algo: usize) -> Result<(), String> {
+        let (one64, zero64) = (1.0f64, 0.0f64);
+        let (one32, zero32) = (1.0f32, 0.0f32);
+        let (alpha, beta): (*const c_void, *const c_void) = if self.f64_scale {
+            (&one64 as *const f64 as _, &zero64 as *const f64 as _)
+        } else {
+            (&one32 as *const f32 as _, &zero32 as *const f32 as _)
+        };
+        let c = ptr(&set.c, stream);
+        // SAFETY: descriptors and buffers are live and sized for this problem.
+        unsafe {
+            lt_check(
+                "cublasLtMatmul",
+                lt::cublasLtMatmul(
+                    self.handle,
+                    self.desc,
+                    alpha,
+                    ptr(&set.bt, stream) as *const c_void,
+                    self.a_layout,
+                    ptr(&set.a, stream) as *const c_void,
+                    self.b_layout,
+                    beta,
+                    c as *const c_void,
+                    self.c_layout,
+                    c as *mut c_void,
+                    self.c_layout,
+                    &self.algos[algo].algo,
+                    ptr(&self.workspace, stream) as *mut c_void,
+                    LT_WORKSPACE,
+                    stream.cu_stream() as lt::cudaStream_t,
+                ),
+            )
+        }
+    }
+
+    /// The algorithm's configuration id, for the results.
+    pub fn algo_id(&self, i: usize) -> Option<i32> {
+        let mut id = 0i32;
+        let mut written = 0usize;
+        // SAFETY: reads one int attribute of a valid algo.
+        let s = unsafe {
+            lt::cublasLtMatmulAlgoConfigGetAttribute(
+                &self.algos[i].algo,
+                lt::cublasLtMatmulAlgoConfigAttributes_t::CUBLASLT_ALGO_CONFIG_ID,
+                &mut id as *mut i32 as *mut c_void,
+                std::mem::size_of::<i32>(),
+                &mut written,
+            )
+        };
+        (s == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS).then_some(id)
+    }
+}
+
+impl Drop for LtOp {
+    fn drop(&mut self) {
+        // SAFETY: each handle was created by LtOp::new and is destroyed once.
+        unsafe {
+            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.a_layout);
+            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.b_layout);
+            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.c_layout);
+            let _ = cudarc::cublaslt::result::destroy_matmul_desc(self.desc);
+            let _ = cudarc::cublaslt::result::destroy_handle(self.handle);
+        }
+    }
+}
+
+/// One of our NVRTC kernels.
+pub struct KernelOp {
+    pub func: CudaFunction,
+    pub cfg: LaunchConfig,
+    pub p: Padded,
+}
+
+impl KernelOp {
+    fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
+        let (a, b, c) = (
+            ptr(&set.a, stream),
+            ptr(&set.bt, stream),
+            ptr(&set.c, stream),
+        );
+        let (m, n, k) = (self.p.m as i32, self.p.n as i32, self.p.k as i32);
+        let mut launch = stream.launch_builder(&self.func);
+        launch.arg(&a).arg(&b).arg(&c).arg(&m).arg(&n).arg(&k);
+        // SAFETY: the kernel's signature is (const T*, const T*, float*, int, int, int) and the
+        // buffers hold padded M x K, N x K and M x N elements.
+        unsafe { launch.launch(self.cfg) }
+            .map(|_| ())
+            .map_err(|e| format!("kernel launch: {e}"))
+    }
+}

@@ -1,0 +1,540 @@
+//! Prepares a CUDA GEMM (device, operands, the op) and times it with a CUDA event pair around
+//! every iteration.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cudarc::cublas::{sys as blas, CudaBlas};
+use cudarc::cublaslt::sys as lt;
+use cudarc::driver::{sys as drv, CudaContext, CudaEvent, CudaStream, LaunchConfig};
+
+use crate::dtype::Dtype;
+use crate::gemm::kernels::cuda_kernel;
+use crate::gemm::verify::{verify, Precision};
+use crate::gemm::{Gemm, GemmError, Prepared};
+use crate::measure::cache::operand_sets;
+use crate::measure::Timed;
+use crate::results::{Shape, Verification};
+
+use super::nvrtc::compile;
+use super::operands::{allocate, set_bytes, HostCopy, Padded, Set, Storage};
+use super::ops::{BlasOp, KernelOp, LtOp, Op};
+
+/// Most iterations between two synchronizations.
+const MAX_BATCH: usize = 64;
+
+/// An opened CUDA device.
+pub struct CudaDevice {
+    pub ctx: Arc<CudaContext>,
+    pub stream: Arc<CudaStream>,
+    pub cc: (i32, i32),
+    pub l2_bytes: u64,
+    pub ordinal: usize,
+}
+
+impl CudaDevice {
+    pub fn open(ordinal: usize, cc: (i32, i32), l2_bytes: u64) -> Result<CudaDevice, GemmError> {
+        crate::device::cuda::guard("CUDA", || {
+            let ctx = CudaContext::new(ordinal)
+                .map_err(|e| format!("cannot open cuda:{ordinal}: {e}"))?;
+            // flopmeter uses one stream per device and orders work itself.
+            // SAFETY: no other stream of this context exists yet.
+            unsafe { ctx.disable_event_tracking() };
+            let stream = ctx.new_stream().map_err(|e| e.to_string())?;
+            Ok(CudaDevice {
+                ctx,
+                stream,
+                cc,
+                l2_bytes,
+                ordinal,
+            })
+        })
+        .map_err(GemmError::Device)
+    }
+
+    fn free_memory(&self) -> u64 {
+        self.ctx
+            .mem_get_info()
+            .map(|(free, _)| free as u64)
+            .unwrap_or(0)
+    }
+}
+
+/// A prepared GEMM on the GPU.
+struct CudaGemm {
+    stream: Arc<CudaStream>,
+    op: Op,
+    sets: Vec<Set>,
+    events: Vec<CudaEvent>,
+    next: usize,
+    batch: usize,
+    shape: Shape,
+    padded: Padded,
+    output: Storage,
+    precision: Precision,
+    seed: u64,
+    host: HostCopy,
+}
+
+/// Times `n` iterations of `op`, one event pair each, rotating through the operand sets.
+fn time_iterations(
+    stream: &Arc<CudaStream>,
+    sets: &[Set],
+    events: &[CudaEvent],
+    next: &mut usize,
+    n: usize,
+    enqueue: &dyn Fn(&Set) -> Result<(), String>,
+) -> Result<Vec<f64>, String> {
+    let n = n.clamp(1, MAX_BATCH);
+    for i in 0..n {
+        let set = *next;
+        *next = (*next + 1) % sets.len();
+        events[2 * i].record(stream).map_err(|e| e.to_string())?;
+        enqueue(&sets[set])?;
+        events[2 * i + 1]
+            .record(stream)
+            .map_err(|e| e.to_string())?;
+    }
+    events[2 * n - 1]
+        .synchronize()
+        .map_err(|e| format!("GPU error: {e}"))?;
+    (0..n)
+        .map(|i| {
+            events[2 * i]
+                .elapsed_ms(&events[2 * i + 1])
+                .map(|ms| f64::from(ms) / 1e3)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+impl Timed for CudaGemm {
+    fn run(&mut self) -> Result<Vec<f64>, String> {
+        let (op, stream) = (&self.op, &self.stream);
+        let times = time_iterations(
+            stream,
+            &self.sets,
+            &self.events,
+            &mut self.next,
+            self.batch,
+            &|set| op.enqueue(set, stream),
+        )?;
+        // Aim for about 50 ms between synchronizations.
+        let per = times.iter().sum::<f64>() / times.len() as f64;
+        self.batch = ((0.05 / per.max(1e-7)) as usize).clamp(1, MAX_BATCH);
+        Ok(times)
+    }
+}
+
+impl Gemm for CudaGemm {
+    fn verify(&mut self) -> Result<Verification, String> {
+        self.op.enqueue(&self.sets[0], &self.stream)?;
+        let c: Vec<u8> = self
+            .stream
+            .clone_dtoh(&self.sets[0].c)
+            .map_err(|e| format!("copying C back: {e}"))?;
+        let (s, p, h, out) = (self.shape, self.padded, &self.host, self.output);
+        Ok(verify(
+            s,
+            self.precision,
+            self.seed,
+            |i, q| h.a[i * p.k + q],
+            |q, j| h.bt[j * p.k + q],
+            |i, j| out.load(&c, i * p.n + j),
+        ))
+    }
+}
+
+/// Dtypes a CUDA device of compute capability `cc` can run.
+pub fn device_supports(cc: (i32, i32), dtype: Dtype) -> bool {
+    match dtype {
+        Dtype::F64 | Dtype::F32 | Dtype::F16 => true,
+        Dtype::Tf32 | Dtype::Bf16 => cc >= (8, 0),
+        Dtype::Fp8 => cc >= (8, 9),
+        Dtype::Int8 => false,
+    }
+}
+
+/// How a dtype runs: storage of inputs and output, compute type, and the precision verified.
+struct Plan {
+    input: Storage,
+    output: Storage,
+    blas_compute: blas::cublasComputeType_t,
+    lt_compute: lt::cublasComputeType_t,
+    compute_name: &'static str,
+    precision: Precision,
+}
+
+fn plan(dtype: Dtype) -> Result<Plan, GemmError> {
+    let f32u = Dtype::F32.unit_roundoff();
+    let p = |input: f64, acc: f64, out: f64| Precision {
+        input,
+        accumulate: acc,
+        output: out,
+    };
+    Ok(match dtype {
+        Dtype::F64 => Plan {
+            input: Storage::F64,
+            output: Storage::F64,
+            blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_64F,
+            lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_64F,
+            compute_name: "CUDA_R_64F in/out, CUBLAS_COMPUTE_64F",
+            precision: Precision::of(Dtype::F64),
+        },
+        Dtype::F32 => {
+            if std::env::var("NVIDIA_TF32_OVERRIDE").is_ok_and(|v| v.trim() != "0") {
+                return Err(GemmError::Unsupported(
+                    "NVIDIA_TF32_OVERRIDE is set: cuBLAS would run f32 as TF32; unset it to measure true f32".into(),
+                ));
+            }
+            Plan {
+                input: Storage::F32,
+                output: Storage::F32,
+                blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+                lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+                compute_name: "CUDA_R_32F in/out, CUBLAS_COMPUTE_32F with CUBLAS_DEFAULT_MATH (true FP32, no TF32)",
+                precision: Precision::of(Dtype::F32),
+            }
+        }
+        Dtype::Tf32 => Plan {
+            input: Storage::F32,
+            output: Storage::F32,
+            blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_32F_FAST_TF32,
+            lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_32F_FAST_TF32,
+            compute_name: "CUDA_R_32F in/out, CUBLAS_COMPUTE_32F_FAST_TF32",
+            precision: Precision::of(Dtype::Tf32),
+        },
+        Dtype::Bf16 => Plan {
+            input: Storage::Bf16,
+            output: Storage::Bf16,
+            blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            compute_name: "CUDA_R_16BF in/out, CUBLAS_COMPUTE_32F (f32 accumulate)",
+            precision: p(0.0, f32u, Dtype::Bf16.unit_roundoff()),
+        },
+        Dtype::F16 => Plan {
+            input: Storage::F16,
+            output: Storage::F16,
+            blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            compute_name: "CUDA_R_16F in/out, CUBLAS_COMPUTE_32F (f32 accumulate)",
+            precision: p(0.0, f32u, Dtype::F16.unit_roundoff()),
+        },
+        Dtype::Fp8 => Plan {
+            input: Storage::E4m3,
+            output: Storage::Bf16,
+            blas_compute: blas::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            lt_compute: lt::cublasComputeType_t::CUBLAS_COMPUTE_32F,
+            compute_name:
+                "CUDA_R_8F_E4M3 in (A and B scale 1.0), CUDA_R_16BF out, CUBLAS_COMPUTE_32F",
+            // FP8 tensor cores accumulate with fewer bits than f32: allow 2^-11 per step.
+            precision: p(0.0, 2f64.powi(-11), Dtype::Bf16.unit_roundoff()),
+        },
+        Dtype::Int8 => {
+            return Err(GemmError::Unsupported(
+                "int8 GEMM is not measured yet".into(),
+            ))
+        }
+    })
+}
+
+fn blas_type(s: Storage) -> blas::cudaDataType {
+    match s {
+        Storage::F64 => blas::cudaDataType::CUDA_R_64F,
+        Storage::F32 => blas::cudaDataType::CUDA_R_32F,
+        Storage::Bf16 => blas::cudaDataType::CUDA_R_16BF,
+        Storage::F16 => blas::cudaDataType::CUDA_R_16F,
+        Storage::E4m3 => blas::cudaDataType::CUDA_R_8F_E4M3,
+    }
+}
+
+fn timing_events(ctx: &Arc<CudaContext>) -> Result<Vec<CudaEvent>, GemmError> {
+    (0..2 * MAX_BATCH)
+        .map(|_| ctx.new_event(Some(drv::CUevent_flags::CU_EVENT_DEFAULT)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| GemmError::Device(format!("creating CUDA events: {e}")))
+}
+
+/// Allocates operands and builds the op for one kernel and dtype.
+pub fn prepare(
+    dev: &CudaDevice,
+    kernel: &str,
+    dtype: Dtype,
+    shape: Shape,
+    seed: u64,
+) -> Result<Prepared, GemmError> {
+    if !device_supports(dev.cc, dtype) {
+        return Err(GemmError::Unsupported(format!(
+            "cc {}.{} has no {dtype} tensor math",
+            dev.cc.0, dev.cc.1
+        )));
+    }
+    let custom = cuda_kernel(kernel);
+    let mut plan = plan(dtype)?;
+    let pad = match custom {
+        Some(k) => {
+            if k.dtype != dtype {
+                return Err(GemmError::Unsupported(format!(
+                    "kernel {kernel} computes {}, not {dtype}",
+                    k.dtype
+                )));
+            }
+            if dev.cc < k.min_cc {
+                return Err(GemmError::Unsupported(format!(
+                    "kernel {kernel} needs sm_{}{}+",
+                    k.min_cc.0, k.min_cc.1
+                )));
+            }
+            // Our kernels write f32.
+            plan.output = Storage::F32;
+            plan.precision.output = Dtype::F32.unit_roundoff();
+            k.pad
+        }
+        None => (1, 1, 1),
+    };
+    if kernel == "cublas" && dtype == Dtype::Fp8 {
+        return Err(GemmError::Unsupported(
+            "fp8 runs through cublaslt, not cublas".into(),
+        ));
+    }
+    let padded = Padded::of(shape, pad);
+    let one_set = set_bytes(padded, plan.input, plan.output);
+    let free = dev.free_memory();
+    if one_set > free / 10 * 8 {
+        return Err(GemmError::TooLarge(format!(
+            "shape {shape} in {dtype} needs {} on the GPU; {} is free",
+            crate::output::bytes(one_set),
+            crate::output::bytes(free)
+        )));
+    }
+    // Rotate sets covering twice the L2 (outside the timed region nothing needs flushing).
+    let sets_n = operand_sets(one_set, dev.l2_bytes, (free / 2).min(16 << 30));
+    let (sets, host) = crate::device::cuda::guard("CUDA", || {
+        allocate(
+            &dev.stream,
+            shape,
+            padded,
+            plan.input,
+            plan.output,
+            sets_n,
+            seed,
+        )
+    })
+    .map_err(GemmError::Device)?;
+    let mut details = BTreeMap::new();
+    let (op, compute_type) = match (kernel, custom) {
+        ("cublas", _) => {
+            let blas = CudaBlas::new(dev.stream.clone())
+                .map_err(|e| GemmError::Device(format!("cuBLAS: {e}")))?;
+            // SAFETY: a valid handle; DEFAULT_MATH never substitutes TF32 for COMPUTE_32F.
+            unsafe {
+                blas::cublasSetMathMode(*blas.handle(), blas::cublasMath_t::CUBLAS_DEFAULT_MATH)
+            }
+            .result()
+            .map_err(|e| GemmError::Device(format!("cublasSetMathMode: {e}")))?;
+            let op = BlasOp {
+                blas,
+                p: padded,
+                a_type: blas_type(plan.input),
+                c_type: blas_type(plan.output),
+                compute: plan.blas_compute,
+                f64_scale: dtype == Dtype::F64,
+            };
+            (
+                Op::Blas(op),
+                format!("cublasGemmEx TN, {}", plan.compute_name),
+            )
+        }
+        ("cublaslt", _) => {
+            let mut op = LtOp::new(
+                &dev.stream,
+                padded,
+                plan.input,
+                plan.output,
+                plan.lt_compute,
+            )
+            .map_err(GemmError::Device)?;
+            let events = timing_events(&dev.ctx)?;
+            // Time every candidate briefly and keep the fastest.
+            let mut medians = Vec::new();
+            let mut next = 0;
+            for i in 0..op.algos.len() {
+                let warm = time_iterations(&dev.stream, &sets, &events, &mut next, 3, &|s| {
+                    op.enqueue(s, &dev.stream, i)
+                });
+                let timed = warm.and_then(|_| {
+                    time_iterations(&dev.stream, &sets, &events, &mut next, 10, &|s| {
+                        op.enqueue(s, &dev.stream, i)
+                    })
+                });
+                medians.push(match timed {
+                    Ok(t) => crate::measure::stats::summarize(&t).median,
+                    Err(_) => f64::INFINITY,
+                });
+            }
+            let best = (0..medians.len())
+                .min_by(|a, b| medians[*a].total_cmp(&medians[*b]))
+                .filter(|i| medians[*i].is_finite())
+                .ok_or_else(|| GemmError::Device("no cuBLASLt candidate ran".into()))?;
+            op.chosen = best;
+            details.insert("lt_candidates".into(), op.algos.len().to_string());
+            details.insert("lt_chosen".into(), best.to_string());
+            if let Some(id) = op.algo_id(best) {
+                details.insert("lt_algo_id".into(), id.to_string());
+            }
+            details.insert(
+                "lt_candidate_ms".into(),
+                medians
+                    .iter()
+                    .map(|m| format!("{:.4}", m * 1e3))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            (
+                Op::Lt(Box::new(op)),
+                format!("cublasLtMatmul TN, {}", plan.compute_name),
+            )
+        }
+        (_, Some(k)) => {
+            let ptx = compile(k, dev.cc).map_err(GemmError::Device)?;
+            let func = crate::device::cuda::guard("CUDA", || {
+                let module = dev
+                    .ctx
+                    .load_module(ptx)
+                    .map_err(|e| format!("loading {}: {e}", k.file))?;
+                module
+                    .load_function(k.function)
+                    .map_err(|e| format!("{}: {e}", k.function))
+            })
+            .map_err(GemmError::Device)?;
+            let cfg = LaunchConfig {
+                grid_dim: (
+                    (padded.n as u32).div_ceil(k.tile.0),
+                    (padded.m as u32).div_ceil(k.tile.1),
+                    1,
+                ),
+                block_dim: (k.block.0, k.block.1, 1),
+                shared_mem_bytes: 0,
+            };
+            details.insert("kernel".into(), k.description.into());
+            details.insert("source".into(), k.file.into());
+            if (padded.m, padded.n, padded.k) != (shape.m, shape.n, shape.k) {
+                details.insert(
+                    "padded_to".into(),
+                    format!(
+                        "{}x{}x{} (the padding's FLOP are not counted)",
+                        padded.m, padded.n, padded.k
+                    ),
+                );
+            }
+            let name = format!(
+                "NVRTC kernel {} (sm_{}{}), {}",
+                k.function, dev.cc.0, dev.cc.1, k.description
+            );
+            (
+                Op::Kernel(KernelOp {
+                    func,
+                    cfg,
+                    p: padded,
+                }),
+                name,
+            )
+        }
+        _ => {
+            return Err(GemmError::Unsupported(format!(
+                "no CUDA kernel named '{kernel}'"
+            )))
+        }
+    };
+    let gemm = CudaGemm {
+        stream: dev.stream.clone(),
+        op,
+        events: timing_events(&dev.ctx)?,
+        sets,
+        next: 0,
+        batch: 1,
+        shape,
+        padded,
+        output: plan.output,
+        precision: plan.precision,
+        seed,
+        host,
+    };
+    Ok(Prepared {
+        operand_sets: gemm.sets.len(),
+        gemm: Box::new(gemm),
+        timer: "cuda-events".into(),
+        compute_type,
+        details,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtype_support_follows_compute_capability() {
+        assert!(device_supports((7, 0), Dtype::F16));
+        assert!(!device_supports((7, 5), Dtype::Bf16));
+        assert!(device_supports((8, 0), Dtype::Tf32));
+        assert!(!device_supports((8, 6), Dtype::Fp8));
+        assert!(device_supports((8, 9), Dtype::Fp8));
+        assert!(device_supports((9, 0), Dtype::Fp8));
+    }
+
+    #[test]
+    fn every_dtype_has_an_explicit_compute_type() {
+        // f32 must never be TF32; tf32 must say so; fp8 has scale factors.
+        let f32p = plan(Dtype::F32).unwrap();
+        assert_eq!(
+            f32p.blas_compute,
+            blas::cublasComputeType_t::CUBLAS_COMPUTE_32F
+        );
+        assert!(f32p.compute_name.contains("no TF32"));
+        let tf32 = plan(Dtype::Tf32).unwrap();
+        assert_eq!(
+            tf32.blas_compute,
+            blas::cublasComputeType_t::CUBLAS_COMPUTE_32F_FAST_TF32
+        );
+        assert_eq!(plan(Dtype::Fp8).unwrap().input, Storage::E4m3);
+        assert!(plan(Dtype::Fp8).unwrap().compute_name.contains("scale"));
+        assert_eq!(plan(Dtype::Bf16).unwrap().output, Storage::Bf16);
+        assert!(plan(Dtype::Int8).is_err());
+    }
+
+    #[test]
+    fn padding_rounds_up_to_the_kernel_tiles() {
+        let p = Padded::of(
+            Shape {
+                m: 1000,
+                n: 64,
+                k: 33,
+            },
+            (64, 64, 32),
+        );
+        assert_eq!((p.m, p.n, p.k), (1024, 64, 64));
+        let same = Padded::of(Shape { m: 7, n: 9, k: 11 }, (1, 1, 1));
+        assert_eq!((same.m, same.n, same.k), (7, 9, 11));
+    }
+
+    #[test]
+    fn storage_round_trips_values() {
+        for s in [
+            Storage::F64,
+            Storage::F32,
+            Storage::Bf16,
+            Storage::F16,
+            Storage::E4m3,
+        ] {
+            let mut bytes = Vec::new();
+            let stored: Vec<f64> = [1.5, -0.3337, 2.75]
+                .iter()
+                .map(|x| s.store_for_test(*x, &mut bytes))
+                .collect();
+            for (i, v) in stored.iter().enumerate() {
+                assert_eq!(s.load(&bytes, i), *v, "{s:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `flopmeter kernels --check`: every CUDA kernel through NVRTC (no GPU needed) and every WGSL
+//! kernel through naga. CI installs PyPI's nvidia-cuda-nvrtc (scripts/test.sh).
+
+use assert_cmd::Command;
+use flopmeter::gemm::cuda::nvrtc::{compile, nvrtc_present};
+use flopmeter::gemm::kernels::{cuda_kernel, CudaKernel};
+use predicates::prelude::*;
+
+fn nvrtc_required() -> bool {
+    if std::env::var_os("FLOPMETER_NO_NVRTC").is_some() {
+        return false;
+    }
+    assert!(
+        nvrtc_present(),
+        "libnvrtc not found: run the tests through scripts/test.sh, which installs nvidia-cuda-nvrtc"
+    );
+    true
+}
+
+#[test]
+fn every_kernel_compiles_for_sm80_and_sm90() {
+    if !nvrtc_required() {
+        return;
+    }
+    let out = Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args(["kernels", "--check", "--arch", "sm_80,sm_90", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(
+        checks.iter().filter(|c| c["language"] == "cuda").count(),
+        3 * 2
+    );
+    assert_eq!(
+        checks.iter().filter(|c| c["language"] == "wgsl").count(),
+        2 * 2
+    );
+}
+
+#[test]
+fn the_tensor_core_kernel_really_uses_mma() {
+    if !nvrtc_required() {
+        return;
+    }
+    let ptx = compile(cuda_kernel("mma").unwrap(), (9, 0))
+        .unwrap()
+        .to_src();
+    assert!(
+        ptx.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"),
+        "{ptx}"
+    );
+    let tiled = compile(cuda_kernel("tiled").unwrap(), (8, 0))
+        .unwrap()
+        .to_src();
+    assert!(
+        tiled.contains(".shared"),
+        "the tiled kernel stages through shared memory"
+    );
+}
+
+#[test]
+fn a_broken_kernel_fails_with_the_compiler_log() {
+    if !nvrtc_required() {
+        return;
+    }
+    let broken = CudaKernel {
+        source: "extern \"C\" __global__ void naive_f32(float* a) { undeclared_name = 1; }",
+        ..*cuda_kernel("naive").unwrap()
+    };
+    let e = compile(&broken, (8, 0)).unwrap_err();
+    assert!(e.contains("undeclared_name"), "{e}");
+}
+
+#[test]
+fn bad_arch_is_a_usage_error() {
+    Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args(["kernels", "--check", "--arch", "sm_x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'sm_x'"));
+    Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args(["kernels"])
+        .assert()
+        .code(2);
+}
