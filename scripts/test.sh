@@ -3,6 +3,8 @@
 #   - Mesa's lavapipe (Debian: mesa-vulkan-drivers), a Vulkan driver on the CPU, so the WGSL
 #     kernels run for real through wgpu;
 #   - Debian's chromium, to check that `report --html` pages render without console errors;
+#   - Debian's Open MPI (openmpi-bin, libopenmpi-dev) and libclang, for the mpirun tests and the
+#     `mpi` feature build;
 #   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers libvulkan1)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
+[ -f /usr/include/x86_64-linux-gnu/openmpi/mpi.h ] || [ -f /usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h ] || missing+=(libopenmpi-dev)
+ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || missing+=(libclang-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} =="
   as_root apt-get update -qq
@@ -31,3 +36,6 @@ export LD_LIBRARY_PATH="$PWD/${nvrtc_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 echo "== cargo test (release) =="
 cargo test --release --locked --lib --bins --tests "$@"
+
+echo "== cargo test --features mpi (cluster tests with an MPI barrier and gather) =="
+cargo test --release --locked --features mpi --test cluster "$@"

@@ -38,6 +38,27 @@ pub enum Command {
     Report(ReportArgs),
     /// Compile every kernel without a GPU: CUDA C through NVRTC, WGSL through naga.
     Kernels(KernelsArgs),
+    /// Combine per-GPU / per-node results of a cluster run into one file, with aggregates and
+    /// stragglers.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Results files, or folders of them (as written by ranks with --out-dir).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// The cluster results file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+    /// A GPU this fraction or more below the cluster median for a dtype is a straggler.
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value = "0.05",
+        allow_hyphen_values = true
+    )]
+    pub threshold: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,13 +117,13 @@ pub struct PeaksArgs {
     pub dtype: Option<String>,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Backends to run, comma-separated: cuda, wgpu, cpu (default: every available one).
     #[arg(long, value_name = "LIST")]
     pub backend: Option<String>,
     /// Devices to run, comma-separated ids as `flopmeter devices` shows them (cuda:0, wgpu:0,
-    /// cpu:0).
+    /// cpu:0), or `all`: every GPU of the node at the same time, as training loads them.
     #[arg(long, value_name = "LIST")]
     pub device: Option<String>,
     /// Dtypes, comma-separated: f64 f32 tf32 bf16 f16 fp8 int8 (default: all the device has).
@@ -162,6 +183,10 @@ pub struct BenchArgs {
     /// Results file (default: results/bench-HOST-TIME.json).
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// Under a launcher (Slurm, MPI, torchrun): the shared folder where each rank writes
+    /// rank-NNNNN-HOST.json [default under Slurm: results/cluster-slurm-JOBID].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -338,6 +363,14 @@ pub struct EstimateArgs {
     /// With --calibrate: accept a file measured on another chip than --gpu.
     #[arg(long, help_heading = "Utilization (one of)")]
     pub allow_other_device: bool,
+    /// With --calibrate on a file of several GPUs: use the slowest (synchronous training runs
+    /// at its pace) or the median GPU.
+    #[arg(
+        long,
+        value_name = "slowest|median",
+        help_heading = "Utilization (one of)"
+    )]
+    pub cluster_stat: Option<String>,
 
     /// Total training compute, FLOP.
     #[arg(

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod charts;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod device;
 pub mod dtype;

@@ -33,6 +33,8 @@ pub struct Plan {
     pub kernels: Vec<String>,
     pub shapes: Vec<Shape>,
     pub sweep: Option<String>,
+    /// `--device all`: every device runs the same job at the same time.
+    pub concurrent: bool,
 }
 
 fn class_of(d: &DeviceRecord) -> DeviceClass {
@@ -127,7 +129,33 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
         .iter()
         .flat_map(|b| inv.status(*b).devices().iter().cloned())
         .collect();
-    if let Some(ids) = &args.device {
+    let concurrent = args.device.as_deref().map(str::trim) == Some("all");
+    if concurrent {
+        // Every GPU of the node at once; with --backend, every device of those backends.
+        if args.backend.is_none() {
+            let gpus: Vec<DeviceRecord> = devices
+                .iter()
+                .filter(|d| d.cuda.is_some())
+                .cloned()
+                .collect();
+            let gpus = if gpus.is_empty() {
+                devices
+                    .iter()
+                    .filter(|d| d.wgpu.as_ref().is_some_and(|w| w.device_type != "cpu"))
+                    .cloned()
+                    .collect()
+            } else {
+                gpus
+            };
+            if gpus.is_empty() {
+                return Err(AppError::usage(
+                    "--device all: this machine has no GPU (it loads every GPU of the node at once); \
+                     name devices with --backend to run them together anyway",
+                ));
+            }
+            devices = gpus;
+        }
+    } else if let Some(ids) = &args.device {
         let wanted = list(ids);
         if wanted.is_empty() {
             return Err(AppError::usage(format!("empty --device '{ids}'")));
@@ -148,7 +176,7 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
         }
         devices.retain(|d| wanted.contains(&d.id));
     }
-    let explicit_devices = args.device.is_some() || args.backend.is_some();
+    let explicit_devices = (args.device.is_some() && !concurrent) || args.backend.is_some();
 
     let all_kernels: Vec<&str> = backends.iter().flat_map(|b| kernel_names(*b)).collect();
     let kernels: Vec<String> = match &args.kernel {
@@ -288,5 +316,6 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
         kernels,
         shapes: all_shapes,
         sweep,
+        concurrent,
     })
 }

@@ -12,9 +12,7 @@ use crate::gemm::wgpu::WgpuContext;
 use crate::gemm::{cpu, wgpu as wgpu_gemm, GemmError, Prepared};
 use crate::measure::stats::summarize;
 use crate::measure::{sample, Budget};
-use crate::results::{
-    Backend, DeviceRecord, Run, StopReason, Tflops, Utilization, VerificationStatus,
-};
+use crate::results::{Backend, DeviceRecord, Run, Tflops, Utilization, VerificationStatus};
 
 use super::plan::{free_memory, Job, Plan};
 
@@ -147,6 +145,8 @@ fn measure(
         operand_sets,
         seed,
         details,
+        rank: None,
+        host: None,
     })
 }
 
@@ -159,69 +159,150 @@ fn progress(total: usize) -> ProgressBar {
     bar
 }
 
-/// Runs every job of the plan in order.
-pub fn execute(plan: &Plan, budget: &Budget, seed: u64, stop: &AtomicBool) -> Outcome {
-    let mut devices = Devices::default();
-    let mut runs = Vec::new();
-    let mut notes = Vec::new();
-    let mut errors = 0;
-    let bar = progress(plan.jobs.len());
-    for job in &plan.jobs {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        let d = &plan.devices[job.device];
-        bar.set_message(format!(
-            "{} {} {} {}",
+/// What one job produced.
+enum JobResult {
+    Measured(Box<Run>),
+    /// Stopped before its first sample.
+    Nothing,
+    Failed(String),
+}
+
+fn run_job(
+    devices: &mut Devices,
+    d: &DeviceRecord,
+    job: &Job,
+    budget: &Budget,
+    seed: u64,
+    stop: &AtomicBool,
+) -> JobResult {
+    let result = devices
+        .prepare(d, job, seed)
+        .map_err(|e| e.to_string())
+        .and_then(|p| measure(p, d, job, budget, seed, stop));
+    match result {
+        Ok(run) if run.samples.is_empty() => JobResult::Nothing,
+        Ok(run) => JobResult::Measured(Box::new(run)),
+        Err(e) => JobResult::Failed(format!(
+            "{} {} {} {}: {e}",
             d.id, job.kernel, job.dtype, job.shape
-        ));
-        let result = devices
-            .prepare(d, job, seed)
-            .map_err(|e| e.to_string())
-            .and_then(|p| measure(p, d, job, budget, seed, stop));
-        match result {
-            Ok(run) => {
-                if run.verification.status == VerificationStatus::Failed {
-                    bar.println(format!(
-                        "FAILED verification: {} {} {} {}: {}",
-                        d.id,
-                        job.kernel,
-                        job.dtype,
-                        job.shape,
-                        run.verification.message.clone().unwrap_or_default()
-                    ));
-                }
-                if run.utilization.above_peak {
-                    let msg = format!(
-                        "{} {} {} {}: utilization above 100% of the rated peak: a timing or peak error",
-                        d.id, job.kernel, job.dtype, job.shape
-                    );
-                    bar.println(format!("warning: {msg}"));
-                    notes.push(msg);
-                }
-                let interrupted = run.stop_reason == StopReason::Interrupted;
-                // A run cut short before its first sample has nothing to report.
-                if !run.samples.is_empty() {
-                    runs.push(run);
-                }
-                if interrupted {
-                    break;
-                }
+        )),
+    }
+}
+
+/// Collects one job's result into the outcome, printing above the progress bar.
+fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
+    match result {
+        JobResult::Measured(run) => {
+            let what = format!(
+                "{} {} {} {}x{}x{}",
+                run.device, run.kernel, run.dtype, run.m, run.n, run.k
+            );
+            if run.verification.status == VerificationStatus::Failed {
+                bar.println(format!(
+                    "FAILED verification: {what}: {}",
+                    run.verification.message.clone().unwrap_or_default()
+                ));
             }
-            Err(e) => {
-                let msg = format!("{} {} {} {}: {e}", d.id, job.kernel, job.dtype, job.shape);
-                bar.println(format!("error: {msg}"));
-                notes.push(msg);
-                errors += 1;
+            if run.utilization.above_peak {
+                let msg = format!(
+                    "{what}: utilization above 100% of the rated peak: a timing or peak error"
+                );
+                bar.println(format!("warning: {msg}"));
+                out.notes.push(msg);
             }
+            out.runs.push(*run);
         }
-        bar.inc(1);
+        JobResult::Nothing => {}
+        JobResult::Failed(msg) => {
+            bar.println(format!("error: {msg}"));
+            out.notes.push(msg);
+            out.errors += 1;
+        }
+    }
+}
+
+/// Runs every job of the plan: one after the other, or with `plan.concurrent` every device's
+/// k-th job at the same time (one thread per device, a barrier between jobs), as training
+/// loads the GPUs of a node. `before_job` runs before each job (an MPI barrier across ranks).
+pub fn execute(
+    plan: &Plan,
+    budget: &Budget,
+    seed: u64,
+    stop: &AtomicBool,
+    before_job: &(dyn Fn() + Sync),
+) -> Outcome {
+    let bar = progress(plan.jobs.len());
+    let mut out = Outcome {
+        runs: Vec::new(),
+        notes: Vec::new(),
+        errors: 0,
+        interrupted: false,
+    };
+    if plan.concurrent && plan.devices.len() > 1 {
+        let per_device: Vec<Vec<&Job>> = (0..plan.devices.len())
+            .map(|i| plan.jobs.iter().filter(|j| j.device == i).collect())
+            .collect();
+        let rounds = per_device.iter().map(Vec::len).max().unwrap_or(0);
+        let barrier = std::sync::Barrier::new(plan.devices.len());
+        let results: Vec<Vec<JobResult>> = std::thread::scope(|s| {
+            let handles: Vec<_> = per_device
+                .iter()
+                .enumerate()
+                .map(|(i, jobs)| {
+                    let (barrier, bar, d) = (&barrier, &bar, &plan.devices[i]);
+                    s.spawn(move || {
+                        let mut devices = Devices::default();
+                        let mut results = Vec::new();
+                        for round in 0..rounds {
+                            barrier.wait();
+                            if i == 0 {
+                                before_job();
+                            }
+                            barrier.wait();
+                            let Some(job) = jobs.get(round) else { continue };
+                            if stop.load(Ordering::Relaxed) {
+                                continue;
+                            }
+                            bar.set_message(format!(
+                                "all devices: {} {} {}",
+                                job.kernel, job.dtype, job.shape
+                            ));
+                            results.push(run_job(&mut devices, d, job, budget, seed, stop));
+                            bar.inc(1);
+                        }
+                        results
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for r in results.into_iter().flatten() {
+            record(r, &mut out, &bar);
+        }
+    } else {
+        let mut devices = Devices::default();
+        for job in &plan.jobs {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let d = &plan.devices[job.device];
+            bar.set_message(format!(
+                "{} {} {} {}",
+                d.id, job.kernel, job.dtype, job.shape
+            ));
+            before_job();
+            record(
+                run_job(&mut devices, d, job, budget, seed, stop),
+                &mut out,
+                &bar,
+            );
+            bar.inc(1);
+        }
     }
     bar.finish_and_clear();
-    Outcome {
-        runs,
-        notes,
-        errors,
-        interrupted: stop.load(Ordering::Relaxed),
-    }
+    out.interrupted = stop.load(Ordering::Relaxed);
+    out
 }

@@ -56,6 +56,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     )?;
     let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
     let created_at = env::now_rfc3339();
+    let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
     let inv = Inventory::discover(true);
     let cpu = inv.cpu.devices().first().and_then(|d| d.cpu.clone());
     let host = env::host(
@@ -63,11 +64,36 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         cpu.as_ref().map(|c| c.physical_cores),
         cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
     );
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&created_at, &host.hostname));
+    let mut host = host;
+    let mut args = args.clone();
+    let out = match &launcher {
+        Some(r) => {
+            host.rank = Some(r.rank);
+            host.launcher = Some(r.clone());
+            // Each rank measures the GPU of its local rank (the CPU where there is none).
+            if args.device.is_none() {
+                let gpus = inv.cuda.devices().len();
+                args.device = Some(if gpus > 0 {
+                    format!("cuda:{}", r.local_rank as usize % gpus)
+                } else {
+                    "cpu:0".to_string()
+                });
+            }
+            rank_out(&args, r, &host.hostname)?
+        }
+        None => {
+            if args.out_dir.is_some() {
+                return Err(AppError::usage(
+                    "--out-dir is for runs under a launcher (Slurm, MPI, torchrun); use --out",
+                ));
+            }
+            args.out
+                .clone()
+                .unwrap_or_else(|| default_out(&created_at, &host.hostname))
+        }
+    };
     results::check_writable(&out)?;
+    let args = &args;
 
     let mut plan = plan::build(&inv, args)?;
     if let Some(tflops) = rated_override {
@@ -86,7 +112,8 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         eprintln!("note: {n}");
     }
     install_ctrl_c();
-    let outcome = runner::execute(&plan, &budget, args.seed, &STOP);
+    let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
+    let outcome = runner::execute(&plan, &budget, args.seed, &STOP, &|| sync.barrier());
 
     let mut notes = plan.notes.clone();
     notes.extend(outcome.notes.iter().cloned());
@@ -117,11 +144,18 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         runs: outcome.runs,
         interrupted: outcome.interrupted,
         notes,
+        collectives: Vec::new(),
+        cluster: None,
     };
     results::write_atomic(&out, &doc)?;
+    if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
+        eprintln!("cluster file written to {}", cluster_file.display());
+    }
     if json {
         print_json(&doc)?;
         eprintln!("results written to {}", out.display());
+    } else if doc.host.rank.is_some_and(|r| r > 0) {
+        // Under a launcher only rank 0 prints the table; the others say where their file is.
     } else {
         summary::print_table(&doc);
         if doc.interrupted {
@@ -150,6 +184,32 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             out.display()
         ))),
     }
+}
+
+/// The file a rank writes: `--out-dir DIR/rank-NNNNN-HOST.json`, or `--out` for a single rank.
+fn rank_out(
+    args: &BenchArgs,
+    r: &crate::cluster::launcher::RankInfo,
+    hostname: &str,
+) -> AppResult<PathBuf> {
+    if args.out.is_some() && r.world_size > 1 {
+        return Err(AppError::usage(format!(
+            "--out would be written by all {} ranks: give --out-dir DIR, a folder every rank can write",
+            r.world_size
+        )));
+    }
+    if let Some(out) = &args.out {
+        return Ok(out.clone());
+    }
+    let dir = match (&args.out_dir, &r.job_id) {
+        (Some(d), _) => d.clone(),
+        (None, Some(job)) => PathBuf::from("results").join(format!("cluster-slurm-{job}")),
+        (None, None) => return Err(AppError::usage(format!(
+            "running as rank {} of {} under {}: give --out-dir DIR, a folder every rank can write",
+            r.rank, r.world_size, r.launcher
+        ))),
+    };
+    Ok(crate::cluster::merge::rank_file(&dir, r.rank, hostname))
 }
 
 fn apply_rated(d: &mut crate::results::DeviceRecord, rated: RatedPeaks) {

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod devices;
 pub mod estimate;
 pub mod kernels;
+pub mod merge;
 pub mod peaks;
 pub mod report;
 pub mod trend;
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Trend(args) => trend::run(&args, cli.json),
         Command::Report(args) => report::run(&args, cli.json),
         Command::Kernels(args) => kernels::run(&args, cli.json),
+        Command::Merge(args) => merge::run(&args, cli.json),
     }
 }

@@ -179,5 +179,7 @@ pub fn discover(measure_clock: bool) -> DeviceRecord {
         }),
         cuda: None,
         wgpu: None,
+        rank: None,
+        host: None,
     }
 }

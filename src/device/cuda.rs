@@ -96,6 +96,8 @@ fn describe(index: usize, driver: &str) -> Result<DeviceRecord, String> {
             pci_bus_id: pci,
         }),
         wgpu: None,
+        rank: None,
+        host: None,
     })
 }
 

@@ -97,6 +97,8 @@ pub fn record(index: usize, adapter: &wgpu::Adapter, host_cpu: &DeviceRecord) ->
         cpu: None,
         cuda: None,
         wgpu: Some(properties(adapter)),
+        rank: None,
+        host: None,
     }
 }
 

@@ -21,8 +21,10 @@ pub struct Calibration {
     pub best_result: String,
     /// The device's rated peak in the file, TFLOP/s.
     pub rated_tflops: Option<f64>,
-    /// Devices in the file with results of this dtype, and which one was used.
+    /// Devices in the file with results of this dtype.
     pub devices_considered: usize,
+    /// Which of them stands for the file: the slowest or the median.
+    pub cluster_stat: ClusterStat,
 }
 
 fn same_chip(d: &DeviceRecord, gpu: &ChipRow) -> bool {
@@ -58,6 +60,28 @@ fn best_per_device(r: &Results, dtype: Dtype) -> Vec<(&DeviceRecord, f64, String
         .collect()
 }
 
+/// Which GPU of a file with several stands for the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterStat {
+    /// Synchronous data-parallel training runs at the pace of its slowest GPU.
+    Slowest,
+    Median,
+}
+
+impl std::str::FromStr for ClusterStat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "slowest" | "min" => Ok(ClusterStat::Slowest),
+            "median" => Ok(ClusterStat::Median),
+            _ => Err(format!(
+                "invalid --cluster-stat '{s}': expected slowest or median"
+            )),
+        }
+    }
+}
+
 /// Reads `path` and finds the calibration for `dtype`. `gpu` is the chip the estimate is for:
 /// the file's device must be the same chip unless `allow_other_device`. `device` picks one
 /// device id in the file; otherwise the slowest device with results is used (synchronous
@@ -68,6 +92,7 @@ pub fn calibrate(
     gpu: Option<&ChipRow>,
     device: Option<&str>,
     allow_other_device: bool,
+    stat: ClusterStat,
 ) -> Result<Calibration, String> {
     let r = results::load(path).map_err(|e| e.to_string())?;
     let mut candidates = best_per_device(&r, dtype);
@@ -132,10 +157,12 @@ pub fn calibrate(
         }
     }
     let considered = candidates.len();
-    let (d, u, what) = candidates
-        .into_iter()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .expect("at least one candidate");
+    candidates.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let pick = match stat {
+        ClusterStat::Slowest => 0,
+        ClusterStat::Median => (candidates.len() - 1) / 2,
+    };
+    let (d, u, what) = candidates.swap_remove(pick);
     Ok(Calibration {
         file: path.to_path_buf(),
         device: d.id.clone(),
@@ -145,5 +172,6 @@ pub fn calibrate(
         best_result: what,
         rated_tflops: d.rated_tflops.get(&dtype).copied(),
         devices_considered: considered,
+        cluster_stat: stat,
     })
 }

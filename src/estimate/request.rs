@@ -249,8 +249,10 @@ fn utilization(a: &EstimateArgs, chip: Option<&Chip>) -> Result<Option<Utilizati
     if given > 1 {
         return Err("give only one of --utilization, --prior and --calibrate".into());
     }
-    if (a.device.is_some() || a.allow_other_device) && a.calibrate.is_none() {
-        return Err("--device and --allow-other-device go with --calibrate".into());
+    if (a.device.is_some() || a.allow_other_device || a.cluster_stat.is_some())
+        && a.calibrate.is_none()
+    {
+        return Err("--device, --allow-other-device and --cluster-stat go with --calibrate".into());
     }
     if let Some(u) = &a.utilization {
         return Ok(Some(Utilization {
@@ -273,6 +275,10 @@ fn utilization(a: &EstimateArgs, chip: Option<&Chip>) -> Result<Option<Utilizati
             chip.and_then(|c| c.row),
             a.device.as_deref(),
             a.allow_other_device,
+            match &a.cluster_stat {
+                Some(s) => s.parse()?,
+                None => super::calibrate::ClusterStat::Slowest,
+            },
         )?;
         let factor = calibration_factor();
         return Ok(Some(Utilization {
@@ -281,12 +287,24 @@ fn utilization(a: &EstimateArgs, chip: Option<&Chip>) -> Result<Option<Utilizati
             },
             factor: Some(factor.dist.clone()),
             source: format!(
-                "calibrated: best verified {} matmul utilization {:.1}% on {} ({}, {}) x end-to-end factor {} ({})",
+                "calibrated: best verified {} matmul utilization {:.1}% on {} ({}, {}{}) x end-to-end factor {} ({})",
                 dtype,
                 cal.matmul_utilization * 100.0,
                 cal.device,
                 cal.device_name,
                 cal.best_result,
+                if cal.devices_considered > 1 {
+                    format!(
+                        "; the {} of {} devices",
+                        match cal.cluster_stat {
+                            super::calibrate::ClusterStat::Slowest => "slowest",
+                            super::calibrate::ClusterStat::Median => "median",
+                        },
+                        cal.devices_considered
+                    )
+                } else {
+                    String::new()
+                },
                 factor.dist.describe(),
                 factor.source
             ),

@@ -16,8 +16,14 @@ pub fn print_json<T: Serialize>(value: &T) -> AppResult<()> {
 /// A table with flopmeter's look.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
+    // Wrap to the terminal's width only on a terminal: piped or under mpirun, keep rows whole.
+    let arrangement = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        ContentArrangement::Dynamic
+    } else {
+        ContentArrangement::Disabled
+    };
     t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(arrangement)
         .set_header(header.to_vec());
     t
 }

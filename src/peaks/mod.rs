@@ -75,6 +75,8 @@ mod clock_tests {
                 pci_bus_id: None,
             }),
             wgpu: None,
+            rank: None,
+            host: None,
         }
     }
 

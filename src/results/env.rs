@@ -25,6 +25,7 @@ pub fn host(cpu_model: &str, physical_cores: Option<u32>, memory_bytes: u64) -> 
             .unwrap_or(1),
         memory_bytes,
         rank: None,
+        launcher: None,
     }
 }
 

@@ -26,6 +26,82 @@ pub struct Results {
     /// Warnings and remarks made during the run.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Collective-communication measurements (NCCL all-reduce) beside the GEMMs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collectives: Vec<Collective>,
+    /// Present in files made by `flopmeter merge`: aggregates and stragglers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Collective {
+    /// "all_reduce".
+    pub op: String,
+    /// Element type and reduction, e.g. "f32 sum".
+    pub dtype: String,
+    pub devices: Vec<String>,
+    pub bytes: u64,
+    /// Median time of one collective, seconds.
+    pub time_s: f64,
+    /// bytes / time.
+    pub algbw_gbs: f64,
+    /// algbw x 2 (n - 1) / n, as nccl-tests reports it.
+    pub busbw_gbs: f64,
+    pub samples: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClusterSummary {
+    /// Results files merged.
+    pub files: Vec<String>,
+    pub hosts: Vec<String>,
+    pub ranks: usize,
+    pub devices: usize,
+    /// A device is a straggler when its best TFLOP/s for a dtype is this fraction or more below
+    /// the cluster median.
+    pub straggler_threshold: f64,
+    pub aggregates: Vec<DtypeAggregate>,
+    pub stragglers: Vec<Straggler>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Aggregate {
+    /// Devices counted.
+    pub count: usize,
+    pub sum_tflops: f64,
+    pub median_tflops: f64,
+    pub min_tflops: f64,
+    pub max_tflops: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NodeAggregate {
+    pub host: String,
+    #[serde(flatten)]
+    pub aggregate: Aggregate,
+}
+
+/// Of each device's best verified median TFLOP/s for one dtype.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DtypeAggregate {
+    pub dtype: Dtype,
+    pub cluster: Aggregate,
+    pub nodes: Vec<NodeAggregate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Straggler {
+    pub host: String,
+    pub rank: Option<u32>,
+    /// Device id in the merged file.
+    pub device: String,
+    pub device_name: String,
+    pub dtype: Dtype,
+    pub tflops: f64,
+    pub cluster_median_tflops: f64,
+    /// Fraction below the cluster median (0.08 = 8% slower).
+    pub shortfall: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -47,6 +123,9 @@ pub struct Host {
     /// Cluster rank when run under a launcher (Slurm, MPI, torchrun).
     #[serde(default)]
     pub rank: Option<u32>,
+    /// The launcher and this process's place in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher: Option<crate::cluster::launcher::RankInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -136,6 +215,12 @@ pub struct DeviceRecord {
     pub cpu: Option<CpuProperties>,
     pub cuda: Option<CudaProperties>,
     pub wgpu: Option<WgpuProperties>,
+    /// Cluster rank that measured it (merged files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// Host that measured it (merged files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl DeviceRecord {
@@ -239,6 +324,12 @@ pub struct Run {
     /// Extra facts about the kernel (algorithm chosen, tile sizes).
     #[serde(default)]
     pub details: std::collections::BTreeMap<String, String>,
+    /// Cluster rank that measured it (merged files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// Host that measured it (merged files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]

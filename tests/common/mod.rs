@@ -27,6 +27,7 @@ pub fn sample_results() -> Results {
             logical_cores: 2,
             memory_bytes: 1 << 34,
             rank: None,
+            launcher: None,
         },
         settings: Settings {
             command: vec!["flopmeter".into(), "bench".into()],
@@ -53,6 +54,8 @@ pub fn sample_results() -> Results {
             cpu: None,
             cuda: None,
             wgpu: None,
+            rank: None,
+            host: None,
         }],
         runs: vec![Run {
             device: "cpu:0".into(),
@@ -102,8 +105,12 @@ pub fn sample_results() -> Results {
             operand_sets: 3,
             seed: 42,
             details: BTreeMap::new(),
+            rank: None,
+            host: None,
         }],
         interrupted: false,
         notes: vec![],
+        collectives: vec![],
+        cluster: None,
     }
 }
