@@ -117,6 +117,27 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
 
     let mut notes = plan.notes.clone();
     notes.extend(outcome.notes.iter().cloned());
+    // With every GPU of the node loaded, measure the all-reduce bandwidth between them too.
+    let mut collectives = Vec::new();
+    let cuda_ordinals: Vec<usize> = plan
+        .devices
+        .iter()
+        .filter(|d| d.cuda.is_some())
+        .map(|d| d.index)
+        .collect();
+    if plan.concurrent && cuda_ordinals.len() >= 2 && !STOP.load(Ordering::Relaxed) {
+        match crate::gemm::cuda::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
+            Ok(c) => {
+                eprintln!(
+                    "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
+                    c.devices.len(),
+                    c.busbw_gbs
+                );
+                collectives.push(c);
+            }
+            Err(e) => notes.push(format!("NCCL all-reduce skipped: {e}")),
+        }
+    }
     let doc = Results {
         schema: SCHEMA_ID.into(),
         tool: env::tool(),
@@ -144,7 +165,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         runs: outcome.runs,
         interrupted: outcome.interrupted,
         notes,
-        collectives: Vec::new(),
+        collectives,
         cluster: None,
     };
     results::write_atomic(&out, &doc)?;
@@ -204,10 +225,12 @@ fn rank_out(
     let dir = match (&args.out_dir, &r.job_id) {
         (Some(d), _) => d.clone(),
         (None, Some(job)) => PathBuf::from("results").join(format!("cluster-slurm-{job}")),
-        (None, None) => return Err(AppError::usage(format!(
+        (None, None) => {
+            return Err(AppError::usage(format!(
             "running as rank {} of {} under {}: give --out-dir DIR, a folder every rank can write",
             r.rank, r.world_size, r.launcher
-        ))),
+        )))
+        }
     };
     Ok(crate::cluster::merge::rank_file(&dir, r.rank, hostname))
 }
