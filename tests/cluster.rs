@@ -365,3 +365,33 @@ fn device_all_without_a_gpu_says_so() {
         .code(2)
         .stderr(predicate::str::contains("no GPU"));
 }
+
+#[test]
+fn report_of_a_cluster_file_charts_each_gpu_and_lists_stragglers() {
+    let dir = tempfile::tempdir().unwrap();
+    planted(dir.path());
+    let cluster = dir.path().join("out").join("cluster.json");
+    flopmeter()
+        .arg("merge")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&cluster)
+        .assert()
+        .success();
+    let md = dir.path().join("r.md");
+    let html = dir.path().join("r.html");
+    flopmeter()
+        .arg("report")
+        .arg(&cluster)
+        .arg("--markdown")
+        .arg(&md)
+        .arg("--html")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("### Stragglers"));
+    assert!(text.contains("node1/rank6/cpu:0"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("TFLOP/s per device"));
+}

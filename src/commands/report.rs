@@ -7,7 +7,10 @@ use crate::error::{AppError, AppResult};
 use crate::output::print_json;
 use crate::report::html::{charts, page};
 use crate::report::summary::{comparisons, rows, Source};
-use crate::report::tables::{comparison_table, kernels_table, markdown, results_table, terminal};
+use crate::report::tables::{
+    collectives_table, comparison_table, kernels_table, markdown, results_table, stragglers_table,
+    terminal,
+};
 use crate::results::{self, write_text_atomic};
 
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
@@ -40,6 +43,8 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     if !comps.is_empty() {
         tables.push(comparison_table(&comps, &files));
     }
+    tables.extend(stragglers_table(&sources));
+    tables.extend(collectives_table(&sources));
     if let Some(path) = &args.markdown {
         let text: String = tables.iter().map(markdown).collect();
         write_text_atomic(path, &text)?;

@@ -52,14 +52,11 @@ pub fn charts(sources: &[Source], rows: &[Row]) -> Vec<(String, String)> {
                 })
                 .cloned()
                 .collect();
-            let gpus = group
-                .iter()
-                .filter(|r| r.device.starts_with("cuda") || r.device.starts_with("wgpu"))
-                .count();
-            if gpus < 2 {
+            // Several devices of one kind: a node measured with --device all, or a merged cluster.
+            if group.len() < 2 {
                 continue;
             }
-            let title = format!("TFLOP/s per GPU: {name} {kernel} {dtype} ({})", s.label);
+            let title = format!("TFLOP/s per device: {name} {kernel} {dtype} ({})", s.label);
             let bars = BarChart::per_gpu(&group, title.clone());
             if let Ok(svg) = to_svg_string(&bars, (SIZE.0, bars.height())) {
                 out.push((title, svg));

@@ -141,6 +141,80 @@ pub fn comparison_table(comps: &[Comparison], files: &[String]) -> Table {
     }
 }
 
+/// Stragglers of merged cluster files.
+pub fn stragglers_table(sources: &[super::summary::Source]) -> Option<Table> {
+    let rows: Vec<Vec<String>> = sources
+        .iter()
+        .filter_map(|s| s.results.cluster.as_ref().map(|c| (s, c)))
+        .flat_map(|(s, c)| {
+            c.stragglers.iter().map(move |g| {
+                vec![
+                    s.label.clone(),
+                    g.host.clone(),
+                    g.device.clone(),
+                    g.dtype.to_string(),
+                    tflops(g.tflops),
+                    tflops(g.cluster_median_tflops),
+                    percent(g.shortfall),
+                ]
+            })
+        })
+        .collect();
+    let any_cluster = sources.iter().any(|s| s.results.cluster.is_some());
+    any_cluster.then(|| Table {
+        title: "Stragglers (below the cluster median by the merge threshold or more)".into(),
+        headers: [
+            "file",
+            "host",
+            "device",
+            "dtype",
+            "TFLOP/s",
+            "cluster median",
+            "shortfall",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![false, false, false, false, true, true, true],
+        rows,
+    })
+}
+
+/// NCCL all-reduce results.
+pub fn collectives_table(sources: &[super::summary::Source]) -> Option<Table> {
+    let rows: Vec<Vec<String>> = sources
+        .iter()
+        .flat_map(|s| {
+            s.results.collectives.iter().map(move |c| {
+                vec![
+                    s.label.clone(),
+                    c.op.clone(),
+                    c.devices.len().to_string(),
+                    crate::output::bytes(c.bytes),
+                    format!("{:.3} ms", c.time_s * 1e3),
+                    format!("{:.1}", c.algbw_gbs),
+                    format!("{:.1}", c.busbw_gbs),
+                ]
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: "Collectives (NCCL)".into(),
+        headers: [
+            "file",
+            "op",
+            "GPUs",
+            "size",
+            "time",
+            "algbw GB/s",
+            "busbw GB/s",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![false, false, true, true, true, true, true],
+        rows,
+    })
+}
+
 pub fn markdown(t: &Table) -> String {
     let mut s = format!("### {}\n\n", t.title);
     s.push_str(&format!("| {} |\n", t.headers.join(" | ")));
