@@ -228,8 +228,12 @@ pub fn merge_files(paths: &[PathBuf], threshold: f64) -> Result<Results, String>
 
 /// Where a rank writes its file in the shared folder.
 pub fn rank_file(dir: &Path, rank: u32, host: &str) -> PathBuf {
-    let host: String = host
-        .chars()
+    dir.join(format!("rank-{rank:05}-{}.json", file_safe(host)))
+}
+
+/// A host name as a file-name part: letters, digits and '-' kept, anything else '_'.
+pub fn file_safe(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
                 c
@@ -237,6 +241,5 @@ pub fn rank_file(dir: &Path, rank: u32, host: &str) -> PathBuf {
                 '_'
             }
         })
-        .collect();
-    dir.join(format!("rank-{rank:05}-{host}.json"))
+        .collect()
 }

@@ -34,16 +34,7 @@ fn default_out(created: &str, host: &str) -> PathBuf {
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T')
         .collect();
-    let host: String = host
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let host = crate::cluster::merge::file_safe(host);
     PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
 }
 

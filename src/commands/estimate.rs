@@ -59,6 +59,16 @@ fn interval_json(i: Interval) -> Value {
     json!({"p5": i.p5, "p50": i.p50, "p95": i.p95})
 }
 
+fn utilization_json(u: &crate::estimate::request::Utilization) -> Value {
+    json!({
+        "median": u.median(),
+        "distribution": u.dist,
+        "factor": u.factor,
+        "source": u.source,
+        "calibration": u.calibration,
+    })
+}
+
 fn workload_json(w: &Workload, req: &Request) -> Value {
     let mut v = match *w {
         Workload::PerExample {
@@ -119,13 +129,7 @@ fn hardware_part(req: &Request) -> Value {
         "count": h.count,
         "days": secs / SECONDS_PER_DAY,
         "goodput": h.goodput,
-        "utilization": {
-            "median": u.median(),
-            "distribution": u.dist,
-            "factor": u.factor,
-            "source": u.source,
-            "calibration": u.calibration,
-        },
+        "utilization": utilization_json(u),
     });
     if let Some(i) = interval {
         v["interval"] = interval_json(i.map(pfs_days));
@@ -195,13 +199,7 @@ fn time(req: &Request) -> Value {
         "peak_tflops": chip.peak_tflops,
         "peak_source": chip.peak_source,
         "goodput": h.goodput,
-        "utilization": {
-            "median": u.median(),
-            "distribution": u.dist,
-            "factor": u.factor,
-            "source": u.source,
-            "calibration": u.calibration,
-        },
+        "utilization": utilization_json(u),
     });
     if let Some(w) = &req.workload {
         doc["inputs"] = workload_json(w, req);

@@ -10,6 +10,20 @@ use cudarc::driver::{CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKern
 
 use super::operands::{ptr, Padded, Set, Storage};
 
+static ONE_F64: f64 = 1.0;
+static ZERO_F64: f64 = 0.0;
+static ONE_F32: f32 = 1.0;
+static ZERO_F32: f32 = 0.0;
+
+/// Host pointers to alpha = 1 and beta = 0 in the scale type (f64 for f64 compute, else f32).
+fn alpha_beta(f64_scale: bool) -> (*const c_void, *const c_void) {
+    if f64_scale {
+        (&ONE_F64 as *const f64 as _, &ZERO_F64 as *const f64 as _)
+    } else {
+        (&ONE_F32 as *const f32 as _, &ZERO_F32 as *const f32 as _)
+    }
+}
+
 pub enum Op {
     Blas(BlasOp),
     Lt(Box<LtOp>),
@@ -40,13 +54,7 @@ pub struct BlasOp {
 
 impl BlasOp {
     fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
-        let (one64, zero64) = (1.0f64, 0.0f64);
-        let (one32, zero32) = (1.0f32, 0.0f32);
-        let (alpha, beta): (*const c_void, *const c_void) = if self.f64_scale {
-            (&one64 as *const f64 as _, &zero64 as *const f64 as _)
-        } else {
-            (&one32 as *const f32 as _, &zero32 as *const f32 as _)
-        };
+        let (alpha, beta) = alpha_beta(self.f64_scale);
         let p = self.p;
         // SAFETY: the pointers are live device allocations of the sizes the shape implies.
         unsafe {
@@ -235,13 +243,7 @@ impl LtOp {
     }
 
     pub fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>, algo: usize) -> Result<(), String> {
-        let (one64, zero64) = (1.0f64, 0.0f64);
-        let (one32, zero32) = (1.0f32, 0.0f32);
-        let (alpha, beta): (*const c_void, *const c_void) = if self.f64_scale {
-            (&one64 as *const f64 as _, &zero64 as *const f64 as _)
-        } else {
-            (&one32 as *const f32 as _, &zero32 as *const f32 as _)
-        };
+        let (alpha, beta) = alpha_beta(self.f64_scale);
         let c = ptr(&set.c, stream);
         // SAFETY: descriptors and buffers are live and sized for this problem.
         unsafe {
