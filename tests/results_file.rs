@@ -74,3 +74,25 @@ fn unwritable_paths_are_reported_before_work_starts() {
     assert!(results::check_writable(dir.path()).is_err());
     assert!(results::check_writable(&dir.path().join("sub/r.json")).is_ok());
 }
+
+#[test]
+fn committed_reference_results_load_and_validate() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/results"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != "json") || p.ends_with("schema.json") {
+            continue;
+        }
+        results::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+        checked += 1;
+    }
+    assert!(checked >= 1);
+}
