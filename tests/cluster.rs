@@ -209,7 +209,7 @@ fn merge_names_the_planted_straggler() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let s = v["cluster"]["stragglers"].as_array().unwrap();
+    let s = v["stragglers"].as_array().unwrap();
     assert_eq!(s.len(), 1, "{s:#?}");
     assert_eq!(s[0]["host"], "node1");
     assert_eq!(s[0]["rank"], 6);

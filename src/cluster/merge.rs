@@ -106,6 +106,7 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         notes: Vec::new(),
         collectives: Vec::new(),
         cluster: None,
+        stragglers: None,
     };
     let mut seen = BTreeSet::new();
     for (path, r) in &inputs {
@@ -207,8 +208,8 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         devices: merged.devices.len(),
         straggler_threshold: threshold,
         aggregates,
-        stragglers,
     });
+    merged.stragglers = Some(stragglers);
     Ok(merged)
 }
 

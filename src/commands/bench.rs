@@ -158,6 +158,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         notes,
         collectives,
         cluster: None,
+        stragglers: None,
     };
     results::write_atomic(&out, &doc)?;
     if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {

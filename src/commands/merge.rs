@@ -60,7 +60,8 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
         }
     }
     println!("{t}");
-    if c.stragglers.is_empty() {
+    let stragglers = merged.stragglers.as_deref().unwrap_or_default();
+    if stragglers.is_empty() {
         println!(
             "No stragglers: every device is within {} of the cluster median.",
             percent(threshold)
@@ -74,7 +75,7 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
             "cluster median",
             "shortfall",
         ]);
-        for g in &c.stragglers {
+        for g in stragglers {
             s.add_row(vec![
                 g.host.clone(),
                 g.device.clone(),

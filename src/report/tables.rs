@@ -145,9 +145,9 @@ pub fn comparison_table(comps: &[Comparison], files: &[String]) -> Table {
 pub fn stragglers_table(sources: &[super::summary::Source]) -> Option<Table> {
     let rows: Vec<Vec<String>> = sources
         .iter()
-        .filter_map(|s| s.results.cluster.as_ref().map(|c| (s, c)))
-        .flat_map(|(s, c)| {
-            c.stragglers.iter().map(move |g| {
+        .filter_map(|s| s.results.stragglers.as_ref().map(|g| (s, g)))
+        .flat_map(|(s, list)| {
+            list.iter().map(move |g| {
                 vec![
                     s.label.clone(),
                     g.host.clone(),

@@ -29,9 +29,13 @@ pub struct Results {
     /// Collective-communication measurements (NCCL all-reduce) beside the GEMMs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collectives: Vec<Collective>,
-    /// Present in files made by `flopmeter merge`: aggregates and stragglers.
+    /// Present in files made by `flopmeter merge`: aggregates per dtype, per node and cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// Merged files: the devices at least `cluster.straggler_threshold` below the cluster
+    /// median for a dtype (empty when none is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stragglers: Option<Vec<Straggler>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -62,7 +66,6 @@ pub struct ClusterSummary {
     /// the cluster median.
     pub straggler_threshold: f64,
     pub aggregates: Vec<DtypeAggregate>,
-    pub stragglers: Vec<Straggler>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

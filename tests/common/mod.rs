@@ -112,5 +112,6 @@ pub fn sample_results() -> Results {
         notes: vec![],
         collectives: vec![],
         cluster: None,
+        stragglers: None,
     }
 }
