@@ -133,6 +133,9 @@ impl Gemm for CudaGemm {
             .stream
             .clone_dtoh(&self.sets[0].c)
             .map_err(|e| format!("copying C back: {e}"))?;
+        self.stream
+            .synchronize()
+            .map_err(|e| format!("GPU error: {e}"))?;
         let (s, p, h, out) = (self.shape, self.padded, &self.host, self.output);
         Ok(verify(
             s,
