@@ -23,6 +23,7 @@ use clap::Parser;
 
 /// Parses the command line, runs it, and returns the process exit status.
 pub fn main_with_args() -> i32 {
+    device::wgpu::quiet_wayland_probe();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -10,6 +10,15 @@ pub fn backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
 
+/// Mesa's Vulkan drivers load libwayland, which prints "error: XDG_RUNTIME_DIR is invalid or not
+/// set" on headless machines where that variable is unset. Pointing it at the temporary folder
+/// lets the Wayland probe fail quietly. Call once at start-up, before any thread exists.
+pub fn quiet_wayland_probe() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
+}
+
 pub fn instance() -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     desc.backends = backends();
