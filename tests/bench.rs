@@ -2,15 +2,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{flopmeter, FAST};
 use predicates::prelude::*;
-
-fn flopmeter() -> Command {
-    Command::cargo_bin("flopmeter").unwrap()
-}
-
-/// Minimal time budgets: one warm-up iteration, a handful of samples.
-const FAST: [&str; 6] = ["--warmup", "0", "--min-time", "0", "--max-time", "0.05"];
 
 fn run_json(args: &[&str], out: &Path) -> serde_json::Value {
     let output = flopmeter()

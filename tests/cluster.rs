@@ -5,15 +5,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{flopmeter, FAST};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn flopmeter() -> Command {
-    Command::cargo_bin("flopmeter").unwrap()
-}
-
-const FAST: [&str; 6] = ["--warmup", "0", "--min-time", "0", "--max-time", "0.05"];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -3,11 +3,8 @@
 mod common;
 
 use assert_cmd::Command;
+use common::flopmeter;
 use predicates::prelude::*;
-
-fn flopmeter() -> Command {
-    Command::cargo_bin("flopmeter").unwrap()
-}
 
 fn json_of(cmd: &mut Command) -> serde_json::Value {
     let out = cmd.output().unwrap();

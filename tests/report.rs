@@ -5,12 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::flopmeter;
 use predicates::prelude::*;
-
-fn flopmeter() -> Command {
-    Command::cargo_bin("flopmeter").unwrap()
-}
 
 /// Two results files of the same device: a baseline and one 10% faster.
 fn two_files(dir: &Path) -> (PathBuf, PathBuf) {

@@ -1,11 +1,9 @@
 //! `flopmeter trend`: the fit, the chart files, and bad input.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn flopmeter() -> Command {
-    Command::cargo_bin("flopmeter").unwrap()
-}
+use common::flopmeter;
+use predicates::prelude::*;
 
 #[test]
 fn json_has_the_doubling_time_and_the_points() {

@@ -30,6 +30,8 @@ pub struct Outcome {
 struct Devices {
     wgpu: HashMap<usize, Result<WgpuContext, String>>,
     cuda: HashMap<usize, Result<CudaDevice, String>>,
+    /// The host's last-level cache, read from sysfs once.
+    llc: Option<u64>,
     adapters: Option<Vec<wgpu::Adapter>>,
 }
 
@@ -37,7 +39,9 @@ const LLC_FALLBACK: u64 = 64 << 20;
 
 impl Devices {
     fn prepare(&mut self, d: &DeviceRecord, job: &Job, seed: u64) -> Result<Prepared, GemmError> {
-        let llc = llc_bytes().unwrap_or(LLC_FALLBACK);
+        let llc = *self
+            .llc
+            .get_or_insert_with(|| llc_bytes().unwrap_or(LLC_FALLBACK));
         match d.backend {
             Backend::Cpu => cpu::prepare(job.dtype, job.shape, seed, llc, free_memory()),
             Backend::Wgpu => {

@@ -114,17 +114,16 @@ impl Chart for SizeChart<'_> {
 }
 
 /// Horizontal bars: `value(row)` for each row, labelled, against `limit` (1.0 = 100%).
-pub struct BarChart<'a> {
+pub struct BarChart {
     pub title: String,
     pub axis: String,
     pub rows: Vec<(String, f64)>,
     pub limit: Option<f64>,
-    pub _marker: std::marker::PhantomData<&'a ()>,
 }
 
-impl<'a> BarChart<'a> {
+impl BarChart {
     /// Best utilization per device, dtype and kernel, against the 100% rated line.
-    pub fn utilization(rows: &'a [Row]) -> BarChart<'a> {
+    pub fn utilization(rows: &[Row]) -> BarChart {
         BarChart {
             title: "Best utilization of the rated dense peak".into(),
             axis: "median TFLOP/s / rated peak".into(),
@@ -143,12 +142,11 @@ impl<'a> BarChart<'a> {
                 })
                 .collect(),
             limit: Some(1.0),
-            _marker: std::marker::PhantomData,
         }
     }
 
     /// Best TFLOP/s of each GPU of a multi-GPU file, for one kernel and dtype.
-    pub fn per_gpu(rows: &'a [Row], title: String) -> BarChart<'a> {
+    pub fn per_gpu(rows: &[Row], title: String) -> BarChart {
         BarChart {
             title,
             axis: "best median TFLOP/s".into(),
@@ -157,7 +155,6 @@ impl<'a> BarChart<'a> {
                 .map(|r| (format!("{} {}", r.host, r.device), r.best_tflops))
                 .collect(),
             limit: None,
-            _marker: std::marker::PhantomData,
         }
     }
 
@@ -166,7 +163,7 @@ impl<'a> BarChart<'a> {
     }
 }
 
-impl Chart for BarChart<'_> {
+impl Chart for BarChart {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         if self.rows.is_empty() {
             return Err("nothing to chart".into());

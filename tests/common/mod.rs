@@ -7,6 +7,14 @@ use flopmeter::dtype::Dtype;
 use flopmeter::peaks::PeakKind;
 use flopmeter::results::*;
 
+/// The flopmeter binary built for these tests.
+pub fn flopmeter() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("flopmeter").unwrap()
+}
+
+/// Minimal bench time budgets: one warm-up iteration, a handful of samples.
+pub const FAST: [&str; 6] = ["--warmup", "0", "--min-time", "0", "--max-time", "0.05"];
+
 /// A small but complete results document.
 pub fn sample_results() -> Results {
     let samples = vec![0.010, 0.011, 0.0105, 0.0102];
