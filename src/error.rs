@@ -9,6 +9,9 @@ pub enum AppError {
     /// The work ran but failed (a result failed verification, a device error). Exit status 1.
     #[error("{0}")]
     Failed(String),
+    /// Stopped by a signal after keeping what was done. Exit status 128 + the signal number.
+    #[error("{message}")]
+    Interrupted { code: i32, message: String },
 }
 
 impl AppError {
@@ -24,6 +27,7 @@ impl AppError {
         match self {
             AppError::Usage(_) => 2,
             AppError::Failed(_) => 1,
+            AppError::Interrupted { code, .. } => *code,
         }
     }
 }

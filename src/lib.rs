@@ -13,9 +13,11 @@ pub mod estimate;
 pub mod gemm;
 pub mod measure;
 pub mod output;
+pub mod panic_guard;
 pub mod peaks;
 pub mod report;
 pub mod results;
+pub mod signals;
 pub mod telemetry;
 pub mod trend;
 

@@ -141,7 +141,8 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_measured() {
         .status()
         .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+    // 128 + SIGINT, as shells expect of an interrupted program; the results are written first.
+    assert_eq!(status.code(), Some(130), "{status:?}");
     let doc = flopmeter::results::load(&out).unwrap();
     assert!(doc.interrupted);
     assert_eq!(doc.runs.len(), 1);
@@ -149,6 +150,74 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_measured() {
         doc.runs[0].stop_reason,
         flopmeter::results::StopReason::Interrupted
     );
+}
+
+/// Starts a CPU bench of ten short jobs writing `out`, and waits until its results file holds
+/// at least `runs` finished runs (it is saved after every job).
+fn bench_until(out: &Path, runs: usize) -> std::process::Child {
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let mut child = std::process::Command::new(bin)
+        .args(["bench", "--backend", "cpu", "--dtype", "f32"])
+        .args(["--size", "64,96,128,160,192,224,256,288,320,352"])
+        .args([
+            "--warmup",
+            "0.1",
+            "--min-time",
+            "0.5",
+            "--max-time",
+            "0.5",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(doc) = flopmeter::results::load(out) {
+            // Until the last job is done, the file on disk says the run is incomplete.
+            assert!(doc.interrupted);
+            if doc.runs.len() >= runs {
+                return child;
+            }
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the bench ended early");
+        assert!(start.elapsed().as_secs() < 60, "no checkpoint after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_keeps_the_finished_runs_and_exits_143() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("term.json");
+    let mut child = bench_until(&out, 2);
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let doc = flopmeter::results::load(&out).unwrap();
+    assert!(doc.interrupted);
+    assert!((2..10).contains(&doc.runs.len()), "{} runs", doc.runs.len());
+    assert!(doc
+        .runs
+        .iter()
+        .all(|r| r.verification.status == flopmeter::results::VerificationStatus::Passed));
+}
+
+#[test]
+fn a_killed_bench_leaves_a_valid_file_with_what_it_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("killed.json");
+    let mut child = bench_until(&out, 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let doc = flopmeter::results::load(&out).unwrap();
+    assert!(doc.interrupted, "a run that never finished must say so");
+    assert!(!doc.runs.is_empty());
 }
 
 fn bad(args: &[&str], needle: &str) {

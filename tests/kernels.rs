@@ -2,7 +2,7 @@
 //! kernel through naga. CI installs PyPI's nvidia-cuda-nvrtc (scripts/test.sh).
 
 use assert_cmd::Command;
-use flopmeter::gemm::cuda::nvrtc::{compile, nvrtc_present};
+use flopmeter::gemm::cuda::nvrtc::{compile, nvrtc_present, Target};
 use flopmeter::gemm::kernels::{cuda_kernel, CudaKernel};
 use predicates::prelude::*;
 
@@ -50,16 +50,16 @@ fn the_tensor_core_kernel_really_uses_mma() {
     if !nvrtc_required() {
         return;
     }
-    let ptx = compile(cuda_kernel("mma").unwrap(), (9, 0))
+    let ptx = compile(cuda_kernel("mma").unwrap(), (9, 0), Target::Ptx)
         .unwrap()
-        .to_src();
+        .ptx_text();
     assert!(
         ptx.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"),
         "{ptx}"
     );
-    let tiled = compile(cuda_kernel("tiled").unwrap(), (8, 0))
+    let tiled = compile(cuda_kernel("tiled").unwrap(), (8, 0), Target::Ptx)
         .unwrap()
-        .to_src();
+        .ptx_text();
     assert!(
         tiled.contains(".shared"),
         "the tiled kernel stages through shared memory"
@@ -75,8 +75,36 @@ fn a_broken_kernel_fails_with_the_compiler_log() {
         source: "extern \"C\" __global__ void naive_f32(float* a) { undeclared_name = 1; }",
         ..*cuda_kernel("naive").unwrap()
     };
-    let e = compile(&broken, (8, 0)).unwrap_err();
-    assert!(e.contains("undeclared_name"), "{e}");
+    for target in [Target::Cubin, Target::Ptx] {
+        let e = compile(&broken, (8, 0), target).unwrap_err();
+        assert!(e.contains("undeclared_name"), "{target}: {e}");
+    }
+}
+
+#[test]
+fn cubin_is_machine_code_for_the_exact_architecture() {
+    if !nvrtc_required() {
+        return;
+    }
+    // What the runner loads first, so that a driver older than NVRTC still takes our kernels.
+    for (arch, kernel) in [((9, 0), "mma"), ((8, 0), "tiled"), ((8, 9), "naive")] {
+        let image = compile(cuda_kernel(kernel).unwrap(), arch, Target::Cubin).unwrap();
+        let bytes = &image.bytes;
+        assert_eq!(
+            &bytes[..4],
+            b"\x7fELF",
+            "{kernel} sm_{}{}: CUBIN is an ELF file",
+            arch.0,
+            arch.1
+        );
+        // The ELF header's e_flags hold the SM version (low byte for the sm_XX of CUDA 12+).
+        let flags = u32::from_le_bytes(bytes[48..52].try_into().unwrap());
+        let sm = (arch.0 * 10 + arch.1) as u32;
+        assert!(
+            flags & 0xff == sm || (flags >> 8) & 0xff == sm,
+            "{kernel}: e_flags {flags:#x} for sm_{sm}"
+        );
+    }
 }
 
 #[test]

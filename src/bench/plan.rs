@@ -6,7 +6,9 @@ use crate::device::{BackendStatus, Inventory};
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
 use crate::gemm::cuda::runner::device_supports;
-use crate::gemm::kernels::{dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel};
+use crate::gemm::kernels::{
+    cuda_kernel, cuda_library_of, dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel,
+};
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape};
 
@@ -90,6 +92,48 @@ fn fits(
         }
         Backend::Cuda => Ok(()),
     }
+}
+
+/// The selected kernels this device can run: CUDA kernels whose library does not load are left
+/// out with one note each (an error when the kernel was named with --kernel), and so are our
+/// kernels on GPUs older than they need.
+fn usable_kernels(
+    d: &DeviceRecord,
+    selected: &[String],
+    named: bool,
+    notes: &mut Vec<String>,
+) -> AppResult<Vec<&'static str>> {
+    let mut usable = Vec::new();
+    for kernel in kernel_names(d.backend) {
+        if !selected.iter().any(|k| k == kernel) {
+            continue;
+        }
+        if d.backend == Backend::Cuda {
+            if let Some(k) = cuda_kernel(kernel) {
+                if d.cuda
+                    .as_ref()
+                    .is_some_and(|c| cuda_cc(&c.compute_capability) < k.min_cc)
+                {
+                    continue;
+                }
+            }
+            let lib = cuda_library_of(kernel);
+            if !lib.present() {
+                let why = lib.probe().detail.unwrap_or_default();
+                let msg = format!("{kernel}: {} unavailable ({why})", lib.name());
+                if named {
+                    return Err(AppError::usage(format!("--kernel {msg}")));
+                }
+                let note = format!("cuda {msg}; skipped");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+                continue;
+            }
+        }
+        usable.push(kernel);
+    }
+    Ok(usable)
 }
 
 pub fn free_memory() -> u64 {
@@ -253,21 +297,15 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
             Some(s) => sweep_sizes(s, class_of(d))?,
             None => explicit_shapes.clone(),
         };
-        for kernel in kernel_names(d.backend) {
-            if !kernels.iter().any(|k| k == kernel) {
-                continue;
-            }
-            let kernel_can = dtypes_of(d.backend, kernel);
-            for &dtype in dtypes.iter().filter(|dt| kernel_can.contains(dt)) {
-                if d.backend == Backend::Cuda
-                    && kernel == "mma"
-                    && d.cuda
-                        .as_ref()
-                        .is_some_and(|c| cuda_cc(&c.compute_capability) < (8, 0))
+        let usable = usable_kernels(d, &kernels, args.kernel.is_some(), &mut notes)?;
+        // Kernels innermost: the kernels of one shape and dtype run back to back, side by side
+        // in time and sharing the host operands.
+        for &dtype in &dtypes {
+            for &shape in &shapes {
+                for kernel in usable
+                    .iter()
+                    .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
                 {
-                    continue;
-                }
-                for &shape in &shapes {
                     if let Err(why) = fits(d, kernel, dtype, shape, free) {
                         if sweep.is_none() {
                             return Err(AppError::usage(format!("{}: {why}", d.id)));
@@ -318,4 +356,93 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
         sweep,
         concurrent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::cuda_libs::CudaLib;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> BenchArgs {
+        let argv = ["flopmeter", "bench"].iter().chain(extra.iter());
+        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::Command::Bench(a) => *a,
+            _ => unreachable!("a bench command line"),
+        }
+    }
+
+    fn h100_only() -> Inventory {
+        Inventory {
+            cuda: BackendStatus::Available(vec![crate::device::cuda::fake_device(
+                "NVIDIA H100 80GB HBM3",
+                "9.0",
+                132,
+                1980.0,
+            )]),
+            wgpu: BackendStatus::Unavailable("none".into()),
+            cpu: BackendStatus::Unavailable("none".into()),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_missing_cuda_library_is_one_note_and_its_kernels_are_left_out() {
+        if CudaLib::Cublas.present() || !CudaLib::Nvrtc.present() {
+            return; // needs a machine with NVRTC (scripts/test.sh) and without cuBLAS
+        }
+        let plan = build(
+            &h100_only(),
+            &args(&["--backend", "cuda", "--size", "256,512"]),
+        )
+        .unwrap();
+        let about_cublas: Vec<&String> = plan
+            .notes
+            .iter()
+            .filter(|n| n.contains("cuBLAS "))
+            .collect();
+        assert_eq!(about_cublas.len(), 1, "{:?}", plan.notes);
+        assert!(about_cublas[0].starts_with("cuda cublas: cuBLAS unavailable (libcublas.so"));
+        assert!(plan
+            .jobs
+            .iter()
+            .all(|j| j.kernel != "cublas" && j.kernel != "cublaslt"));
+        // Our NVRTC kernels still run.
+        assert!(plan.jobs.iter().any(|j| j.kernel == "mma"));
+        // Named explicitly, the missing library is an error before any work.
+        let e = build(
+            &h100_only(),
+            &args(&["--kernel", "cublas", "--size", "256"]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--kernel cublas: cuBLAS unavailable"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn kernels_of_one_dtype_and_shape_run_back_to_back() {
+        if !CudaLib::Nvrtc.present() {
+            return;
+        }
+        let plan = build(
+            &h100_only(),
+            &args(&["--kernel", "naive,tiled", "--size", "256,512"]),
+        )
+        .unwrap();
+        let order: Vec<(String, usize)> = plan
+            .jobs
+            .iter()
+            .map(|j| (j.kernel.clone(), j.shape.m))
+            .collect();
+        let expected = [
+            ("naive", 256),
+            ("tiled", 256),
+            ("naive", 512),
+            ("tiled", 512),
+        ];
+        assert_eq!(order, expected.map(|(k, n)| (k.to_string(), n)).to_vec());
+    }
 }

@@ -193,6 +193,12 @@ fn run_job(
     }
 }
 
+/// Prints a line on stderr above the progress bar, whether or not the bar is drawn (it is
+/// hidden when stderr is not a terminal, and `ProgressBar::println` then prints nothing).
+fn say(bar: &ProgressBar, line: &str) {
+    bar.suspend(|| eprintln!("{line}"));
+}
+
 /// Collects one job's result into the outcome, printing above the progress bar.
 fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
     match result {
@@ -202,28 +208,55 @@ fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
                 run.device, run.kernel, run.dtype, run.m, run.n, run.k
             );
             if run.verification.status == VerificationStatus::Failed {
-                bar.println(format!(
-                    "FAILED verification: {what}: {}",
-                    run.verification.message.clone().unwrap_or_default()
-                ));
+                say(
+                    bar,
+                    &format!(
+                        "FAILED verification: {what}: {}",
+                        run.verification.message.clone().unwrap_or_default()
+                    ),
+                );
             }
             if run.utilization.above_peak {
                 let msg = format!(
                     "{what}: utilization above 100% of the rated peak: a timing or peak error"
                 );
-                bar.println(format!("warning: {msg}"));
+                say(bar, &format!("warning: {msg}"));
                 out.notes.push(msg);
             }
             out.runs.push(*run);
         }
         JobResult::Nothing => {}
         JobResult::Failed(msg) => {
-            bar.println(format!("error: {msg}"));
+            say(bar, &format!("error: {msg}"));
             out.notes.push(msg);
             out.errors += 1;
         }
     }
 }
+
+/// Runs one job; a panic inside it (a library bug) fails that job, not the bench.
+fn run_job_guarded(
+    devices: &mut Devices,
+    d: &DeviceRecord,
+    job: &Job,
+    budget: &Budget,
+    seed: u64,
+    stop: &AtomicBool,
+) -> JobResult {
+    crate::panic_guard::guard("panicked", || {
+        Ok(run_job(devices, d, job, budget, seed, stop))
+    })
+    .unwrap_or_else(|e| {
+        JobResult::Failed(format!(
+            "{} {} {} {}: {e}",
+            d.id, job.kernel, job.dtype, job.shape
+        ))
+    })
+}
+
+/// Called after each job with everything measured so far (the bench writes its results file
+/// there, so a killed run keeps what it finished).
+pub type Checkpoint<'a> = &'a mut dyn FnMut(&Outcome);
 
 /// Runs every job of the plan: one after the other, or with `plan.concurrent` every device's
 /// k-th job at the same time (one thread per device, a barrier between jobs), as training
@@ -234,6 +267,7 @@ pub fn execute(
     seed: u64,
     stop: &AtomicBool,
     before_job: &(dyn Fn() + Sync),
+    checkpoint: Checkpoint,
 ) -> Outcome {
     let bar = progress(plan.jobs.len());
     let mut out = Outcome {
@@ -242,71 +276,193 @@ pub fn execute(
         errors: 0,
         interrupted: false,
     };
+    let ctx = Context {
+        plan,
+        budget,
+        seed,
+        stop,
+        before_job,
+        bar: &bar,
+    };
     if plan.concurrent && plan.devices.len() > 1 {
-        let per_device: Vec<Vec<&Job>> = (0..plan.devices.len())
-            .map(|i| plan.jobs.iter().filter(|j| j.device == i).collect())
-            .collect();
-        let rounds = per_device.iter().map(Vec::len).max().unwrap_or(0);
-        let barrier = std::sync::Barrier::new(plan.devices.len());
-        let results: Vec<Vec<JobResult>> = std::thread::scope(|s| {
-            let handles: Vec<_> = per_device
-                .iter()
-                .enumerate()
-                .map(|(i, jobs)| {
-                    let (barrier, bar, d) = (&barrier, &bar, &plan.devices[i]);
-                    s.spawn(move || {
-                        let mut devices = Devices::default();
-                        let mut results = Vec::new();
-                        for round in 0..rounds {
-                            barrier.wait();
-                            if i == 0 {
-                                before_job();
-                            }
-                            barrier.wait();
-                            let Some(job) = jobs.get(round) else { continue };
-                            if stop.load(Ordering::Relaxed) {
-                                continue;
-                            }
-                            bar.set_message(format!(
-                                "all devices: {} {} {}",
-                                job.kernel, job.dtype, job.shape
-                            ));
-                            results.push(run_job(&mut devices, d, job, budget, seed, stop));
-                            bar.inc(1);
-                        }
-                        results
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for r in results.into_iter().flatten() {
-            record(r, &mut out, &bar);
-        }
+        run_concurrent(&ctx, &mut out, checkpoint);
     } else {
-        let mut devices = Devices::default();
-        for job in &plan.jobs {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            let d = &plan.devices[job.device];
-            bar.set_message(format!(
-                "{} {} {} {}",
-                d.id, job.kernel, job.dtype, job.shape
-            ));
-            before_job();
-            record(
-                run_job(&mut devices, d, job, budget, seed, stop),
-                &mut out,
-                &bar,
-            );
-            bar.inc(1);
-        }
+        run_sequential(&ctx, &mut out, checkpoint);
     }
     bar.finish_and_clear();
     out.interrupted = stop.load(Ordering::Relaxed);
     out
+}
+
+/// What every job of one bench shares.
+struct Context<'a> {
+    plan: &'a Plan,
+    budget: &'a Budget,
+    seed: u64,
+    stop: &'a AtomicBool,
+    before_job: &'a (dyn Fn() + Sync),
+    bar: &'a ProgressBar,
+}
+
+impl Context<'_> {
+    fn run(&self, devices: &mut Devices, d: &DeviceRecord, job: &Job) -> JobResult {
+        run_job_guarded(devices, d, job, self.budget, self.seed, self.stop)
+    }
+}
+
+fn run_sequential(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
+    let Context {
+        plan,
+        stop,
+        before_job,
+        bar,
+        ..
+    } = *ctx;
+    let mut devices = Devices::default();
+    for job in &plan.jobs {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let d = &plan.devices[job.device];
+        bar.set_message(format!(
+            "{} {} {} {}",
+            d.id, job.kernel, job.dtype, job.shape
+        ));
+        before_job();
+        let result = ctx.run(&mut devices, d, job);
+        record(result, out, bar);
+        checkpoint(out);
+        bar.inc(1);
+    }
+}
+
+/// One thread per device; results come back over a channel as they finish, so each is
+/// recorded (and checkpointed) at once.
+fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
+    let Context {
+        plan,
+        stop,
+        before_job,
+        bar,
+        ..
+    } = *ctx;
+    let per_device: Vec<Vec<&Job>> = (0..plan.devices.len())
+        .map(|i| plan.jobs.iter().filter(|j| j.device == i).collect())
+        .collect();
+    let rounds = per_device.iter().map(Vec::len).max().unwrap_or(0);
+    let barrier = std::sync::Barrier::new(plan.devices.len());
+    let (tx, rx) = std::sync::mpsc::channel::<JobResult>();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = per_device
+            .iter()
+            .enumerate()
+            .map(|(i, jobs)| {
+                let (barrier, d, tx) = (&barrier, &plan.devices[i], tx.clone());
+                s.spawn(move || {
+                    let mut devices = Devices::default();
+                    for round in 0..rounds {
+                        barrier.wait();
+                        if i == 0 {
+                            before_job();
+                        }
+                        barrier.wait();
+                        let Some(job) = jobs.get(round) else { continue };
+                        if stop.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        bar.set_message(format!(
+                            "all devices: {} {} {}",
+                            job.kernel, job.dtype, job.shape
+                        ));
+                        let _ = tx.send(ctx.run(&mut devices, d, job));
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        for result in rx {
+            record(result, out, bar);
+            checkpoint(out);
+            bar.inc(1);
+        }
+        for (h, d) in handles.into_iter().zip(&plan.devices) {
+            if let Err(p) = h.join() {
+                let msg = format!(
+                    "{}: its thread panicked ({}); its remaining jobs did not run",
+                    d.id,
+                    crate::panic_guard::panic_message(p.as_ref())
+                );
+                say(bar, &format!("error: {msg}"));
+                out.notes.push(msg);
+                out.errors += 1;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::Dtype;
+    use crate::results::Shape;
+
+    fn cpu_plan(sizes: &[usize]) -> Plan {
+        Plan {
+            devices: vec![crate::device::cpu::discover(false)],
+            jobs: sizes
+                .iter()
+                .map(|n| Job {
+                    device: 0,
+                    kernel: "faer".into(),
+                    dtype: Dtype::F32,
+                    shape: Shape::cube(*n),
+                })
+                .collect(),
+            notes: Vec::new(),
+            dtypes: vec![Dtype::F32],
+            kernels: vec!["faer".into()],
+            shapes: sizes.iter().map(|n| Shape::cube(*n)).collect(),
+            sweep: None,
+            concurrent: false,
+        }
+    }
+
+    fn quick() -> Budget {
+        Budget {
+            warmup_s: 0.0,
+            min_time_s: 0.0,
+            max_time_s: 0.02,
+            target_rel_spread: 0.5,
+            min_samples: 3,
+        }
+    }
+
+    #[test]
+    fn every_finished_job_is_checkpointed_with_all_runs_so_far() {
+        let plan = cpu_plan(&[32, 48, 64]);
+        let mut seen = Vec::new();
+        let out = execute(
+            &plan,
+            &quick(),
+            1,
+            &AtomicBool::new(false),
+            &|| {},
+            &mut |o: &Outcome| seen.push(o.runs.len()),
+        );
+        assert_eq!(seen, vec![1, 2, 3]);
+        assert_eq!(out.runs.len(), 3);
+        assert!(!out.interrupted);
+    }
+
+    #[test]
+    fn a_stopped_run_checkpoints_nothing_more_and_says_so() {
+        let plan = cpu_plan(&[32, 48]);
+        let stop = AtomicBool::new(true);
+        let mut calls = 0;
+        let out = execute(&plan, &quick(), 1, &stop, &|| {}, &mut |_: &Outcome| {
+            calls += 1
+        });
+        assert_eq!((calls, out.runs.len()), (0, 0));
+        assert!(out.interrupted);
+    }
 }

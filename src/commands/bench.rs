@@ -1,33 +1,19 @@
 //! `flopmeter bench`: measure, verify, summarize, and write a results file.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
 
 use crate::bench::options::{parse_budget, parse_rated};
 use crate::bench::{plan, runner, summary};
 use crate::cli::BenchArgs;
+use crate::cluster::launcher::RankInfo;
 use crate::device::Inventory;
 use crate::error::{AppError, AppResult};
+use crate::measure::Budget;
 use crate::output::print_json;
 use crate::peaks::RatedPeaks;
-use crate::results::{self, env, Results, Settings, VerificationStatus, SCHEMA_ID};
-
-/// Set by Ctrl-C: the bench stops after the current sample and keeps what it measured.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-fn install_ctrl_c() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                // Second Ctrl-C: the user really wants out.
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping after the current sample (Ctrl-C again to abort)...");
-        });
-    });
-}
+use crate::results::{
+    self, env, Backend, Collective, Host, Results, Settings, VerificationStatus, SCHEMA_ID,
+};
 
 fn default_out(created: &str, host: &str) -> PathBuf {
     let stamp: String = created
@@ -38,24 +24,25 @@ fn default_out(created: &str, host: &str) -> PathBuf {
     PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
 }
 
-pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
-    let budget = parse_budget(
-        &args.warmup,
-        &args.min_time,
-        &args.max_time,
-        &args.target_spread,
-    )?;
-    let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
-    let created_at = env::now_rfc3339();
+/// Where the run happens and where its results go.
+struct Setting {
+    inv: Inventory,
+    host: Host,
+    launcher: Option<RankInfo>,
+    out: PathBuf,
+    /// The arguments after the launcher's defaults (a rank's device) were applied.
+    args: BenchArgs,
+}
+
+fn setting(args: &BenchArgs, created_at: &str) -> AppResult<Setting> {
     let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
     let inv = Inventory::discover(true);
     let cpu = inv.cpu.devices().first().and_then(|d| d.cpu.clone());
-    let host = env::host(
+    let mut host = env::host(
         cpu.as_ref().map(|c| c.model.as_str()).unwrap_or("unknown"),
         cpu.as_ref().map(|c| c.physical_cores),
         cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
     );
-    let mut host = host;
     let mut args = args.clone();
     let out = match &launcher {
         Some(r) => {
@@ -80,68 +67,52 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             }
             args.out
                 .clone()
-                .unwrap_or_else(|| default_out(&created_at, &host.hostname))
+                .unwrap_or_else(|| default_out(created_at, &host.hostname))
         }
     };
-    results::check_writable(&out)?;
-    let args = &args;
+    Ok(Setting {
+        inv,
+        host,
+        launcher,
+        out,
+        args,
+    })
+}
 
-    let mut plan = plan::build(&inv, args)?;
-    if let Some(tflops) = rated_override {
-        if plan.devices.len() != 1 || plan.dtypes.len() != 1 {
-            return Err(AppError::usage(format!(
-                "--rated-tflops {tflops} needs exactly one device and one dtype (this run has {} devices and {} dtypes): add --device and --dtype",
-                plan.devices.len(),
-                plan.dtypes.len()
-            )));
-        }
-        let d = &mut plan.devices[0];
-        let rated = d.rated().with_user_value(plan.dtypes[0], tflops);
-        apply_rated(d, rated);
+/// Applies `--rated-tflops` to the one device and dtype of the run.
+fn override_rated(plan: &mut plan::Plan, tflops: Option<f64>) -> AppResult<()> {
+    let Some(tflops) = tflops else { return Ok(()) };
+    if plan.devices.len() != 1 || plan.dtypes.len() != 1 {
+        return Err(AppError::usage(format!(
+            "--rated-tflops {tflops} needs exactly one device and one dtype (this run has {} devices and {} dtypes): add --device and --dtype",
+            plan.devices.len(),
+            plan.dtypes.len()
+        )));
     }
-    for n in &plan.notes {
-        eprintln!("note: {n}");
-    }
-    install_ctrl_c();
-    let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
-    let outcome = runner::execute(&plan, &budget, args.seed, &STOP, &|| sync.barrier());
+    let d = &mut plan.devices[0];
+    let rated = d.rated().with_user_value(plan.dtypes[0], tflops);
+    apply_rated(d, rated);
+    Ok(())
+}
 
-    let mut notes = plan.notes.clone();
-    notes.extend(outcome.notes.iter().cloned());
-    // With every GPU of the node loaded, measure the all-reduce bandwidth between them too.
-    let mut collectives = Vec::new();
-    let cuda_ordinals: Vec<usize> = plan
-        .devices
-        .iter()
-        .filter(|d| d.cuda.is_some())
-        .map(|d| d.index)
-        .collect();
-    if plan.concurrent && cuda_ordinals.len() >= 2 && !STOP.load(Ordering::Relaxed) {
-        match crate::gemm::cuda::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
-            Ok(c) => {
-                eprintln!(
-                    "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
-                    c.devices.len(),
-                    c.busbw_gbs
-                );
-                collectives.push(c);
-            }
-            Err(e) => notes.push(format!("NCCL all-reduce skipped: {e}")),
-        }
-    }
-    let doc = Results {
+/// The results document before any run: everything but the measurements.
+fn skeleton(
+    plan: &plan::Plan,
+    budget: &Budget,
+    seed: u64,
+    host: Host,
+    created_at: String,
+) -> Results {
+    let mut backends: Vec<String> = plan.devices.iter().map(|d| d.backend.to_string()).collect();
+    backends.dedup();
+    Results {
         schema: SCHEMA_ID.into(),
         tool: env::tool(),
         created_at,
         host,
         settings: Settings {
             command: std::env::args().collect(),
-            backends: {
-                let mut b: Vec<String> =
-                    plan.devices.iter().map(|d| d.backend.to_string()).collect();
-                b.dedup();
-                b
-            },
+            backends,
             dtypes: plan.dtypes.clone(),
             kernels: plan.kernels.clone(),
             shapes: plan.shapes.clone(),
@@ -150,49 +121,174 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             min_time_s: budget.min_time_s,
             max_time_s: budget.max_time_s,
             target_rel_spread: budget.target_rel_spread,
-            seed: args.seed,
+            seed,
         },
         devices: plan.devices.clone(),
-        runs: outcome.runs,
-        interrupted: outcome.interrupted,
-        notes,
-        collectives,
+        runs: Vec::new(),
+        // Until the last job is done the file on disk says it is incomplete.
+        interrupted: true,
+        notes: plan.notes.clone(),
+        collectives: Vec::new(),
         cluster: None,
         stragglers: None,
+    }
+}
+
+/// With every GPU of the node loaded, the all-reduce bandwidth between them too.
+fn collectives(plan: &plan::Plan, notes: &mut Vec<String>) -> Vec<Collective> {
+    let cuda_ordinals: Vec<usize> = plan
+        .devices
+        .iter()
+        .filter(|d| d.cuda.is_some())
+        .map(|d| d.index)
+        .collect();
+    if !plan.concurrent || cuda_ordinals.len() < 2 {
+        return Vec::new();
+    }
+    match crate::gemm::cuda::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
+        Ok(c) => {
+            eprintln!(
+                "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
+                c.devices.len(),
+                c.busbw_gbs
+            );
+            vec![c]
+        }
+        Err(e) => {
+            notes.push(format!("NCCL all-reduce skipped: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
+    let budget = parse_budget(
+        &args.warmup,
+        &args.min_time,
+        &args.max_time,
+        &args.target_spread,
+    )?;
+    let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
+    let created_at = env::now_rfc3339();
+    let Setting {
+        inv,
+        host,
+        launcher,
+        out,
+        args,
+    } = setting(args, &created_at)?;
+    let mut plan = plan::build(&inv, &args)?;
+    override_rated(&mut plan, rated_override)?;
+    results::check_writable(&out)?;
+    for n in &plan.notes {
+        eprintln!("note: {n}");
+    }
+    let interrupt = crate::signals::install();
+    let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
+    let mut doc = skeleton(&plan, &budget, args.seed, host, created_at);
+    let outcome = {
+        let mut warned = false;
+        let mut checkpoint = |o: &runner::Outcome| {
+            let mut partial = doc.clone();
+            partial.runs = o.runs.clone();
+            partial.notes.extend(o.notes.iter().cloned());
+            if let Err(e) = results::write_atomic(&out, &partial) {
+                if !std::mem::replace(&mut warned, true) {
+                    eprintln!("warning: cannot save partial results: {e}");
+                }
+            }
+        };
+        runner::execute(
+            &plan,
+            &budget,
+            args.seed,
+            interrupt.flag(),
+            &|| sync.barrier(),
+            &mut checkpoint,
+        )
     };
+    doc.notes.extend(outcome.notes.iter().cloned());
+    if !interrupt.requested() {
+        doc.collectives = collectives(&plan, &mut doc.notes);
+    }
+    if plan.devices.iter().any(|d| d.backend == Backend::Cuda) {
+        doc.host.libraries = crate::device::cuda_libs::probe_all();
+    }
+    doc.runs = outcome.runs;
+    doc.interrupted = outcome.interrupted;
     results::write_atomic(&out, &doc)?;
     if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
         eprintln!("cluster file written to {}", cluster_file.display());
     }
+    show(&doc, &out, json)?;
+    exit_status(&doc, outcome.errors, &out, interrupt)
+}
+
+/// The table (or the JSON), the notes, and where the file is.
+fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
     if json {
-        print_json(&doc)?;
+        print_json(doc)?;
         eprintln!("results written to {}", out.display());
-    } else if doc.host.rank.is_some_and(|r| r > 0) {
-        // Under a launcher only rank 0 prints the table; the others say where their file is.
-    } else {
-        summary::print_table(&doc);
-        if doc.interrupted {
-            println!("Interrupted: the results of the finished samples are kept.");
-        }
-        println!("results written to {}", out.display());
+        return Ok(());
     }
+    if doc.host.rank.is_some_and(|r| r > 0) {
+        // Under a launcher only rank 0 prints the table; the others say where their file is.
+        eprintln!("results written to {}", out.display());
+        return Ok(());
+    }
+    summary::print_table(doc);
+    if !doc.notes.is_empty() {
+        println!("Notes:");
+        for n in &doc.notes {
+            println!("  - {n}");
+        }
+    }
+    if doc.interrupted {
+        println!("Interrupted: the results of the finished samples are kept.");
+    }
+    println!("results written to {}", out.display());
+    Ok(())
+}
+
+/// 128 + signal after an interruption; 1 when a job failed or a result failed verification.
+fn exit_status(
+    doc: &Results,
+    errors: usize,
+    out: &std::path::Path,
+    interrupt: &crate::signals::Interrupt,
+) -> AppResult<()> {
     let failed = doc
         .runs
         .iter()
         .filter(|r| r.verification.status == VerificationStatus::Failed)
         .count();
-    let errors = outcome.errors;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if let Some(code) = interrupt.exit_code() {
+        return Err(AppError::Interrupted {
+            code,
+            message: format!(
+                "interrupted: {} finished result{} kept in {}",
+                doc.runs.len(),
+                plural(doc.runs.len()),
+                out.display()
+            ),
+        });
+    }
     match (failed, errors) {
         (0, 0) if doc.runs.is_empty() => Err(AppError::failed("no result was measured")),
         (0, 0) => Ok(()),
-        (0, _) if doc.runs.is_empty() => Err(AppError::failed(format!(
-            "every run failed; see the errors above and {}",
+        (0, e) if doc.runs.is_empty() => Err(AppError::failed(format!(
+            "every job failed ({e}); see the errors above and {}",
             out.display()
         ))),
-        (0, _) => Ok(()),
+        (0, e) => Err(AppError::failed(format!(
+            "{e} job{} could not be measured; the others are in {}",
+            plural(e),
+            out.display()
+        ))),
         (f, _) => Err(AppError::failed(format!(
             "{f} result{} failed verification and {} not counted; see {}",
-            if f == 1 { "" } else { "s" },
+            plural(f),
             if f == 1 { "is" } else { "are" },
             out.display()
         ))),

@@ -10,8 +10,11 @@ use crate::results::{Backend, DeviceRecord};
 
 pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
     let inv = Inventory::discover(!args.no_clock_probe);
+    let libraries = crate::device::cuda_libs::probe_all();
     if json {
-        return print_json(&inventory_json(&inv));
+        let mut v = inventory_json(&inv);
+        v["cuda_libraries"] = json!(libraries);
+        return print_json(&v);
     }
     for b in Backend::ALL {
         match inv.status(b) {
@@ -25,11 +28,33 @@ pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
                 for d in devs {
                     print_device(d);
                 }
+                if b == Backend::Cuda {
+                    print_libraries(&libraries);
+                }
             }
         }
         println!();
     }
+    for n in &inv.notes {
+        println!("note: {n}");
+    }
     Ok(())
+}
+
+/// cuBLAS, cuBLASLt, NVRTC, NCCL: version and the file loaded, or why not.
+fn print_libraries(libraries: &[crate::results::Library]) {
+    println!("  libraries:");
+    for l in libraries {
+        match (&l.version, &l.detail) {
+            (Some(v), _) => println!(
+                "    {:<9} {v}  {}",
+                l.name,
+                l.path.as_deref().unwrap_or("(path unknown)")
+            ),
+            (None, Some(why)) => println!("    {:<9} unavailable: {why}", l.name),
+            (None, None) => println!("    {:<9} unavailable", l.name),
+        }
+    }
 }
 
 /// `{"cuda": {"status": "unavailable", "reason": ...}, "wgpu": {"status": "available", "devices": [...]}, ...}`
@@ -42,6 +67,9 @@ pub fn inventory_json(inv: &Inventory) -> serde_json::Value {
             BackendStatus::Unavailable(why) => json!({"status": "unavailable", "reason": why}),
         };
         out.insert(b.name().into(), v);
+    }
+    if !inv.notes.is_empty() {
+        out.insert("notes".into(), json!(inv.notes));
     }
     out.into()
 }

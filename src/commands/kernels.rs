@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::cli::KernelsArgs;
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
-use crate::gemm::cuda::nvrtc::{arch_name, compile, parse_archs};
+use crate::gemm::cuda::nvrtc::{arch_name, compile, parse_archs, Target};
 use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
 use crate::output::{print_json, table};
 
@@ -49,9 +49,19 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
                     format!("skipped: needs sm_{}{}+", k.min_cc.0, k.min_cc.1),
                 )
             } else {
-                match compile(k, arch) {
-                    Ok(ptx) => (true, format!("{} bytes of PTX", ptx.to_src().len())),
-                    Err(e) => (false, e),
+                match (
+                    compile(k, arch, Target::Cubin),
+                    compile(k, arch, Target::Ptx),
+                ) {
+                    (Ok(cubin), Ok(ptx)) => (
+                        true,
+                        format!(
+                            "{} bytes of CUBIN, {} bytes of PTX",
+                            cubin.bytes.len(),
+                            ptx.bytes.len()
+                        ),
+                    ),
+                    (Err(e), _) | (_, Err(e)) => (false, e),
                 }
             };
             checks.push(Check {

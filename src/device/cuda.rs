@@ -9,26 +9,6 @@ use crate::results::{Backend, CudaProperties, DeviceRecord};
 
 use super::BackendStatus;
 
-/// Runs `f`, turning a panic inside cudarc's loader (a missing symbol in an old driver) into an
-/// error instead of a crash, without printing the panic.
-pub fn guard<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
-    match out {
-        Ok(r) => r,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(format!("{what}: {msg}"))
-        }
-    }
-}
-
 /// True when libcuda can be loaded.
 pub fn driver_present() -> bool {
     // SAFETY: only tries to dlopen the driver library.
@@ -49,7 +29,23 @@ fn driver_version() -> Result<String, String> {
     Ok(format!("{}.{}", v / 1000, (v % 1000) / 10))
 }
 
-/// Reads one device's properties and rated peak.
+/// Attributes that are nice to have: a failure to read one is recorded, and 0 stands in.
+struct Optional {
+    dev: sys::CUdevice,
+    unreadable: Vec<String>,
+}
+
+impl Optional {
+    fn attr(&mut self, a: sys::CUdevice_attribute) -> i32 {
+        attr(self.dev, a).unwrap_or_else(|e| {
+            self.unreadable.push(e);
+            0
+        })
+    }
+}
+
+/// Reads one device's properties and rated peak. The name, compute capability and SM count are
+/// required; anything else that cannot be read is listed in `unreadable`.
 fn describe(index: usize, driver: &str) -> Result<DeviceRecord, String> {
     use sys::CUdevice_attribute::*;
     let dev = result::device::get(index as i32).map_err(|e| e.to_string())?;
@@ -57,22 +53,30 @@ fn describe(index: usize, driver: &str) -> Result<DeviceRecord, String> {
     let major = attr(dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)?;
     let minor = attr(dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)?;
     let sms = attr(dev, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)? as u32;
+    let mut opt = Optional {
+        dev,
+        unreadable: Vec::new(),
+    };
     // CUDA 13 removed clockRate from cudaDeviceProp; the attribute still reports it (kHz).
-    let clock_mhz = f64::from(attr(dev, CU_DEVICE_ATTRIBUTE_CLOCK_RATE)?) / 1000.0;
-    let mem_clock_mhz = f64::from(attr(dev, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE)?) / 1000.0;
-    let bus_bits = attr(dev, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH)? as u32;
-    let l2 = attr(dev, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)? as u64;
-    // SAFETY: `dev` is valid.
-    let memory = unsafe { result::device::total_mem(dev) }.map_err(|e| e.to_string())? as u64;
-    let pci = (|| -> Result<String, String> {
-        Ok(format!(
-            "{:04x}:{:02x}:{:02x}.0",
-            attr(dev, CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID)?,
-            attr(dev, CU_DEVICE_ATTRIBUTE_PCI_BUS_ID)?,
-            attr(dev, CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID)?
-        ))
-    })()
-    .ok();
+    let clock_mhz = f64::from(opt.attr(CU_DEVICE_ATTRIBUTE_CLOCK_RATE)) / 1000.0;
+    let mem_clock_mhz = f64::from(opt.attr(CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE)) / 1000.0;
+    let bus_bits = opt.attr(CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH) as u32;
+    let l2 = opt.attr(CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE) as u64;
+    // SAFETY: `dev` came from cuDeviceGet.
+    let memory = unsafe { result::device::total_mem(dev) }.unwrap_or_else(|e| {
+        opt.unreadable.push(format!("total memory: {e}"));
+        0
+    }) as u64;
+    let pci = [
+        CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID,
+        CU_DEVICE_ATTRIBUTE_PCI_BUS_ID,
+        CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID,
+    ]
+    .map(|a| attr(dev, a));
+    let pci = match pci {
+        [Ok(domain), Ok(bus), Ok(device)] => Some(format!("{domain:04x}:{bus:02x}:{device:02x}.0")),
+        _ => None,
+    };
     let rated = rated_for(&name, major, minor, sms, clock_mhz);
     Ok(DeviceRecord {
         id: format!("cuda:{index}"),
@@ -94,6 +98,7 @@ fn describe(index: usize, driver: &str) -> Result<DeviceRecord, String> {
             l2_bytes: l2,
             driver_version: driver.to_string(),
             pci_bus_id: pci,
+            unreadable: opt.unreadable,
         }),
         wgpu: None,
         rank: None,
@@ -121,26 +126,74 @@ pub fn rated_for(name: &str, major: i32, minor: i32, sms: u32, clock_mhz: f64) -
     }
 }
 
-/// Every CUDA device, or why there are none.
-pub fn discover() -> BackendStatus {
+/// Every CUDA device, or why there are none; a device that cannot be described is left out
+/// with its reason in the returned notes, and the others are kept.
+pub fn discover() -> (BackendStatus, Vec<String>) {
     if !driver_present() {
-        return BackendStatus::Unavailable(
-            "libcuda.so not found (no NVIDIA driver on this machine)".into(),
+        return (
+            BackendStatus::Unavailable(
+                "libcuda.so not found (no NVIDIA driver on this machine)".into(),
+            ),
+            Vec::new(),
         );
     }
-    let found = guard("CUDA driver", || {
+    let found = crate::panic_guard::guard("CUDA driver", || {
         result::init().map_err(|e| format!("cuInit failed: {e}"))?;
         let driver = driver_version().unwrap_or_else(|_| "unknown".into());
         let count = result::device::get_count().map_err(|e| e.to_string())?;
-        (0..count as usize)
-            .map(|i| describe(i, &driver))
-            .collect::<Result<Vec<_>, _>>()
+        Ok((0..count as usize)
+            .map(|i| describe(i, &driver).map_err(|e| format!("cuda:{i} left out: {e}")))
+            .collect::<Vec<_>>())
     });
-    match found {
-        Ok(devs) if devs.is_empty() => {
-            BackendStatus::Unavailable("the CUDA driver reports no devices".into())
-        }
-        Ok(devs) => BackendStatus::Available(devs),
-        Err(e) => BackendStatus::Unavailable(e),
+    let found = match found {
+        Ok(f) => f,
+        Err(e) => return (BackendStatus::Unavailable(e), Vec::new()),
+    };
+    let (devices, failures): (Vec<_>, Vec<_>) = found.into_iter().partition(Result::is_ok);
+    let devices: Vec<DeviceRecord> = devices.into_iter().filter_map(Result::ok).collect();
+    let notes: Vec<String> = failures.into_iter().filter_map(Result::err).collect();
+    match (devices.is_empty(), notes.first()) {
+        (true, None) => (
+            BackendStatus::Unavailable("the CUDA driver reports no devices".into()),
+            notes,
+        ),
+        (true, Some(first)) => (BackendStatus::Unavailable(first.clone()), notes),
+        (false, _) => (BackendStatus::Available(devices), notes),
+    }
+}
+
+/// A CUDA device as discovery would describe it, for tests on machines without one.
+#[cfg(test)]
+pub(crate) fn fake_device(name: &str, cc: &str, sms: u32, mhz: f64) -> DeviceRecord {
+    let mut p = cc
+        .split('.')
+        .map(|x| x.parse::<i32>().expect("cc like 9.0"));
+    let (major, minor) = (p.next().unwrap_or(0), p.next().unwrap_or(0));
+    let rated = rated_for(name, major, minor, sms, mhz);
+    DeviceRecord {
+        id: "cuda:0".into(),
+        backend: Backend::Cuda,
+        index: 0,
+        name: name.into(),
+        rated_tflops: rated.tflops.clone(),
+        rated_source: rated.source.clone(),
+        rated_kind: rated.kind,
+        rated_matched: rated.matched.clone(),
+        cpu: None,
+        cuda: Some(CudaProperties {
+            compute_capability: cc.into(),
+            sm_count: sms,
+            sm_clock_mhz: mhz,
+            memory_clock_mhz: 2619.0,
+            memory_bus_bits: 5120,
+            memory_bytes: 80 << 30,
+            l2_bytes: 50 << 20,
+            driver_version: "13.0".into(),
+            pci_bus_id: None,
+            unreadable: Vec::new(),
+        }),
+        wgpu: None,
+        rank: None,
+        host: None,
     }
 }

@@ -3,6 +3,7 @@
 pub mod cpu;
 pub mod cpu_clock;
 pub mod cuda;
+pub mod cuda_libs;
 pub mod wgpu;
 
 use serde::Serialize;
@@ -32,16 +33,21 @@ pub struct Inventory {
     pub cuda: BackendStatus,
     pub wgpu: BackendStatus,
     pub cpu: BackendStatus,
+    /// Devices left out of an available backend, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Inventory {
     /// Probes every backend. `measure_cpu_clock` times the CPU clock (about 0.1 s).
     pub fn discover(measure_cpu_clock: bool) -> Inventory {
         let host = cpu::discover(measure_cpu_clock);
+        let (cuda, notes) = cuda::discover();
         Inventory {
-            cuda: cuda::discover(),
+            cuda,
             wgpu: wgpu::discover(&host),
             cpu: BackendStatus::Available(vec![host]),
+            notes,
         }
     }
 

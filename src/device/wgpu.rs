@@ -113,7 +113,7 @@ pub fn record(index: usize, adapter: &wgpu::Adapter, host_cpu: &DeviceRecord) ->
 
 /// Every adapter, or why there are none.
 pub fn discover(host_cpu: &DeviceRecord) -> BackendStatus {
-    let found = super::cuda::guard("wgpu", || Ok(adapters()));
+    let found = crate::panic_guard::guard("wgpu", || Ok(adapters()));
     match found {
         Ok(list) if list.is_empty() => BackendStatus::Unavailable(
             "no Vulkan, Metal or DX12 adapter found (on Linux install a Vulkan driver, e.g. \

@@ -124,6 +124,16 @@ pub fn kernel_names(backend: Backend) -> Vec<&'static str> {
     }
 }
 
+/// The run-time library a CUDA kernel needs beyond the driver.
+pub fn cuda_library_of(kernel: &str) -> crate::device::cuda_libs::CudaLib {
+    use crate::device::cuda_libs::CudaLib;
+    match kernel {
+        "cublas" => CudaLib::Cublas,
+        "cublaslt" => CudaLib::CublasLt,
+        _ => CudaLib::Nvrtc,
+    }
+}
+
 /// Dtypes one kernel of a backend computes (before asking the device).
 pub fn dtypes_of(backend: Backend, kernel: &str) -> Vec<Dtype> {
     match (backend, kernel) {

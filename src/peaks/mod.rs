@@ -45,39 +45,9 @@ pub fn reference_clock_mhz(d: &DeviceRecord, dtype: Dtype) -> Option<f64> {
 #[cfg(test)]
 mod clock_tests {
     use super::*;
-    use crate::results::{Backend, CudaProperties};
 
     fn device(name: &str, cc: &str, sms: u32, mhz: f64) -> DeviceRecord {
-        let (ma, mi) = {
-            let mut p = cc.split('.').map(|x| x.parse::<i32>().unwrap());
-            (p.next().unwrap(), p.next().unwrap())
-        };
-        let rated = crate::device::cuda::rated_for(name, ma, mi, sms, mhz);
-        DeviceRecord {
-            id: "cuda:0".into(),
-            backend: Backend::Cuda,
-            index: 0,
-            name: name.into(),
-            rated_tflops: rated.tflops.clone(),
-            rated_source: rated.source.clone(),
-            rated_kind: rated.kind,
-            rated_matched: rated.matched.clone(),
-            cpu: None,
-            cuda: Some(CudaProperties {
-                compute_capability: cc.into(),
-                sm_count: sms,
-                sm_clock_mhz: mhz,
-                memory_clock_mhz: 2619.0,
-                memory_bus_bits: 5120,
-                memory_bytes: 80 << 30,
-                l2_bytes: 50 << 20,
-                driver_version: "13.0".into(),
-                pci_bus_id: None,
-            }),
-            wgpu: None,
-            rank: None,
-            host: None,
-        }
+        crate::device::cuda::fake_device(name, cc, sms, mhz)
     }
 
     #[test]

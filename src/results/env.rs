@@ -26,6 +26,7 @@ pub fn host(cpu_model: &str, physical_cores: Option<u32>, memory_bytes: u64) -> 
         memory_bytes,
         rank: None,
         launcher: None,
+        libraries: Vec::new(),
     }
 }
 

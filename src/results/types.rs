@@ -20,7 +20,8 @@ pub struct Results {
     pub settings: Settings,
     pub devices: Vec<DeviceRecord>,
     pub runs: Vec<Run>,
-    /// True when the run was stopped early (Ctrl-C, time budget): what is here was measured.
+    /// True when the run was stopped early (a signal) or has not finished: the file is saved
+    /// after every job and says true until the last one is done. What is here was measured.
     #[serde(default)]
     pub interrupted: bool,
     /// Warnings and remarks made during the run.
@@ -129,6 +130,24 @@ pub struct Host {
     /// The launcher and this process's place in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launcher: Option<crate::cluster::launcher::RankInfo>,
+    /// Run-time libraries of the GPU backends (cuBLAS, cuBLASLt, NVRTC, NCCL): version and the
+    /// file the loader chose.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libraries: Vec<Library>,
+}
+
+/// A library loaded at run time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Library {
+    /// "cuBLAS", "cuBLASLt", "NVRTC", "NCCL".
+    pub name: String,
+    pub loaded: bool,
+    pub version: Option<String>,
+    /// The file mapped into the process (from /proc/self/maps), where it could be read.
+    pub path: Option<String>,
+    /// Why it is not loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -272,6 +291,9 @@ pub struct CudaProperties {
     /// e.g. "13.0".
     pub driver_version: String,
     pub pci_bus_id: Option<String>,
+    /// Attributes the driver would not report (0 stands in for them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -55,7 +55,7 @@ impl Sampler {
         ordinal: usize,
         interval: Duration,
     ) -> Result<Sampler, String> {
-        let nvml = crate::device::cuda::guard("NVML", || {
+        let nvml = crate::panic_guard::guard("NVML", || {
             Nvml::init().map_err(|e| format!("NVML unavailable: {e}"))
         })?;
         // Check the device now so that a failure is reported before the run.

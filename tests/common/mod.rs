@@ -36,6 +36,7 @@ pub fn sample_results() -> Results {
             memory_bytes: 1 << 34,
             rank: None,
             launcher: None,
+            libraries: Vec::new(),
         },
         settings: Settings {
             command: vec!["flopmeter".into(), "bench".into()],

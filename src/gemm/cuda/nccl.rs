@@ -28,7 +28,7 @@ pub fn all_reduce(ordinals: &[usize], bytes: usize, iters: usize) -> Result<Coll
     if !nccl_present() {
         return Err("libnccl.so not found (install NCCL, e.g. PyPI's nvidia-nccl-cu12, and put it on LD_LIBRARY_PATH)".into());
     }
-    crate::device::cuda::guard("NCCL", || {
+    crate::panic_guard::guard("NCCL", || {
         let streams: Vec<Arc<CudaStream>> = ordinals
             .iter()
             .map(|&o| CudaContext::new(o).and_then(|c| c.new_stream()))

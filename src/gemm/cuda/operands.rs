@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use cudarc::driver::{CudaSlice, CudaStream, DevicePtr};
 
-use crate::dtype::Dtype;
 use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::results::Shape;
 
@@ -32,51 +31,23 @@ impl Storage {
         }
     }
 
-    /// Input storage of a dtype (tf32 is stored as f32).
-    pub fn input_of(d: Dtype) -> Option<Storage> {
-        Some(match d {
-            Dtype::F64 => Storage::F64,
-            Dtype::F32 | Dtype::Tf32 => Storage::F32,
-            Dtype::Bf16 => Storage::Bf16,
-            Dtype::F16 => Storage::F16,
-            Dtype::Fp8 => Storage::E4m3,
-            Dtype::Int8 => return None,
-        })
-    }
-
-    /// Rounds to this storage, returning the stored bytes and the value they hold.
-    fn store(self, x: f64, out: &mut Vec<u8>) -> f64 {
+    /// Rounds `x` to this storage and writes its bytes into `out` (`self.bytes()` long).
+    fn store_into(self, x: f64, out: &mut [u8]) {
         match self {
-            Storage::F64 => {
-                out.extend_from_slice(&x.to_le_bytes());
-                x
-            }
-            Storage::F32 => {
-                let v = x as f32;
-                out.extend_from_slice(&v.to_le_bytes());
-                f64::from(v)
-            }
-            Storage::Bf16 => {
-                let v = half::bf16::from_f64(x);
-                out.extend_from_slice(&v.to_bits().to_le_bytes());
-                v.to_f64()
-            }
-            Storage::F16 => {
-                let v = half::f16::from_f64(x);
-                out.extend_from_slice(&v.to_bits().to_le_bytes());
-                v.to_f64()
-            }
-            Storage::E4m3 => {
-                let c = fp8::encode(x);
-                out.push(c);
-                fp8::decode(c)
-            }
+            Storage::F64 => out.copy_from_slice(&x.to_le_bytes()),
+            Storage::F32 => out.copy_from_slice(&(x as f32).to_le_bytes()),
+            Storage::Bf16 => out.copy_from_slice(&half::bf16::from_f64(x).to_bits().to_le_bytes()),
+            Storage::F16 => out.copy_from_slice(&half::f16::from_f64(x).to_bits().to_le_bytes()),
+            Storage::E4m3 => out[0] = fp8::encode(x),
         }
     }
 
     #[cfg(test)]
     pub fn store_for_test(self, x: f64, out: &mut Vec<u8>) -> f64 {
-        self.store(x, out)
+        let start = out.len();
+        out.resize(start + self.bytes(), 0);
+        self.store_into(x, &mut out[start..]);
+        self.load(&out[start..], 0)
     }
 
     /// Reads element `i` of a buffer in this storage.
@@ -118,35 +89,52 @@ impl Padded {
     }
 }
 
-/// Host copy of set 0 (values as stored), for verification.
-pub struct HostCopy {
-    pub a: Vec<f64>,
-    pub bt: Vec<f64>,
+/// The bytes of one set's A and Bt on the host, as uploaded.
+pub struct HostSet {
+    pub a: Vec<u8>,
+    pub bt: Vec<u8>,
 }
 
-/// Random operand bytes of a rows x cols matrix padded to prows x pcols with zeros.
+/// Host copy of set 0, read back as values for verification.
+pub struct HostCopy {
+    pub set: Arc<HostSet>,
+    pub storage: Storage,
+}
+
+impl HostCopy {
+    pub fn a(&self, index: usize) -> f64 {
+        self.storage.load(&self.set.a, index)
+    }
+
+    pub fn bt(&self, index: usize) -> f64 {
+        self.storage.load(&self.set.bt, index)
+    }
+}
+
+/// Random operand bytes of a rows x cols matrix padded to prows x pcols with zeros, rounded to
+/// `storage`; rows are encoded in parallel.
 fn matrix(
     storage: Storage,
     rows: usize,
     cols: usize,
-    prows: usize,
-    pcols: usize,
+    padded: (usize, usize),
     seed: u64,
-) -> (Vec<u8>, Vec<f64>) {
+) -> Vec<u8> {
+    use rayon::prelude::*;
+    let (prows, pcols) = padded;
     let v = normal_f64(rows * cols, seed);
-    let mut bytes = Vec::with_capacity(prows * pcols * storage.bytes());
-    let mut values = vec![0.0; prows * pcols];
-    for r in 0..prows {
-        for c in 0..pcols {
-            let x = if r < rows && c < cols {
-                v[r * cols + c]
-            } else {
-                0.0
-            };
-            values[r * pcols + c] = storage.store(x, &mut bytes);
-        }
-    }
-    (bytes, values)
+    let b = storage.bytes();
+    let mut bytes = vec![0u8; prows * pcols * b];
+    bytes
+        .par_chunks_mut(pcols * b)
+        .take(rows)
+        .enumerate()
+        .for_each(|(r, row)| {
+            for (c, out) in row.chunks_exact_mut(b).take(cols).enumerate() {
+                storage.store_into(v[r * cols + c], out);
+            }
+        });
+    bytes
 }
 
 /// Bytes one set needs.
@@ -154,55 +142,121 @@ pub fn set_bytes(p: Padded, input: Storage, output: Storage) -> u64 {
     ((p.m * p.k + p.n * p.k) * input.bytes() + p.m * p.n * output.bytes()) as u64
 }
 
-/// Allocates `count` sets and fills them.
+/// What identifies a set's host bytes: the same key gives the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HostKey {
+    storage: Storage,
+    m: usize,
+    n: usize,
+    k: usize,
+    pm: usize,
+    pn: usize,
+    pk: usize,
+    seed: u64,
+}
+
+/// The host operands of the last shape and dtype, kept for the next job that needs the same
+/// (cuBLAS, cuBLASLt and our kernels at one shape run back to back): generating and encoding
+/// two 8192^2 matrices takes longer than measuring them.
+#[derive(Default)]
+pub struct HostCache {
+    key: Option<HostKey>,
+    sets: Vec<Arc<HostSet>>,
+}
+
+impl HostCache {
+    /// Set `s` of this key, generated when not cached; a new key drops the old sets.
+    fn set(
+        &mut self,
+        shape: Shape,
+        padded: Padded,
+        input: Storage,
+        seed: u64,
+        s: usize,
+    ) -> Arc<HostSet> {
+        let key = HostKey {
+            storage: input,
+            m: shape.m,
+            n: shape.n,
+            k: shape.k,
+            pm: padded.m,
+            pn: padded.n,
+            pk: padded.k,
+            seed,
+        };
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.sets.clear();
+        }
+        while self.sets.len() <= s {
+            let i = self.sets.len();
+            // Bt[j][p] = B[p][j]: B's columns are Bt's rows.
+            self.sets.push(Arc::new(HostSet {
+                a: matrix(
+                    input,
+                    shape.m,
+                    shape.k,
+                    (padded.m, padded.k),
+                    operand_seed(seed, i, 0),
+                ),
+                bt: matrix(
+                    input,
+                    shape.n,
+                    shape.k,
+                    (padded.n, padded.k),
+                    operand_seed(seed, i, 1),
+                ),
+            }));
+        }
+        self.sets[s].clone()
+    }
+}
+
+/// The layout of one job's operands.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub shape: Shape,
+    pub padded: Padded,
+    pub input: Storage,
+    pub output: Storage,
+}
+
+/// Allocates `count` sets on the device and fills them from the host cache.
 pub fn allocate(
     stream: &Arc<CudaStream>,
-    shape: Shape,
-    padded: Padded,
-    input: Storage,
-    output: Storage,
+    cache: &mut HostCache,
+    layout: Layout,
     count: usize,
     seed: u64,
 ) -> Result<(Vec<Set>, HostCopy), String> {
+    let Layout {
+        shape,
+        padded,
+        input,
+        output,
+    } = layout;
     let mut sets = Vec::with_capacity(count);
-    let mut host = None;
     for s in 0..count {
-        let (a_bytes, a_vals) = matrix(
-            input,
-            shape.m,
-            shape.k,
-            padded.m,
-            padded.k,
-            operand_seed(seed, s, 0),
-        );
-        // Bt[j][p] = B[p][j]: B's columns are Bt's rows.
-        let (b_bytes, b_vals) = matrix(
-            input,
-            shape.n,
-            shape.k,
-            padded.n,
-            padded.k,
-            operand_seed(seed, s, 1),
-        );
+        let host = cache.set(shape, padded, input, seed, s);
         let a = stream
-            .clone_htod(&a_bytes)
+            .clone_htod(&host.a)
             .map_err(|e| format!("copying A: {e}"))?;
         let bt = stream
-            .clone_htod(&b_bytes)
+            .clone_htod(&host.bt)
             .map_err(|e| format!("copying B: {e}"))?;
         let c = stream
             .alloc_zeros::<u8>(padded.m * padded.n * output.bytes())
             .map_err(|e| format!("allocating C: {e}"))?;
         sets.push(Set { a, bt, c });
-        if s == 0 {
-            host = Some(HostCopy {
-                a: a_vals,
-                bt: b_vals,
-            });
-        }
     }
     stream.synchronize().map_err(|e| e.to_string())?;
-    Ok((sets, host.expect("count >= 1")))
+    Ok((
+        sets,
+        HostCopy {
+            set: cache.set(shape, padded, input, seed, 0),
+            storage: input,
+        },
+    ))
 }
 
 /// Raw device address of a slice (event tracking is off in flopmeter's contexts).

@@ -44,6 +44,8 @@ impl Op {
 /// C^T (N x M) = op_T(Bt as K x N) op_N(A as K x M): transa = T, transb = N, m = N, n = M.
 pub struct BlasOp {
     pub blas: CudaBlas,
+    /// cuBLAS's workspace (cublasSetWorkspace), kept alive with the handle.
+    pub _workspace: CudaSlice<u8>,
     pub p: Padded,
     pub a_type: blas::cudaDataType,
     pub c_type: blas::cudaDataType,

@@ -6,18 +6,21 @@ use std::sync::Arc;
 
 use cudarc::cublas::{sys as blas, CudaBlas};
 use cudarc::cublaslt::sys as lt;
-use cudarc::driver::{sys as drv, CudaContext, CudaEvent, CudaStream, LaunchConfig};
+use cudarc::driver::{sys as drv, CudaContext, CudaEvent, CudaFunction, CudaStream, LaunchConfig};
 
+use crate::device::cuda_libs::CudaLib;
 use crate::dtype::Dtype;
-use crate::gemm::kernels::cuda_kernel;
+use crate::gemm::kernels::{cuda_kernel, CudaKernel};
 use crate::gemm::verify::{verify, Precision};
 use crate::gemm::{Gemm, GemmError, Prepared};
 use crate::measure::cache::operand_sets;
 use crate::measure::Timed;
 use crate::results::{Shape, Verification};
 
-use super::nvrtc::compile;
-use super::operands::{allocate, set_bytes, HostCopy, Padded, Set, Storage};
+use super::nvrtc::{compile, Target};
+use super::operands::{
+    allocate, ptr, set_bytes, HostCache, HostCopy, Layout, Padded, Set, Storage,
+};
 use super::ops::{BlasOp, KernelOp, LtOp, Op};
 
 /// Most iterations between two synchronizations.
@@ -30,11 +33,13 @@ pub struct CudaDevice {
     pub cc: (i32, i32),
     pub l2_bytes: u64,
     pub ordinal: usize,
+    /// Host operands of the last shape and dtype, reused by the next kernel at that shape.
+    host_cache: std::sync::Mutex<HostCache>,
 }
 
 impl CudaDevice {
     pub fn open(ordinal: usize, cc: (i32, i32), l2_bytes: u64) -> Result<CudaDevice, GemmError> {
-        crate::device::cuda::guard("CUDA", || {
+        crate::panic_guard::guard("CUDA", || {
             let ctx = CudaContext::new(ordinal)
                 .map_err(|e| format!("cannot open cuda:{ordinal}: {e}"))?;
             // flopmeter uses one stream per device and orders work itself.
@@ -47,6 +52,7 @@ impl CudaDevice {
                 cc,
                 l2_bytes,
                 ordinal,
+                host_cache: Default::default(),
             })
         })
         .map_err(GemmError::Device)
@@ -141,8 +147,8 @@ impl Gemm for CudaGemm {
             s,
             self.precision,
             self.seed,
-            |i, q| h.a[i * p.k + q],
-            |q, j| h.bt[j * p.k + q],
+            |i, q| h.a(i * p.k + q),
+            |q, j| h.bt(j * p.k + q),
             |i, j| out.load(&c, i * p.n + j),
         ))
     }
@@ -258,6 +264,62 @@ fn timing_events(ctx: &Arc<CudaContext>) -> Result<Vec<CudaEvent>, GemmError> {
         .map_err(|e| GemmError::Device(format!("creating CUDA events: {e}")))
 }
 
+/// Compiles and loads one of our kernels: CUBIN for the device's architecture first, PTX if
+/// the driver refuses it. Returns the function and which image was loaded.
+fn load_kernel(dev: &CudaDevice, k: &CudaKernel) -> Result<(CudaFunction, String), GemmError> {
+    let load = |target: Target| {
+        let image = compile(k, dev.cc, target)?;
+        crate::panic_guard::guard("CUDA", || {
+            let module = dev
+                .ctx
+                .load_module(image.into_module_image())
+                .map_err(|e| format!("loading {} as {target}: {e}", k.file))?;
+            module
+                .load_function(k.function)
+                .map_err(|e| format!("{}: {e}", k.function))
+        })
+    };
+    let arch = format!("sm_{}{}", dev.cc.0, dev.cc.1);
+    match load(Target::Cubin) {
+        Ok(f) => Ok((f, format!("CUBIN for {arch}"))),
+        Err(cubin_error) => match load(Target::Ptx) {
+            Ok(f) => Ok((f, format!("PTX for {arch} (CUBIN refused: {cubin_error})"))),
+            Err(ptx_error) => Err(GemmError::Device(format!(
+                "{cubin_error}; PTX fallback: {ptx_error}"
+            ))),
+        },
+    }
+}
+
+/// Which op a kernel name means on CUDA.
+enum Kind {
+    Blas,
+    Lt,
+    Ours(&'static CudaKernel),
+}
+
+fn kind_of(kernel: &str, dtype: Dtype, cc: (i32, i32)) -> Result<Kind, GemmError> {
+    match (kernel, cuda_kernel(kernel)) {
+        ("cublas", _) if dtype == Dtype::Fp8 => Err(GemmError::Unsupported(
+            "fp8 runs through cublaslt, not cublas".into(),
+        )),
+        ("cublas", _) => Ok(Kind::Blas),
+        ("cublaslt", _) => Ok(Kind::Lt),
+        (_, Some(k)) if k.dtype != dtype => Err(GemmError::Unsupported(format!(
+            "kernel {kernel} computes {}, not {dtype}",
+            k.dtype
+        ))),
+        (_, Some(k)) if cc < k.min_cc => Err(GemmError::Unsupported(format!(
+            "kernel {kernel} needs sm_{}{}+",
+            k.min_cc.0, k.min_cc.1
+        ))),
+        (_, Some(k)) => Ok(Kind::Ours(k)),
+        (_, None) => Err(GemmError::Unsupported(format!(
+            "no CUDA kernel named '{kernel}'"
+        ))),
+    }
+}
+
 /// Allocates operands and builds the op for one kernel and dtype.
 pub fn prepare(
     dev: &CudaDevice,
@@ -272,182 +334,29 @@ pub fn prepare(
             dev.cc.0, dev.cc.1
         )));
     }
-    let custom = cuda_kernel(kernel);
+    let kind = kind_of(kernel, dtype, dev.cc)?;
     let mut plan = plan(dtype)?;
-    let pad = match custom {
-        Some(k) => {
-            if k.dtype != dtype {
-                return Err(GemmError::Unsupported(format!(
-                    "kernel {kernel} computes {}, not {dtype}",
-                    k.dtype
-                )));
-            }
-            if dev.cc < k.min_cc {
-                return Err(GemmError::Unsupported(format!(
-                    "kernel {kernel} needs sm_{}{}+",
-                    k.min_cc.0, k.min_cc.1
-                )));
-            }
+    let pad = match kind {
+        Kind::Ours(k) => {
             // Our kernels write f32.
             plan.output = Storage::F32;
             plan.precision.output = Dtype::F32.unit_roundoff();
             k.pad
         }
-        None => (1, 1, 1),
+        _ => (1, 1, 1),
     };
-    if kernel == "cublas" && dtype == Dtype::Fp8 {
-        return Err(GemmError::Unsupported(
-            "fp8 runs through cublaslt, not cublas".into(),
-        ));
-    }
-    let padded = Padded::of(shape, pad);
-    let one_set = set_bytes(padded, plan.input, plan.output);
-    let free = dev.free_memory();
-    if one_set > free / 10 * 8 {
-        return Err(GemmError::TooLarge(format!(
-            "shape {shape} in {dtype} needs {} on the GPU; {} is free",
-            crate::output::bytes(one_set),
-            crate::output::bytes(free)
-        )));
-    }
-    // Rotate sets covering twice the L2 (outside the timed region nothing needs flushing).
-    let sets_n = operand_sets(one_set, dev.l2_bytes, (free / 2).min(16 << 30));
-    let (sets, host) = crate::device::cuda::guard("CUDA", || {
-        allocate(
-            &dev.stream,
-            shape,
-            padded,
-            plan.input,
-            plan.output,
-            sets_n,
-            seed,
-        )
-    })
-    .map_err(GemmError::Device)?;
+    let layout = Layout {
+        shape,
+        padded: Padded::of(shape, pad),
+        input: plan.input,
+        output: plan.output,
+    };
+    let (sets, host) = upload_sets(dev, layout, dtype, seed)?;
     let mut details = BTreeMap::new();
-    let (op, compute_type) = match (kernel, custom) {
-        ("cublas", _) => {
-            let blas = CudaBlas::new(dev.stream.clone())
-                .map_err(|e| GemmError::Device(format!("cuBLAS: {e}")))?;
-            // SAFETY: a valid handle; DEFAULT_MATH never substitutes TF32 for COMPUTE_32F.
-            unsafe {
-                blas::cublasSetMathMode(*blas.handle(), blas::cublasMath_t::CUBLAS_DEFAULT_MATH)
-            }
-            .result()
-            .map_err(|e| GemmError::Device(format!("cublasSetMathMode: {e}")))?;
-            let op = BlasOp {
-                blas,
-                p: padded,
-                a_type: blas_type(plan.input),
-                c_type: blas_type(plan.output),
-                compute: plan.blas_compute,
-                f64_scale: dtype == Dtype::F64,
-            };
-            (
-                Op::Blas(op),
-                format!("cublasGemmEx TN, {}", plan.compute_name),
-            )
-        }
-        ("cublaslt", _) => {
-            let mut op = LtOp::new(
-                &dev.stream,
-                padded,
-                plan.input,
-                plan.output,
-                plan.lt_compute,
-            )
-            .map_err(GemmError::Device)?;
-            let events = timing_events(&dev.ctx)?;
-            // Time every candidate briefly and keep the fastest.
-            let mut medians = Vec::new();
-            let mut next = 0;
-            for i in 0..op.algos.len() {
-                let warm = time_iterations(&dev.stream, &sets, &events, &mut next, 3, &|s| {
-                    op.enqueue(s, &dev.stream, i)
-                });
-                let timed = warm.and_then(|_| {
-                    time_iterations(&dev.stream, &sets, &events, &mut next, 10, &|s| {
-                        op.enqueue(s, &dev.stream, i)
-                    })
-                });
-                medians.push(match timed {
-                    Ok(t) => crate::measure::stats::summarize(&t).median,
-                    Err(_) => f64::INFINITY,
-                });
-            }
-            let best = (0..medians.len())
-                .min_by(|a, b| medians[*a].total_cmp(&medians[*b]))
-                .filter(|i| medians[*i].is_finite())
-                .ok_or_else(|| GemmError::Device("no cuBLASLt candidate ran".into()))?;
-            op.chosen = best;
-            details.insert("lt_candidates".into(), op.algos.len().to_string());
-            details.insert("lt_chosen".into(), best.to_string());
-            if let Some(id) = op.algo_id(best) {
-                details.insert("lt_algo_id".into(), id.to_string());
-            }
-            details.insert(
-                "lt_candidate_ms".into(),
-                medians
-                    .iter()
-                    .map(|m| format!("{:.4}", m * 1e3))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            (
-                Op::Lt(Box::new(op)),
-                format!("cublasLtMatmul TN, {}", plan.compute_name),
-            )
-        }
-        (_, Some(k)) => {
-            let ptx = compile(k, dev.cc).map_err(GemmError::Device)?;
-            let func = crate::device::cuda::guard("CUDA", || {
-                let module = dev
-                    .ctx
-                    .load_module(ptx)
-                    .map_err(|e| format!("loading {}: {e}", k.file))?;
-                module
-                    .load_function(k.function)
-                    .map_err(|e| format!("{}: {e}", k.function))
-            })
-            .map_err(GemmError::Device)?;
-            let cfg = LaunchConfig {
-                grid_dim: (
-                    (padded.n as u32).div_ceil(k.tile.0),
-                    (padded.m as u32).div_ceil(k.tile.1),
-                    1,
-                ),
-                block_dim: (k.block.0, k.block.1, 1),
-                shared_mem_bytes: 0,
-            };
-            details.insert("kernel".into(), k.description.into());
-            details.insert("source".into(), k.file.into());
-            if (padded.m, padded.n, padded.k) != (shape.m, shape.n, shape.k) {
-                details.insert(
-                    "padded_to".into(),
-                    format!(
-                        "{}x{}x{} (the padding's FLOP are not counted)",
-                        padded.m, padded.n, padded.k
-                    ),
-                );
-            }
-            let name = format!(
-                "NVRTC kernel {} (sm_{}{}), {}",
-                k.function, dev.cc.0, dev.cc.1, k.description
-            );
-            (
-                Op::Kernel(KernelOp {
-                    func,
-                    cfg,
-                    p: padded,
-                }),
-                name,
-            )
-        }
-        _ => {
-            return Err(GemmError::Unsupported(format!(
-                "no CUDA kernel named '{kernel}'"
-            )))
-        }
+    let (op, compute_type) = match kind {
+        Kind::Blas => blas_op(dev, &plan, layout.padded, dtype)?,
+        Kind::Lt => lt_op(dev, &plan, layout.padded, &sets, &mut details)?,
+        Kind::Ours(k) => kernel_op(dev, k, layout, &mut details)?,
     };
     let gemm = CudaGemm {
         stream: dev.stream.clone(),
@@ -457,7 +366,7 @@ pub fn prepare(
         next: 0,
         batch: 1,
         shape,
-        padded,
+        padded: layout.padded,
         output: plan.output,
         precision: plan.precision,
         seed,
@@ -470,6 +379,198 @@ pub fn prepare(
         compute_type,
         details,
     })
+}
+
+/// Checks the problem fits in memory, then uploads enough operand sets to cover twice the L2
+/// (outside the timed region nothing needs flushing).
+fn upload_sets(
+    dev: &CudaDevice,
+    layout: Layout,
+    dtype: Dtype,
+    seed: u64,
+) -> Result<(Vec<Set>, HostCopy), GemmError> {
+    let one_set = set_bytes(layout.padded, layout.input, layout.output);
+    let free = dev.free_memory();
+    if one_set > free / 10 * 8 {
+        return Err(GemmError::TooLarge(format!(
+            "shape {} in {dtype} needs {} on the GPU; {} is free",
+            layout.shape,
+            crate::output::bytes(one_set),
+            crate::output::bytes(free)
+        )));
+    }
+    let count = operand_sets(one_set, dev.l2_bytes, (free / 2).min(16 << 30));
+    let mut cache = dev
+        .host_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    crate::panic_guard::guard("CUDA", || {
+        allocate(&dev.stream, &mut cache, layout, count, seed)
+    })
+    .map_err(GemmError::Device)
+}
+
+/// The same workspace for cuBLAS as for cuBLASLt, so neither is favoured.
+const WORKSPACE: usize = super::ops::LT_WORKSPACE;
+
+fn blas_op(
+    dev: &CudaDevice,
+    plan: &Plan,
+    padded: Padded,
+    dtype: Dtype,
+) -> Result<(Op, String), GemmError> {
+    if !CudaLib::Cublas.present() {
+        return Err(GemmError::Device(
+            CudaLib::Cublas.probe().detail.unwrap_or_default(),
+        ));
+    }
+    let (blas, workspace) = crate::panic_guard::guard("cuBLAS", || {
+        let blas = CudaBlas::new(dev.stream.clone()).map_err(|e| format!("cuBLAS: {e}"))?;
+        let workspace = dev
+            .stream
+            .alloc_zeros::<u8>(WORKSPACE)
+            .map_err(|e| format!("cuBLAS workspace: {e}"))?;
+        // SAFETY: a valid handle; DEFAULT_MATH never substitutes TF32 for COMPUTE_32F.
+        unsafe { blas::cublasSetMathMode(*blas.handle(), blas::cublasMath_t::CUBLAS_DEFAULT_MATH) }
+            .result()
+            .map_err(|e| format!("cublasSetMathMode: {e}"))?;
+        // SAFETY: the workspace is a live device allocation of WORKSPACE bytes, kept with the op.
+        unsafe {
+            blas::cublasSetWorkspace_v2(
+                *blas.handle(),
+                ptr(&workspace, &dev.stream) as *mut std::ffi::c_void,
+                WORKSPACE,
+            )
+        }
+        .result()
+        .map_err(|e| format!("cublasSetWorkspace: {e}"))?;
+        Ok((blas, workspace))
+    })
+    .map_err(GemmError::Device)?;
+    let op = BlasOp {
+        blas,
+        _workspace: workspace,
+        p: padded,
+        a_type: blas_type(plan.input),
+        c_type: blas_type(plan.output),
+        compute: plan.blas_compute,
+        f64_scale: dtype == Dtype::F64,
+    };
+    Ok((
+        Op::Blas(op),
+        format!("cublasGemmEx TN, {}", plan.compute_name),
+    ))
+}
+
+/// cuBLASLt with every heuristic candidate timed briefly; the fastest is kept.
+fn lt_op(
+    dev: &CudaDevice,
+    plan: &Plan,
+    padded: Padded,
+    sets: &[Set],
+    details: &mut BTreeMap<String, String>,
+) -> Result<(Op, String), GemmError> {
+    if !CudaLib::CublasLt.present() {
+        return Err(GemmError::Device(
+            CudaLib::CublasLt.probe().detail.unwrap_or_default(),
+        ));
+    }
+    let mut op = crate::panic_guard::guard("cuBLASLt", || {
+        LtOp::new(
+            &dev.stream,
+            padded,
+            plan.input,
+            plan.output,
+            plan.lt_compute,
+        )
+    })
+    .map_err(GemmError::Device)?;
+    let medians = time_candidates(dev, &op, sets)?;
+    let best = (0..medians.len())
+        .min_by(|a, b| medians[*a].total_cmp(&medians[*b]))
+        .filter(|i| medians[*i].is_finite())
+        .ok_or_else(|| GemmError::Device("no cuBLASLt candidate ran".into()))?;
+    op.chosen = best;
+    details.insert("lt_candidates".into(), op.algos.len().to_string());
+    details.insert("lt_chosen".into(), best.to_string());
+    if let Some(id) = op.algo_id(best) {
+        details.insert("lt_algo_id".into(), id.to_string());
+    }
+    details.insert(
+        "lt_candidate_ms".into(),
+        medians
+            .iter()
+            .map(|m| format!("{:.4}", m * 1e3))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    Ok((
+        Op::Lt(Box::new(op)),
+        format!("cublasLtMatmul TN, {}", plan.compute_name),
+    ))
+}
+
+/// Median time of each cuBLASLt candidate over 10 iterations after 3 warm-ups (infinite when
+/// a candidate fails).
+fn time_candidates(dev: &CudaDevice, op: &LtOp, sets: &[Set]) -> Result<Vec<f64>, GemmError> {
+    let events = timing_events(&dev.ctx)?;
+    let mut next = 0;
+    Ok((0..op.algos.len())
+        .map(|i| {
+            let mut time = |n| {
+                time_iterations(&dev.stream, sets, &events, &mut next, n, &|s| {
+                    op.enqueue(s, &dev.stream, i)
+                })
+            };
+            match time(3).and_then(|_| time(10)) {
+                Ok(t) => crate::measure::stats::summarize(&t).median,
+                Err(_) => f64::INFINITY,
+            }
+        })
+        .collect())
+}
+
+fn kernel_op(
+    dev: &CudaDevice,
+    k: &'static CudaKernel,
+    layout: Layout,
+    details: &mut BTreeMap<String, String>,
+) -> Result<(Op, String), GemmError> {
+    let (func, image) = load_kernel(dev, k)?;
+    let (shape, padded) = (layout.shape, layout.padded);
+    details.insert("image".into(), image);
+    details.insert("kernel".into(), k.description.into());
+    details.insert("source".into(), k.file.into());
+    if (padded.m, padded.n, padded.k) != (shape.m, shape.n, shape.k) {
+        details.insert(
+            "padded_to".into(),
+            format!(
+                "{}x{}x{} (the padding's FLOP are not counted)",
+                padded.m, padded.n, padded.k
+            ),
+        );
+    }
+    let cfg = LaunchConfig {
+        grid_dim: (
+            (padded.n as u32).div_ceil(k.tile.0),
+            (padded.m as u32).div_ceil(k.tile.1),
+            1,
+        ),
+        block_dim: (k.block.0, k.block.1, 1),
+        shared_mem_bytes: 0,
+    };
+    let name = format!(
+        "NVRTC kernel {} (sm_{}{}), {}",
+        k.function, dev.cc.0, dev.cc.1, k.description
+    );
+    Ok((
+        Op::Kernel(KernelOp {
+            func,
+            cfg,
+            p: padded,
+        }),
+        name,
+    ))
 }
 
 #[cfg(test)]
