@@ -96,3 +96,39 @@ fn committed_reference_results_load_and_validate() {
     }
     assert!(checked >= 1);
 }
+
+#[test]
+fn the_best_verified_result_counts_only_passed_checks() {
+    use flopmeter::dtype::Dtype;
+    use flopmeter::results::best::{best_per_device, best_verified};
+    use flopmeter::results::VerificationStatus;
+    let mut doc = common::sample_results();
+    let base = doc.runs[0].clone();
+    let with = |tflops: f64, status: VerificationStatus| {
+        let mut r = base.clone();
+        r.tflops.median = tflops;
+        r.verification.status = status;
+        r
+    };
+    // The fastest run failed, the next was not checked: neither counts.
+    doc.runs = vec![
+        with(0.9, VerificationStatus::Failed),
+        with(0.8, VerificationStatus::Skipped),
+        with(0.4, VerificationStatus::Passed),
+        with(0.3, VerificationStatus::Passed),
+    ];
+    let best = best_verified(&doc, "cpu:0", Dtype::F32).unwrap();
+    assert_eq!(best.tflops.median, 0.4);
+    assert!(best_verified(&doc, "cpu:0", Dtype::F64).is_none());
+    assert!(best_verified(&doc, "cpu:1", Dtype::F32).is_none());
+    let all = best_per_device(&doc);
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].device.id.as_str(), all[0].dtype),
+        ("cpu:0", Dtype::F32)
+    );
+    // With nothing verified there is no best.
+    doc.runs
+        .retain(|r| r.verification.status != VerificationStatus::Passed);
+    assert!(best_per_device(&doc).is_empty());
+}

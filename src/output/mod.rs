@@ -1,5 +1,7 @@
 //! Shared pieces of human and JSON output.
 
+pub mod numbers;
+
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 

@@ -1,5 +1,6 @@
 //! The results JSON: types, schema, atomic writing and checked loading.
 
+pub mod best;
 pub mod env;
 pub mod io;
 pub mod schema;

@@ -1,0 +1,39 @@
+//! Numbers for people: 4 significant figures, scientific notation for the very large and the
+//! very small, so "78.41666666666667 days" reads "78.42 days" and 1e300 FLOP does not print 300
+//! digits. JSON keeps full precision; this is for text only.
+
+/// `x` with 4 significant figures: 0.004321, 78.42, 1234, 1.235e+07, 1.000e-05.
+pub fn sig(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor();
+    if !(-3.0..6.0).contains(&magnitude) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3.0 - magnitude).max(0.0) as usize;
+    format!("{x:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_significant_figures() {
+        assert_eq!(sig(78.41666666666667), "78.42");
+        assert_eq!(sig(46.6857), "46.69");
+        assert_eq!(sig(139.0), "139.0");
+        assert_eq!(sig(1234.4), "1234");
+        assert_eq!(sig(0.004321), "0.004321");
+        assert_eq!(sig(12_345_678.0), "1.235e7");
+        assert_eq!(sig(1e300), "1.000e300");
+        assert_eq!(sig(0.00001), "1.000e-5");
+        assert_eq!(sig(-2.5), "-2.500");
+        assert_eq!(sig(0.0), "0");
+        assert_eq!(sig(f64::INFINITY), "inf");
+    }
+}
