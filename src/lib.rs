@@ -1,6 +1,7 @@
 //! flopmeter: measures what a machine's matrix units deliver (achieved TFLOP/s against the rated
 //! dense peak) and turns measured utilization into training-compute estimates in pfs-days.
 
+pub mod arch;
 pub mod bench;
 pub mod charts;
 pub mod cli;
@@ -25,14 +26,11 @@ use clap::Parser;
 
 /// Parses the command line, runs it, and returns the process exit status.
 pub fn main_with_args() -> i32 {
+    output::quiet_on_closed_pipe();
     device::wgpu::quiet_wayland_probe();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            // clap prints help/version to stdout (status 0) and usage errors to stderr (2).
-            let _ = e.print();
-            return e.exit_code();
-        }
+        Err(e) => return clap_exit(&e),
     };
     match commands::run(cli) {
         Ok(()) => 0,
@@ -40,5 +38,50 @@ pub fn main_with_args() -> i32 {
             eprintln!("error: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; a usage error is one line on stderr
+/// naming the flag and the value (clap's own has a blank line and a hint after it).
+fn clap_exit(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => match e.print() {
+            Ok(()) => e.exit_code(),
+            Err(io) => {
+                eprintln!("error: cannot write the help: {io}");
+                1
+            }
+        },
+        _ => {
+            eprintln!("{}", one_line(&e.render().to_string()));
+            2
+        }
+    }
+}
+
+/// clap's message on one line, without its usage and help hints.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_errors_become_one_line() {
+        let text = "error: the following required arguments were not provided:\n  --out <FILE>\n\nUsage: flopmeter merge --out <FILE> <FILE>...\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::one_line(text),
+            "error: the following required arguments were not provided: --out <FILE>"
+        );
     }
 }

@@ -223,7 +223,7 @@ fn a_killed_bench_leaves_a_valid_file_with_what_it_finished() {
 fn bad(args: &[&str], needle: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never.json");
-    flopmeter()
+    let assert = flopmeter()
         .arg("bench")
         .args(args)
         .args(FAST)
@@ -232,6 +232,8 @@ fn bad(args: &[&str], needle: &str) {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(needle));
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     assert!(!out.exists(), "{args:?} left a file");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
@@ -256,6 +258,8 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
     );
     bad(&["--backend", "cuda"], "unavailable");
     bad(&["--sweep", "medium"], "'medium'");
+    bad(&["--sweep", "quick", "--size", "64"], "cannot be used with");
+    bad(&["--size", "64,,128"], "'' for '--size");
     bad(&["--target-spread", "2"], "'2'");
     bad(&["--rated-tflops", "0"], "'0'");
     bad(&["--backend", "cpu", "--size", "65536"], "free");
@@ -271,12 +275,36 @@ fn bad_time_budgets_are_rejected() {
         .args(["bench", "--warmup", "-1"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--warmup '-1'"));
+        .stderr(predicate::str::contains("'-1' for '--warmup"));
+    flopmeter()
+        .args(["bench", "--max-time", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--max-time '0'"));
     flopmeter()
         .args(["bench", "--min-time", "5", "--max-time", "1"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--max-time"));
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_exit() {
+    use std::io::Read;
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let mut child = std::process::Command::new(bin)
+        .arg("peaks")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then close the pipe, as `| head -2` does.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{:?}", out.status);
 }
 
 #[test]

@@ -54,8 +54,8 @@ fn a_slurm_rank_writes_its_own_file_into_the_shared_folder() {
     assert_eq!(r.host.rank, Some(1));
     let l = r.host.launcher.unwrap();
     assert_eq!(
-        (l.launcher.as_str(), l.world_size, l.local_rank),
-        ("slurm", 2, 1)
+        (l.launcher, l.world_size, l.local_rank),
+        (flopmeter::results::Launcher::Slurm, 2, 1)
     );
 }
 

@@ -2,6 +2,7 @@
 //! kernel through naga. CI installs PyPI's nvidia-cuda-nvrtc (scripts/test.sh).
 
 use assert_cmd::Command;
+use flopmeter::arch::ComputeCapability;
 use flopmeter::gemm::cuda::nvrtc::{compile, nvrtc_present, Target};
 use flopmeter::gemm::kernels::{cuda_kernel, CudaKernel};
 use predicates::prelude::*;
@@ -50,16 +51,24 @@ fn the_tensor_core_kernel_really_uses_mma() {
     if !nvrtc_required() {
         return;
     }
-    let ptx = compile(cuda_kernel("mma").unwrap(), (9, 0), Target::Ptx)
-        .unwrap()
-        .ptx_text();
+    let ptx = compile(
+        cuda_kernel("mma").unwrap(),
+        ComputeCapability::new(9, 0),
+        Target::Ptx,
+    )
+    .unwrap()
+    .ptx_text();
     assert!(
         ptx.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"),
         "{ptx}"
     );
-    let tiled = compile(cuda_kernel("tiled").unwrap(), (8, 0), Target::Ptx)
-        .unwrap()
-        .ptx_text();
+    let tiled = compile(
+        cuda_kernel("tiled").unwrap(),
+        ComputeCapability::new(8, 0),
+        Target::Ptx,
+    )
+    .unwrap()
+    .ptx_text();
     assert!(
         tiled.contains(".shared"),
         "the tiled kernel stages through shared memory"
@@ -76,7 +85,7 @@ fn a_broken_kernel_fails_with_the_compiler_log() {
         ..*cuda_kernel("naive").unwrap()
     };
     for target in [Target::Cubin, Target::Ptx] {
-        let e = compile(&broken, (8, 0), target).unwrap_err();
+        let e = compile(&broken, ComputeCapability::new(8, 0), target).unwrap_err();
         assert!(e.contains("undeclared_name"), "{target}: {e}");
     }
 }
@@ -88,18 +97,19 @@ fn cubin_is_machine_code_for_the_exact_architecture() {
     }
     // What the runner loads first, so that a driver older than NVRTC still takes our kernels.
     for (arch, kernel) in [((9, 0), "mma"), ((8, 0), "tiled"), ((8, 9), "naive")] {
+        let arch = ComputeCapability::new(arch.0, arch.1);
         let image = compile(cuda_kernel(kernel).unwrap(), arch, Target::Cubin).unwrap();
         let bytes = &image.bytes;
         assert_eq!(
             &bytes[..4],
             b"\x7fELF",
-            "{kernel} sm_{}{}: CUBIN is an ELF file",
-            arch.0,
-            arch.1
+            "{kernel} {}: CUBIN is an ELF file",
+            arch.sm()
         );
-        // The ELF header's e_flags hold the SM version (low byte for the sm_XX of CUDA 12+).
+        // The ELF header's e_flags hold the SM version: bits 8-15 in CUDA 13's ELF ABI
+        // (0x5a for sm_90), the low byte in older ones.
         let flags = u32::from_le_bytes(bytes[48..52].try_into().unwrap());
-        let sm = (arch.0 * 10 + arch.1) as u32;
+        let sm = arch.major * 10 + arch.minor;
         assert!(
             flags & 0xff == sm || (flags >> 8) & 0xff == sm,
             "{kernel}: e_flags {flags:#x} for sm_{sm}"

@@ -1,145 +1,72 @@
-//! Parsing and checking the bench options: every bad value is a one-line error naming it.
+//! What a bench is asked to do, typed: built once by the command layer from the command line,
+//! then read by the planner. Nothing here parses text or names a flag.
 
-use crate::dtype::{parse_list, Dtype};
-use crate::error::{AppError, AppResult};
+use crate::dtype::Dtype;
 use crate::measure::Budget;
 use crate::results::{Backend, Shape};
 
-/// Largest dimension accepted (a 65536^2 f32 operand is already 16 GiB).
-pub const MAX_DIM: usize = 1 << 17;
+pub use crate::results::Sweep;
 
-pub fn parse_backends(s: &str) -> AppResult<Vec<Backend>> {
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let b = match part.to_ascii_lowercase().as_str() {
-            "cuda" => Backend::Cuda,
-            "wgpu" | "vulkan" => Backend::Wgpu,
-            "cpu" => Backend::Cpu,
-            _ => {
-                return Err(AppError::usage(format!(
-                    "unknown --backend '{part}': expected cuda, wgpu or cpu"
-                )))
-            }
-        };
-        if !out.contains(&b) {
-            out.push(b);
+/// Which devices run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceSelection {
+    /// Every device of the selected backends, one after the other.
+    Every,
+    /// Every GPU of the node at the same time, as training loads them.
+    All,
+    /// These device ids (as `flopmeter devices` shows them), one after the other.
+    Ids(Vec<String>),
+}
+
+/// Which problem sizes run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sizes {
+    /// These shapes, in this order, each once.
+    Shapes(Vec<Shape>),
+    /// A built-in list that depends on the kind of device.
+    Sweep(Sweep),
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// None: every available backend (unavailable ones are noted and skipped).
+    pub backends: Option<Vec<Backend>>,
+    pub devices: DeviceSelection,
+    /// None: every dtype each device supports.
+    pub dtypes: Option<Vec<Dtype>>,
+    /// None: every kernel of the selected backends.
+    pub kernels: Option<Vec<String>>,
+    pub sizes: Sizes,
+    pub budget: Budget,
+    pub seed: u64,
+    /// Replaces the table's rated peak (one device and one dtype only).
+    pub rated_tflops: Option<f64>,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            backends: None,
+            devices: DeviceSelection::Every,
+            dtypes: None,
+            kernels: None,
+            sizes: Sizes::Sweep(Sweep::Quick),
+            budget: Budget::DEFAULT,
+            seed: 42,
+            rated_tflops: None,
         }
     }
-    if out.is_empty() {
-        return Err(AppError::usage(format!(
-            "empty --backend '{s}': expected cuda, wgpu or cpu"
-        )));
-    }
-    Ok(out)
 }
 
-pub fn parse_dtypes(s: &str) -> AppResult<Vec<Dtype>> {
-    parse_list(s).map_err(|e| AppError::usage(format!("--dtype: {e}")))
-}
-
-pub fn list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn dim(text: &str, flag: &str, whole: &str) -> AppResult<usize> {
-    match text.trim().parse::<i128>() {
-        Ok(v) if v >= 1 && v <= MAX_DIM as i128 => Ok(v as usize),
-        _ => Err(AppError::usage(format!(
-            "invalid {flag} '{whole}': sizes must be whole numbers from 1 to {MAX_DIM}"
-        ))),
-    }
-}
-
-pub fn parse_sizes(s: &str) -> AppResult<Vec<Shape>> {
-    let parts = list(s);
-    if parts.is_empty() {
-        return Err(AppError::usage(format!(
-            "invalid --size '{s}': give one or more sizes such as 4096 or 1024,2048"
-        )));
-    }
-    parts
-        .iter()
-        .map(|p| dim(p, "--size", p).map(Shape::cube))
-        .collect()
-}
-
-pub fn parse_shapes(s: &str) -> AppResult<Vec<Shape>> {
-    let parts = list(s);
-    if parts.is_empty() {
-        return Err(AppError::usage(format!(
-            "invalid --shape '{s}': give MxNxK such as 4096x1x4096"
-        )));
-    }
-    parts
-        .iter()
-        .map(|p| {
-            let dims: Vec<&str> = p.split(['x', 'X']).collect();
-            if dims.len() != 3 {
-                return Err(AppError::usage(format!(
-                    "invalid --shape '{p}': expected MxNxK such as 4096x1x4096"
-                )));
-            }
-            Ok(Shape {
-                m: dim(dims[0], "--shape", p)?,
-                n: dim(dims[1], "--shape", p)?,
-                k: dim(dims[2], "--shape", p)?,
-            })
-        })
-        .collect()
-}
-
-fn seconds(text: &str, flag: &str, allow_zero: bool) -> AppResult<f64> {
-    match text.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) && v <= 3600.0 => Ok(v),
-        _ => Err(AppError::usage(format!(
-            "invalid {flag} '{text}': expected seconds, {} up to 3600",
-            if allow_zero { "from 0" } else { "above 0" }
-        ))),
-    }
-}
-
-pub fn parse_budget(
-    warmup: &str,
-    min_time: &str,
-    max_time: &str,
-    spread: &str,
-) -> AppResult<Budget> {
-    let warmup_s = seconds(warmup, "--warmup", true)?;
-    let min_time_s = seconds(min_time, "--min-time", true)?;
-    let max_time_s = seconds(max_time, "--max-time", false)?;
-    if max_time_s < min_time_s {
-        return Err(AppError::usage(format!(
-            "--max-time {max_time} is below --min-time {min_time}"
-        )));
-    }
-    let target_rel_spread = match spread.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v < 1.0 => v,
-        _ => {
-            return Err(AppError::usage(format!(
-                "invalid --target-spread '{spread}': expected a fraction between 0 and 1, e.g. 0.01"
-            )))
+/// Keeps the first of each repeated item, in order (`--size 64,64` measures once).
+pub fn unique<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
         }
-    };
-    Ok(Budget {
-        warmup_s,
-        min_time_s,
-        max_time_s,
-        target_rel_spread,
-        min_samples: 10,
-    })
-}
-
-pub fn parse_rated(s: &str) -> AppResult<f64> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(AppError::usage(format!(
-            "invalid --rated-tflops '{s}': expected a positive number of TFLOP/s"
-        ))),
     }
+    out
 }
 
 /// Sizes of a sweep for a class of device.
@@ -153,21 +80,16 @@ pub enum DeviceClass {
     SoftwareGpu,
 }
 
-pub fn sweep_sizes(sweep: &str, class: DeviceClass) -> AppResult<Vec<Shape>> {
+pub fn sweep_sizes(sweep: Sweep, class: DeviceClass) -> Vec<Shape> {
     let sizes: &[usize] = match (sweep, class) {
-        ("quick", DeviceClass::Gpu) => &[2048, 4096, 8192],
-        ("quick", DeviceClass::Cpu) => &[512, 1024, 2048],
-        ("quick", DeviceClass::SoftwareGpu) => &[256, 512],
-        ("full", DeviceClass::Gpu) => &[512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384],
-        ("full", DeviceClass::Cpu) => &[256, 512, 768, 1024, 1536, 2048, 3072, 4096],
-        ("full", DeviceClass::SoftwareGpu) => &[128, 256, 384, 512, 768, 1024],
-        _ => {
-            return Err(AppError::usage(format!(
-                "unknown --sweep '{sweep}': expected quick or full"
-            )))
-        }
+        (Sweep::Quick, DeviceClass::Gpu) => &[2048, 4096, 8192],
+        (Sweep::Quick, DeviceClass::Cpu) => &[512, 1024, 2048],
+        (Sweep::Quick, DeviceClass::SoftwareGpu) => &[256, 512],
+        (Sweep::Full, DeviceClass::Gpu) => &[512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384],
+        (Sweep::Full, DeviceClass::Cpu) => &[256, 512, 768, 1024, 1536, 2048, 3072, 4096],
+        (Sweep::Full, DeviceClass::SoftwareGpu) => &[128, 256, 384, 512, 768, 1024],
     };
-    Ok(sizes.iter().map(|&n| Shape::cube(n)).collect())
+    sizes.iter().map(|&n| Shape::cube(n)).collect()
 }
 
 #[cfg(test)]
@@ -175,44 +97,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_shapes() {
-        assert_eq!(parse_sizes("1024, 2048").unwrap().len(), 2);
+    fn repeats_are_measured_once_in_order() {
+        assert_eq!(unique(vec![64, 128, 64, 32, 128]), vec![64, 128, 32]);
+    }
+
+    #[test]
+    fn sweeps_per_device_class() {
+        assert_eq!(sweep_sizes(Sweep::Quick, DeviceClass::Gpu).len(), 3);
         assert_eq!(
-            parse_shapes("4096x1x4096").unwrap()[0],
-            Shape {
-                m: 4096,
-                n: 1,
-                k: 4096
-            }
+            sweep_sizes(Sweep::Quick, DeviceClass::Cpu)[0],
+            Shape::cube(512)
         );
-        for bad in ["0", "-5", "abc", "1.5", "", "999999999"] {
-            let e = parse_sizes(bad).unwrap_err().to_string();
-            assert!(e.contains("--size"), "{bad}: {e}");
-        }
-        for bad in ["4096x1", "0x1x1", "axbxc", "1x2x3x4"] {
-            assert!(parse_shapes(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn budgets() {
-        let b = parse_budget("0.5", "1", "3", "0.01").unwrap();
-        assert_eq!((b.warmup_s, b.min_time_s, b.max_time_s), (0.5, 1.0, 3.0));
-        assert!(parse_budget("-1", "1", "3", "0.01").is_err());
-        assert!(parse_budget("0", "1", "0", "0.01").is_err());
-        assert!(parse_budget("0", "5", "3", "0.01").is_err());
-        assert!(parse_budget("0", "1", "3", "2").is_err());
-        assert!(parse_budget("nan", "1", "3", "0.01").is_err());
-    }
-
-    #[test]
-    fn backends_and_sweeps() {
-        assert_eq!(parse_backends("wgpu,cpu,cpu").unwrap().len(), 2);
-        assert!(parse_backends("opencl")
-            .unwrap_err()
-            .to_string()
-            .contains("'opencl'"));
-        assert!(sweep_sizes("medium", DeviceClass::Cpu).is_err());
-        assert_eq!(sweep_sizes("quick", DeviceClass::Gpu).unwrap().len(), 3);
+        assert!(sweep_sizes(Sweep::Full, DeviceClass::SoftwareGpu).len() > 3);
     }
 }

@@ -1,20 +1,16 @@
 //! Turns the options and the devices found into a list of jobs, checking everything before any
 //! work starts: unknown names, dtypes a device lacks, sizes beyond memory or adapter limits.
 
-use crate::cli::BenchArgs;
 use crate::device::{BackendStatus, Inventory};
 use crate::dtype::Dtype;
-use crate::error::{AppError, AppResult};
 use crate::gemm::cuda::runner::device_supports;
 use crate::gemm::kernels::{
     cuda_kernel, cuda_library_of, dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel,
 };
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
-use crate::results::{Backend, DeviceRecord, Shape};
+use crate::results::{Backend, DeviceRecord, Shape, Sweep};
 
-use super::options::{
-    list, parse_backends, parse_dtypes, parse_shapes, parse_sizes, sweep_sizes, DeviceClass,
-};
+use super::options::{sweep_sizes, unique, BenchOptions, DeviceClass, DeviceSelection, Sizes};
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -34,9 +30,45 @@ pub struct Plan {
     pub dtypes: Vec<Dtype>,
     pub kernels: Vec<String>,
     pub shapes: Vec<Shape>,
-    pub sweep: Option<String>,
-    /// `--device all`: every device runs the same job at the same time.
+    pub sweep: Option<Sweep>,
+    /// Every device runs the same job at the same time.
     pub concurrent: bool,
+}
+
+/// Why the options cannot be planned on this machine. Each says what is wrong; the command
+/// layer adds which flag to change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{backend}: unavailable ({why})")]
+    BackendUnavailable { backend: Backend, why: String },
+    #[error(
+        "this machine has no GPU (all loads every GPU of the node at once); \
+         name the backends to run their devices together anyway"
+    )]
+    NoGpuForAll,
+    #[error("unknown device '{id}': this machine has {known}")]
+    UnknownDevice { id: String, known: String },
+    #[error("device '{id}' is not on the selected backends")]
+    DeviceNotOnBackend { id: String },
+    #[error("kernel '{kernel}' is not a kernel of the selected backends: they have {known}")]
+    KernelNotOnBackend { kernel: String, known: String },
+    #[error("{device} ({name}) does not support {dtype}: it measures {supported}")]
+    Unsupported {
+        device: String,
+        name: String,
+        dtype: Dtype,
+        supported: String,
+    },
+    #[error("{device}: {why}")]
+    DoesNotFit { device: String, why: String },
+    #[error("{kernel}: {library} unavailable ({why})")]
+    LibraryUnavailable {
+        kernel: String,
+        library: &'static str,
+        why: String,
+    },
+    #[error("nothing to run: no selected device has the selected kernels and dtypes{hint}")]
+    NothingToRun { hint: String },
 }
 
 fn class_of(d: &DeviceRecord) -> DeviceClass {
@@ -54,16 +86,10 @@ pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
         .copied()
         .filter(|dt| match (&d.wgpu, &d.cuda, dt) {
             (Some(w), _, Dtype::F16) => w.shader_f16,
-            (_, Some(c), _) => device_supports(cuda_cc(&c.compute_capability), *dt),
+            (_, Some(c), _) => device_supports(c.compute_capability, *dt),
             _ => true,
         })
         .collect()
-}
-
-/// "9.0" -> (9, 0).
-pub fn cuda_cc(s: &str) -> (i32, i32) {
-    let mut it = s.split('.').map(|p| p.parse::<i32>().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
 /// Whether a job fits the device; the reason if not.
@@ -95,14 +121,14 @@ fn fits(
 }
 
 /// The selected kernels this device can run: CUDA kernels whose library does not load are left
-/// out with one note each (an error when the kernel was named with --kernel), and so are our
-/// kernels on GPUs older than they need.
+/// out with one note each (an error when the kernel was named), and so are our kernels on GPUs
+/// older than they need.
 fn usable_kernels(
     d: &DeviceRecord,
     selected: &[String],
     named: bool,
     notes: &mut Vec<String>,
-) -> AppResult<Vec<&'static str>> {
+) -> Result<Vec<&'static str>, PlanError> {
     let mut usable = Vec::new();
     for kernel in kernel_names(d.backend) {
         if !selected.iter().any(|k| k == kernel) {
@@ -112,7 +138,7 @@ fn usable_kernels(
             if let Some(k) = cuda_kernel(kernel) {
                 if d.cuda
                     .as_ref()
-                    .is_some_and(|c| cuda_cc(&c.compute_capability) < k.min_cc)
+                    .is_some_and(|c| c.compute_capability < k.min_cc)
                 {
                     continue;
                 }
@@ -120,11 +146,15 @@ fn usable_kernels(
             let lib = cuda_library_of(kernel);
             if !lib.present() {
                 let why = lib.probe().detail.unwrap_or_default();
-                let msg = format!("{kernel}: {} unavailable ({why})", lib.name());
+                let e = PlanError::LibraryUnavailable {
+                    kernel: kernel.into(),
+                    library: lib.name(),
+                    why,
+                };
                 if named {
-                    return Err(AppError::usage(format!("--kernel {msg}")));
+                    return Err(e);
                 }
-                let note = format!("cuda {msg}; skipped");
+                let note = format!("cuda {e}; skipped");
                 if !notes.contains(&note) {
                     notes.push(note);
                 }
@@ -145,216 +175,253 @@ pub fn free_memory() -> u64 {
     .unwrap_or(u64::MAX)
 }
 
-pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
-    let mut notes = Vec::new();
-    // Backends: named ones must be available; otherwise every available one.
-    let backends = match &args.backend {
-        Some(s) => {
-            let named = parse_backends(s)?;
-            for b in &named {
-                if let BackendStatus::Unavailable(why) = inv.status(*b) {
-                    return Err(AppError::usage(format!(
-                        "--backend {b}: unavailable ({why})"
-                    )));
-                }
+/// The backends to run: those named (each must be available), or every backend, the unavailable
+/// ones noted.
+fn select_backends(
+    inv: &Inventory,
+    named: Option<&[Backend]>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Backend>, PlanError> {
+    if let Some(named) = named {
+        for b in named {
+            if let BackendStatus::Unavailable(why) = inv.status(*b) {
+                return Err(PlanError::BackendUnavailable {
+                    backend: *b,
+                    why: why.clone(),
+                });
             }
-            named
         }
-        None => {
-            for b in Backend::ALL {
-                if let BackendStatus::Unavailable(why) = inv.status(b) {
-                    notes.push(format!("{b}: skipped, unavailable ({why})"));
-                }
-            }
-            Backend::ALL.to_vec()
+        return Ok(unique(named.to_vec()));
+    }
+    for b in Backend::ALL {
+        if let BackendStatus::Unavailable(why) = inv.status(b) {
+            notes.push(format!("{b}: skipped, unavailable ({why})"));
         }
-    };
+    }
+    Ok(Backend::ALL.to_vec())
+}
+
+/// The devices to run, from the selected backends.
+fn select_devices(
+    inv: &Inventory,
+    backends: &[Backend],
+    selection: &DeviceSelection,
+    backends_named: bool,
+) -> Result<Vec<DeviceRecord>, PlanError> {
     let mut devices: Vec<DeviceRecord> = backends
         .iter()
         .flat_map(|b| inv.status(*b).devices().iter().cloned())
         .collect();
-    let concurrent = args.device.as_deref().map(str::trim) == Some("all");
-    if concurrent {
-        // Every GPU of the node at once; with --backend, every device of those backends.
-        if args.backend.is_none() {
-            let gpus: Vec<DeviceRecord> = devices
+    match selection {
+        DeviceSelection::Every => {}
+        // With named backends, every device of those; otherwise every GPU of the node.
+        DeviceSelection::All if backends_named => {}
+        DeviceSelection::All => {
+            let cuda: Vec<DeviceRecord> = devices
                 .iter()
                 .filter(|d| d.cuda.is_some())
                 .cloned()
                 .collect();
-            let gpus = if gpus.is_empty() {
+            devices = if cuda.is_empty() {
                 devices
-                    .iter()
+                    .into_iter()
                     .filter(|d| d.wgpu.as_ref().is_some_and(|w| w.device_type != "cpu"))
-                    .cloned()
                     .collect()
             } else {
-                gpus
+                cuda
             };
-            if gpus.is_empty() {
-                return Err(AppError::usage(
-                    "--device all: this machine has no GPU (it loads every GPU of the node at once); \
-                     name devices with --backend to run them together anyway",
-                ));
-            }
-            devices = gpus;
-        }
-    } else if let Some(ids) = &args.device {
-        let wanted = list(ids);
-        if wanted.is_empty() {
-            return Err(AppError::usage(format!("empty --device '{ids}'")));
-        }
-        let known: Vec<String> = inv.all_devices().map(|d| d.id.clone()).collect();
-        for id in &wanted {
-            if !known.contains(id) {
-                return Err(AppError::usage(format!(
-                    "unknown --device '{id}': this machine has {}",
-                    known.join(", ")
-                )));
-            }
-            if !devices.iter().any(|d| &d.id == id) {
-                return Err(AppError::usage(format!(
-                    "--device '{id}' is not on the selected --backend"
-                )));
+            if devices.is_empty() {
+                return Err(PlanError::NoGpuForAll);
             }
         }
-        devices.retain(|d| wanted.contains(&d.id));
-    }
-    let explicit_devices = (args.device.is_some() && !concurrent) || args.backend.is_some();
-
-    let all_kernels: Vec<&str> = backends.iter().flat_map(|b| kernel_names(*b)).collect();
-    let kernels: Vec<String> = match &args.kernel {
-        Some(s) => {
-            let named = list(s);
-            for k in &named {
-                if !all_kernels.contains(&k.as_str()) {
-                    return Err(AppError::usage(format!(
-                        "unknown --kernel '{k}': expected one of {}",
-                        all_kernels.join(", ")
-                    )));
-                }
-            }
-            named
-        }
-        None => all_kernels.iter().map(|k| k.to_string()).collect(),
-    };
-    let dtypes_asked = args.dtype.as_deref().map(parse_dtypes).transpose()?;
-
-    let mut explicit_shapes = Vec::new();
-    if let Some(s) = &args.size {
-        explicit_shapes.extend(parse_sizes(s)?);
-    }
-    if let Some(s) = &args.shape {
-        explicit_shapes.extend(parse_shapes(s)?);
-    }
-    if !explicit_shapes.is_empty() && args.sweep.is_some() {
-        return Err(AppError::usage(
-            "--sweep cannot be combined with --size or --shape".to_string(),
-        ));
-    }
-    let sweep = if explicit_shapes.is_empty() {
-        let s = args.sweep.clone().unwrap_or_else(|| "quick".into());
-        sweep_sizes(&s, DeviceClass::Cpu)?; // validates the name
-        Some(s)
-    } else {
-        None
-    };
-
-    let free = free_memory();
-    let mut jobs = Vec::new();
-    let mut all_shapes = Vec::new();
-    let mut used_dtypes = Vec::new();
-    for (di, d) in devices.iter().enumerate() {
-        let supported = device_dtypes(d);
-        let dtypes: Vec<Dtype> = match &dtypes_asked {
-            None => supported.clone(),
-            Some(asked) => {
-                let mut keep = Vec::new();
-                for dt in asked {
-                    if supported.contains(dt) {
-                        keep.push(*dt);
-                    } else {
-                        let msg = format!(
-                            "{} ({}) does not support {dt}: it measures {}",
-                            d.id,
-                            d.name,
-                            supported
-                                .iter()
-                                .map(|x| x.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        );
-                        if explicit_devices {
-                            return Err(AppError::usage(msg));
-                        }
-                        notes.push(format!("{msg}; skipped"));
-                    }
-                }
-                keep
-            }
-        };
-        let shapes = match &sweep {
-            Some(s) => sweep_sizes(s, class_of(d))?,
-            None => explicit_shapes.clone(),
-        };
-        let usable = usable_kernels(d, &kernels, args.kernel.is_some(), &mut notes)?;
-        // Kernels innermost: the kernels of one shape and dtype run back to back, side by side
-        // in time and sharing the host operands.
-        for &dtype in &dtypes {
-            for &shape in &shapes {
-                for kernel in usable
-                    .iter()
-                    .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
-                {
-                    if let Err(why) = fits(d, kernel, dtype, shape, free) {
-                        if sweep.is_none() {
-                            return Err(AppError::usage(format!("{}: {why}", d.id)));
-                        }
-                        notes.push(format!("{} {kernel}: skipped {shape}: {why}", d.id));
-                        continue;
-                    }
-                    if !all_shapes.contains(&shape) {
-                        all_shapes.push(shape);
-                    }
-                    if !used_dtypes.contains(&dtype) {
-                        used_dtypes.push(dtype);
-                    }
-                    jobs.push(Job {
-                        device: di,
-                        kernel: kernel.to_string(),
-                        dtype,
-                        shape,
+        DeviceSelection::Ids(ids) => {
+            let known: Vec<String> = inv.all_devices().map(|d| d.id.clone()).collect();
+            for id in ids {
+                if !known.contains(id) {
+                    return Err(PlanError::UnknownDevice {
+                        id: id.clone(),
+                        known: known.join(", "),
                     });
                 }
+                if !devices.iter().any(|d| &d.id == id) {
+                    return Err(PlanError::DeviceNotOnBackend { id: id.clone() });
+                }
+            }
+            devices.retain(|d| ids.contains(&d.id));
+        }
+    }
+    Ok(devices)
+}
+
+/// The kernels to run: those named (each must belong to a selected backend), or all.
+fn select_kernels(
+    backends: &[Backend],
+    named: Option<&[String]>,
+) -> Result<Vec<String>, PlanError> {
+    let all: Vec<&str> = backends.iter().flat_map(|b| kernel_names(*b)).collect();
+    let Some(named) = named else {
+        return Ok(unique(all.iter().map(|k| k.to_string()).collect()));
+    };
+    for k in named {
+        if !all.contains(&k.as_str()) {
+            return Err(PlanError::KernelNotOnBackend {
+                kernel: k.clone(),
+                known: unique(all.clone()).join(", "),
+            });
+        }
+    }
+    Ok(unique(named.to_vec()))
+}
+
+/// The dtypes one device runs: those asked that it supports (the others are an error when the
+/// device was chosen explicitly, a note otherwise), or all it supports.
+fn device_dtypes_asked(
+    d: &DeviceRecord,
+    asked: Option<&[Dtype]>,
+    explicit: bool,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Dtype>, PlanError> {
+    let supported = device_dtypes(d);
+    let Some(asked) = asked else {
+        return Ok(supported);
+    };
+    let mut keep = Vec::new();
+    for dt in unique(asked.to_vec()) {
+        if supported.contains(&dt) {
+            keep.push(dt);
+            continue;
+        }
+        let e = PlanError::Unsupported {
+            device: d.id.clone(),
+            name: d.name.clone(),
+            dtype: dt,
+            supported: supported
+                .iter()
+                .map(|x| x.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        if explicit {
+            return Err(e);
+        }
+        notes.push(format!("{e}; skipped"));
+    }
+    Ok(keep)
+}
+
+/// What the planner accumulates over the devices.
+#[derive(Default)]
+struct Accumulated {
+    jobs: Vec<Job>,
+    shapes: Vec<Shape>,
+    dtypes: Vec<Dtype>,
+    notes: Vec<String>,
+}
+
+impl Accumulated {
+    fn push(&mut self, job: Job) {
+        if !self.shapes.contains(&job.shape) {
+            self.shapes.push(job.shape);
+        }
+        if !self.dtypes.contains(&job.dtype) {
+            self.dtypes.push(job.dtype);
+        }
+        self.jobs.push(job);
+    }
+}
+
+/// One device's jobs. Kernels innermost: the kernels of one shape and dtype run back to back,
+/// side by side in time and sharing the host operands. A size that does not fit is an error
+/// when sizes were given, a note in a sweep.
+fn device_jobs(
+    di: usize,
+    d: &DeviceRecord,
+    opts: &BenchOptions,
+    kernels: &[String],
+    explicit: bool,
+    acc: &mut Accumulated,
+) -> Result<(), PlanError> {
+    let dtypes = device_dtypes_asked(d, opts.dtypes.as_deref(), explicit, &mut acc.notes)?;
+    let shapes = match &opts.sizes {
+        Sizes::Sweep(s) => sweep_sizes(*s, class_of(d)),
+        Sizes::Shapes(v) => unique(v.clone()),
+    };
+    let usable = usable_kernels(d, kernels, opts.kernels.is_some(), &mut acc.notes)?;
+    let free = free_memory();
+    for &dtype in &dtypes {
+        for &shape in &shapes {
+            for kernel in usable
+                .iter()
+                .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
+            {
+                if let Err(why) = fits(d, kernel, dtype, shape, free) {
+                    if matches!(opts.sizes, Sizes::Shapes(_)) {
+                        return Err(PlanError::DoesNotFit {
+                            device: d.id.clone(),
+                            why,
+                        });
+                    }
+                    acc.notes
+                        .push(format!("{} {kernel}: skipped {shape}: {why}", d.id));
+                    continue;
+                }
+                acc.push(Job {
+                    device: di,
+                    kernel: kernel.to_string(),
+                    dtype,
+                    shape,
+                });
             }
         }
     }
-    if jobs.is_empty() {
-        let mut msg =
-            String::from("nothing to run: no selected device has the selected kernels and dtypes");
-        if let Some(n) = notes.last() {
-            msg.push_str(&format!(" ({n})"));
-        }
-        return Err(AppError::usage(msg));
-    }
-    // Only devices with work go into the results.
+    Ok(())
+}
+
+/// Keeps only the devices that have work, renumbering the jobs.
+fn drop_idle(devices: Vec<DeviceRecord>, jobs: &mut [Job]) -> Vec<DeviceRecord> {
     let used: Vec<usize> = (0..devices.len())
         .filter(|i| jobs.iter().any(|j| j.device == *i))
         .collect();
-    let remap = |old: usize| used.iter().position(|u| *u == old).expect("used device");
-    for j in &mut jobs {
-        j.device = remap(j.device);
+    for j in jobs.iter_mut() {
+        j.device = used
+            .iter()
+            .position(|u| *u == j.device)
+            .expect("used device");
     }
-    let devices = used.iter().map(|i| devices[*i].clone()).collect();
+    used.iter().map(|i| devices[*i].clone()).collect()
+}
+
+pub fn build(inv: &Inventory, opts: &BenchOptions) -> Result<Plan, PlanError> {
+    let mut acc = Accumulated::default();
+    let backends = select_backends(inv, opts.backends.as_deref(), &mut acc.notes)?;
+    let devices = select_devices(inv, &backends, &opts.devices, opts.backends.is_some())?;
+    let kernels = select_kernels(&backends, opts.kernels.as_deref())?;
+    let explicit = matches!(opts.devices, DeviceSelection::Ids(_)) || opts.backends.is_some();
+    for (di, d) in devices.iter().enumerate() {
+        device_jobs(di, d, opts, &kernels, explicit, &mut acc)?;
+    }
+    if acc.jobs.is_empty() {
+        return Err(PlanError::NothingToRun {
+            hint: acc
+                .notes
+                .last()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+        });
+    }
+    let devices = drop_idle(devices, &mut acc.jobs);
     Ok(Plan {
         devices,
-        jobs,
-        notes,
-        dtypes: used_dtypes,
+        jobs: acc.jobs,
+        notes: acc.notes,
+        dtypes: acc.dtypes,
         kernels,
-        shapes: all_shapes,
-        sweep,
-        concurrent,
+        shapes: acc.shapes,
+        sweep: match opts.sizes {
+            Sizes::Sweep(s) => Some(s),
+            Sizes::Shapes(_) => None,
+        },
+        concurrent: opts.devices == DeviceSelection::All,
     })
 }
 
@@ -362,14 +429,15 @@ pub fn build(inv: &Inventory, args: &BenchArgs) -> AppResult<Plan> {
 mod tests {
     use super::*;
     use crate::device::cuda_libs::CudaLib;
-    use clap::Parser;
 
-    fn args(extra: &[&str]) -> BenchArgs {
-        let argv = ["flopmeter", "bench"].iter().chain(extra.iter());
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            crate::cli::Command::Bench(a) => *a,
-            _ => unreachable!("a bench command line"),
-        }
+    fn opts(f: impl FnOnce(&mut BenchOptions)) -> BenchOptions {
+        let mut o = BenchOptions::default();
+        f(&mut o);
+        o
+    }
+
+    fn sizes(n: &[usize]) -> Sizes {
+        Sizes::Shapes(n.iter().map(|n| Shape::cube(*n)).collect())
     }
 
     fn h100_only() -> Inventory {
@@ -393,7 +461,10 @@ mod tests {
         }
         let plan = build(
             &h100_only(),
-            &args(&["--backend", "cuda", "--size", "256,512"]),
+            &opts(|o| {
+                o.backends = Some(vec![Backend::Cuda]);
+                o.sizes = sizes(&[256, 512]);
+            }),
         )
         .unwrap();
         let about_cublas: Vec<&String> = plan
@@ -412,24 +483,30 @@ mod tests {
         // Named explicitly, the missing library is an error before any work.
         let e = build(
             &h100_only(),
-            &args(&["--kernel", "cublas", "--size", "256"]),
+            &opts(|o| {
+                o.kernels = Some(vec!["cublas".into()]);
+                o.sizes = sizes(&[256]);
+            }),
         )
         .unwrap_err();
+        assert!(matches!(e, PlanError::LibraryUnavailable { .. }), "{e}");
         assert!(
-            e.to_string()
-                .starts_with("--kernel cublas: cuBLAS unavailable"),
+            e.to_string().starts_with("cublas: cuBLAS unavailable"),
             "{e}"
         );
     }
 
     #[test]
-    fn kernels_of_one_dtype_and_shape_run_back_to_back() {
+    fn kernels_of_one_dtype_and_shape_run_back_to_back_and_repeats_run_once() {
         if !CudaLib::Nvrtc.present() {
             return;
         }
         let plan = build(
             &h100_only(),
-            &args(&["--kernel", "naive,tiled", "--size", "256,512"]),
+            &opts(|o| {
+                o.kernels = Some(vec!["naive".into(), "tiled".into()]);
+                o.sizes = sizes(&[256, 512, 256]);
+            }),
         )
         .unwrap();
         let order: Vec<(String, usize)> = plan
@@ -444,5 +521,39 @@ mod tests {
             ("tiled", 512),
         ];
         assert_eq!(order, expected.map(|(k, n)| (k.to_string(), n)).to_vec());
+    }
+
+    #[test]
+    fn unknown_and_misplaced_names_are_typed_errors() {
+        let inv = h100_only();
+        let e = build(
+            &inv,
+            &opts(|o| o.devices = DeviceSelection::Ids(vec!["cuda:7".into()])),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            PlanError::UnknownDevice {
+                id: "cuda:7".into(),
+                known: "cuda:0".into()
+            }
+        );
+        let e = build(&inv, &opts(|o| o.backends = Some(vec![Backend::Cpu]))).unwrap_err();
+        assert!(matches!(
+            e,
+            PlanError::BackendUnavailable {
+                backend: Backend::Cpu,
+                ..
+            }
+        ));
+        let e = build(
+            &inv,
+            &opts(|o| {
+                o.backends = Some(vec![Backend::Cuda]);
+                o.kernels = Some(vec!["faer".into()]);
+            }),
+        )
+        .unwrap_err();
+        assert!(matches!(e, PlanError::KernelNotOnBackend { .. }), "{e}");
     }
 }

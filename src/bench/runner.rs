@@ -63,12 +63,8 @@ impl Devices {
                     .as_ref()
                     .ok_or_else(|| GemmError::Device("no CUDA properties".into()))?;
                 let dev = self.cuda.entry(d.index).or_insert_with(|| {
-                    CudaDevice::open(
-                        d.index,
-                        super::plan::cuda_cc(&props.compute_capability),
-                        props.l2_bytes,
-                    )
-                    .map_err(|e| e.to_string())
+                    CudaDevice::open(d.index, props.compute_capability, props.l2_bytes)
+                        .map_err(|e| e.to_string())
                 });
                 let dev = dev.as_ref().map_err(|e| GemmError::Device(e.clone()))?;
                 crate::gemm::cuda::runner::prepare(dev, &job.kernel, job.dtype, job.shape, seed)

@@ -77,8 +77,14 @@ pub struct KernelsArgs {
     #[arg(long)]
     pub check: bool,
     /// CUDA architectures to compile for.
-    #[arg(long, value_name = "LIST", default_value = "sm_80,sm_90")]
-    pub arch: String,
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "sm_80,sm_90",
+        value_parser = values::compute_capability
+    )]
+    pub arch: Vec<crate::arch::ComputeCapability>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -26,6 +26,81 @@ pub fn whole(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A CUDA compute capability: sm_90, 9.0 or 90.
+pub fn compute_capability(s: &str) -> Result<crate::arch::ComputeCapability, String> {
+    s.parse()
+        .map_err(|e: crate::arch::BadComputeCapability| e.to_string())
+}
+
+/// Largest GEMM dimension accepted (a 131072^2 f32 operand is already 64 GiB).
+pub const MAX_DIM: usize = 1 << 17;
+
+/// One GEMM dimension.
+pub fn dim(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if v >= 1 && v <= MAX_DIM as i128 => Ok(v as usize),
+        _ => Err(format!("sizes must be whole numbers from 1 to {MAX_DIM}")),
+    }
+}
+
+/// A GEMM shape MxNxK.
+pub fn shape(s: &str) -> Result<crate::results::Shape, String> {
+    let dims: Vec<&str> = s.split(['x', 'X']).collect();
+    match dims[..] {
+        [m, n, k] => Ok(crate::results::Shape {
+            m: dim(m)?,
+            n: dim(n)?,
+            k: dim(k)?,
+        }),
+        _ => Err("expected MxNxK such as 4096x1x4096".into()),
+    }
+}
+
+/// A backend: cuda, wgpu (or vulkan), cpu.
+pub fn backend(s: &str) -> Result<crate::results::Backend, String> {
+    s.parse()
+}
+
+/// A dtype or one of its aliases.
+pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
+    s.parse()
+        .map_err(|e: crate::dtype::UnknownDtype| e.to_string())
+}
+
+/// A kernel of any backend.
+pub fn kernel(s: &str) -> Result<String, String> {
+    let known = crate::gemm::kernels::all_kernel_names();
+    let k = s.trim();
+    if known.contains(&k) {
+        Ok(k.to_string())
+    } else {
+        Err(format!("expected one of {}", known.join(", ")))
+    }
+}
+
+/// A size sweep: quick or full.
+pub fn sweep(s: &str) -> Result<crate::bench::options::Sweep, String> {
+    s.parse()
+}
+
+/// `all`, or device ids such as cuda:0,cpu:0.
+pub fn device_selection(s: &str) -> Result<crate::bench::options::DeviceSelection, String> {
+    use crate::bench::options::DeviceSelection;
+    if s.trim() == "all" {
+        return Ok(DeviceSelection::All);
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for id in s.split(',').map(str::trim) {
+        if id.is_empty() {
+            return Err("expected device ids such as cuda:0,cpu:0, or all".into());
+        }
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(DeviceSelection::Ids(ids))
+}
+
 /// Seconds from 0 to an hour.
 pub fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {

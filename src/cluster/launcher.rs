@@ -2,37 +2,29 @@
 //! (PMI), torchrun, or Slurm. The most specific launcher wins: mpirun inside a Slurm
 //! allocation sets both, and only the MPI variables describe the process.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct RankInfo {
-    /// openmpi, pmi, torchrun or slurm.
-    pub launcher: String,
-    pub rank: u32,
-    pub world_size: u32,
-    /// Rank within the node: which GPU this rank measures.
-    pub local_rank: u32,
-    /// The launcher's job id, where it has one (SLURM_JOB_ID).
-    pub job_id: Option<String>,
-}
+pub use crate::results::{Launcher, RankInfo};
 
 /// (launcher, rank var, size var, local rank vars in order of preference)
-const LAUNCHERS: &[(&str, &str, &str, &[&str])] = &[
+const LAUNCHERS: &[(Launcher, &str, &str, &[&str])] = &[
     (
-        "openmpi",
+        Launcher::OpenMpi,
         "OMPI_COMM_WORLD_RANK",
         "OMPI_COMM_WORLD_SIZE",
         &["OMPI_COMM_WORLD_LOCAL_RANK"],
     ),
     (
-        "pmi",
+        Launcher::Pmi,
         "PMI_RANK",
         "PMI_SIZE",
         &["MPI_LOCALRANKID", "PMI_LOCAL_RANK"],
     ),
-    ("torchrun", "RANK", "WORLD_SIZE", &["LOCAL_RANK"]),
-    ("slurm", "SLURM_PROCID", "SLURM_NTASKS", &["SLURM_LOCALID"]),
+    (Launcher::Torchrun, "RANK", "WORLD_SIZE", &["LOCAL_RANK"]),
+    (
+        Launcher::Slurm,
+        "SLURM_PROCID",
+        "SLURM_NTASKS",
+        &["SLURM_LOCALID"],
+    ),
 ];
 
 /// Reads the launcher from `var` (the process environment in production, a map in tests).
@@ -59,14 +51,14 @@ pub fn detect_with(var: impl Fn(&str) -> Option<String>) -> Result<Option<RankIn
                 break;
             }
         }
-        if *launcher == "torchrun" && local.is_none() {
+        if *launcher == Launcher::Torchrun && local.is_none() {
             continue;
         }
         if size == 0 || rank >= size {
             return Err(format!("{rank_var}={rank} is not below {size_var}={size}"));
         }
         return Ok(Some(RankInfo {
-            launcher: launcher.to_string(),
+            launcher: *launcher,
             rank,
             world_size: size,
             local_rank: local.unwrap_or(0),
@@ -105,12 +97,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             (
-                slurm.launcher.as_str(),
+                slurm.launcher,
                 slurm.rank,
                 slurm.world_size,
                 slurm.local_rank
             ),
-            ("slurm", 5, 16, 1)
+            (Launcher::Slurm, 5, 16, 1)
         );
         assert_eq!(slurm.job_id.as_deref(), Some("42"));
         let ompi = detect_with(env(&[
@@ -121,8 +113,8 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(
-            (ompi.launcher.as_str(), ompi.rank, ompi.local_rank),
-            ("openmpi", 3, 3)
+            (ompi.launcher, ompi.rank, ompi.local_rank),
+            (Launcher::OpenMpi, 3, 3)
         );
         let pmi = detect_with(env(&[
             ("PMI_RANK", "1"),
@@ -131,7 +123,7 @@ mod tests {
         ]))
         .unwrap()
         .unwrap();
-        assert_eq!((pmi.launcher.as_str(), pmi.local_rank), ("pmi", 1));
+        assert_eq!((pmi.launcher, pmi.local_rank), (Launcher::Pmi, 1));
         let torch = detect_with(env(&[
             ("RANK", "7"),
             ("WORLD_SIZE", "8"),
@@ -140,8 +132,8 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(
-            (torch.launcher.as_str(), torch.rank, torch.local_rank),
-            ("torchrun", 7, 3)
+            (torch.launcher, torch.rank, torch.local_rank),
+            (Launcher::Torchrun, 7, 3)
         );
     }
 
@@ -156,7 +148,7 @@ mod tests {
         ]))
         .unwrap()
         .unwrap();
-        assert_eq!((r.launcher.as_str(), r.rank), ("openmpi", 2));
+        assert_eq!((r.launcher, r.rank), (Launcher::OpenMpi, 2));
     }
 
     #[test]

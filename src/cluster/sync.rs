@@ -17,8 +17,7 @@ impl RankSync {
     pub fn new(launcher: Option<&RankInfo>) -> RankSync {
         #[cfg(feature = "mpi")]
         {
-            let under_mpi =
-                launcher.is_some_and(|r| r.launcher == "openmpi" || r.launcher == "pmi");
+            let under_mpi = launcher.is_some_and(|r| r.launcher.is_mpi());
             RankSync {
                 mpi: if under_mpi { mpi::initialize() } else { None },
             }

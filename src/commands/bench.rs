@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::bench::options::{parse_budget, parse_rated};
+use crate::bench::options::{BenchOptions, DeviceSelection, Sizes, Sweep};
+use crate::bench::plan::PlanError;
 use crate::bench::{plan, runner, summary};
 use crate::cli::BenchArgs;
 use crate::cluster::launcher::RankInfo;
@@ -12,7 +13,7 @@ use crate::measure::Budget;
 use crate::output::print_json;
 use crate::peaks::RatedPeaks;
 use crate::results::{
-    self, env, Backend, Collective, Host, Results, Settings, VerificationStatus, SCHEMA_ID,
+    self, env, Backend, Collective, Host, Results, Settings, Shape, VerificationStatus, SCHEMA_ID,
 };
 
 fn default_out(created: &str, host: &str) -> PathBuf {
@@ -24,17 +25,79 @@ fn default_out(created: &str, host: &str) -> PathBuf {
     PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
 }
 
+/// The typed options of a bench from what was typed; the rules that tie flags together are
+/// checked here, where the flags are known.
+fn options(args: &BenchArgs) -> AppResult<BenchOptions> {
+    if args.max_time <= 0.0 {
+        return Err(AppError::usage(format!(
+            "invalid --max-time '{}': expected seconds above 0",
+            args.max_time
+        )));
+    }
+    if args.max_time < args.min_time {
+        return Err(AppError::usage(format!(
+            "--max-time {} is below --min-time {}",
+            args.max_time, args.min_time
+        )));
+    }
+    let shapes: Vec<Shape> = args
+        .size
+        .iter()
+        .map(|n| Shape::cube(*n))
+        .chain(args.shape.iter().copied())
+        .collect();
+    Ok(BenchOptions {
+        backends: nonempty(&args.backend),
+        devices: args.device.clone().unwrap_or(DeviceSelection::Every),
+        dtypes: nonempty(&args.dtype),
+        kernels: nonempty(&args.kernel),
+        sizes: if shapes.is_empty() {
+            Sizes::Sweep(args.sweep.unwrap_or(Sweep::Quick))
+        } else {
+            Sizes::Shapes(shapes)
+        },
+        budget: Budget {
+            warmup_s: args.warmup,
+            min_time_s: args.min_time,
+            max_time_s: args.max_time,
+            target_rel_spread: args.target_spread,
+            min_samples: Budget::DEFAULT.min_samples,
+        },
+        seed: args.seed,
+        rated_tflops: args.rated_tflops,
+    })
+}
+
+/// None for a flag not given (clap gives an empty list).
+fn nonempty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+/// A planning error with the flag to change.
+fn plan_error(e: PlanError) -> AppError {
+    let flag = match &e {
+        PlanError::BackendUnavailable { .. } => "--backend",
+        PlanError::NoGpuForAll => "--device all",
+        PlanError::UnknownDevice { .. } | PlanError::DeviceNotOnBackend { .. } => "--device",
+        PlanError::KernelNotOnBackend { .. } | PlanError::LibraryUnavailable { .. } => "--kernel",
+        PlanError::Unsupported { .. } => "--dtype",
+        PlanError::DoesNotFit { .. } => "--size/--shape",
+        PlanError::NothingToRun { .. } => return AppError::usage(e.to_string()),
+    };
+    AppError::usage(format!("{flag}: {e}"))
+}
+
 /// Where the run happens and where its results go.
 struct Setting {
     inv: Inventory,
     host: Host,
     launcher: Option<RankInfo>,
     out: PathBuf,
-    /// The arguments after the launcher's defaults (a rank's device) were applied.
-    args: BenchArgs,
 }
 
-fn setting(args: &BenchArgs, created_at: &str) -> AppResult<Setting> {
+/// The launcher, the machine, and the results file; under a launcher each rank measures the
+/// GPU of its local rank (the CPU where there is none) unless devices were named.
+fn setting(args: &BenchArgs, opts: &mut BenchOptions, created_at: &str) -> AppResult<Setting> {
     let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
     let inv = Inventory::discover(true);
     let cpu = inv.cpu.devices().first().and_then(|d| d.cpu.clone());
@@ -43,21 +106,19 @@ fn setting(args: &BenchArgs, created_at: &str) -> AppResult<Setting> {
         cpu.as_ref().map(|c| c.physical_cores),
         cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
     );
-    let mut args = args.clone();
     let out = match &launcher {
         Some(r) => {
             host.rank = Some(r.rank);
             host.launcher = Some(r.clone());
-            // Each rank measures the GPU of its local rank (the CPU where there is none).
-            if args.device.is_none() {
+            if opts.devices == DeviceSelection::Every {
                 let gpus = inv.cuda.devices().len();
-                args.device = Some(if gpus > 0 {
+                opts.devices = DeviceSelection::Ids(vec![if gpus > 0 {
                     format!("cuda:{}", r.local_rank as usize % gpus)
                 } else {
                     "cpu:0".to_string()
-                });
+                }]);
             }
-            rank_out(&args, r, &host.hostname)?
+            rank_out(args, r, &host.hostname)?
         }
         None => {
             if args.out_dir.is_some() {
@@ -75,7 +136,6 @@ fn setting(args: &BenchArgs, created_at: &str) -> AppResult<Setting> {
         host,
         launcher,
         out,
-        args,
     })
 }
 
@@ -116,7 +176,7 @@ fn skeleton(
             dtypes: plan.dtypes.clone(),
             kernels: plan.kernels.clone(),
             shapes: plan.shapes.clone(),
-            sweep: plan.sweep.clone(),
+            sweep: plan.sweep,
             warmup_s: budget.warmup_s,
             min_time_s: budget.min_time_s,
             max_time_s: budget.max_time_s,
@@ -162,30 +222,24 @@ fn collectives(plan: &plan::Plan, notes: &mut Vec<String>) -> Vec<Collective> {
 }
 
 pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
-    let budget = parse_budget(
-        &args.warmup,
-        &args.min_time,
-        &args.max_time,
-        &args.target_spread,
-    )?;
-    let rated_override = args.rated_tflops.as_deref().map(parse_rated).transpose()?;
+    let mut opts = options(args)?;
     let created_at = env::now_rfc3339();
     let Setting {
         inv,
         host,
         launcher,
         out,
-        args,
-    } = setting(args, &created_at)?;
-    let mut plan = plan::build(&inv, &args)?;
-    override_rated(&mut plan, rated_override)?;
+    } = setting(args, &mut opts, &created_at)?;
+    let mut plan = plan::build(&inv, &opts).map_err(plan_error)?;
+    override_rated(&mut plan, opts.rated_tflops)?;
+    let budget = opts.budget;
     results::check_writable(&out)?;
     for n in &plan.notes {
         eprintln!("note: {n}");
     }
     let interrupt = crate::signals::install();
     let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
-    let mut doc = skeleton(&plan, &budget, args.seed, host, created_at);
+    let mut doc = skeleton(&plan, &budget, opts.seed, host, created_at);
     let outcome = {
         let mut warned = false;
         let mut checkpoint = |o: &runner::Outcome| {
@@ -201,7 +255,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
         runner::execute(
             &plan,
             &budget,
-            args.seed,
+            opts.seed,
             interrupt.flag(),
             &|| sync.barrier(),
             &mut checkpoint,
@@ -312,7 +366,11 @@ fn rank_out(
     }
     let dir = match (&args.out_dir, &r.job_id) {
         (Some(d), _) => d.clone(),
-        (None, Some(job)) => PathBuf::from("results").join(format!("cluster-slurm-{job}")),
+        // The job id comes from the environment: keep it to a file name ("../" stays inside).
+        (None, Some(job)) => PathBuf::from("results").join(format!(
+            "cluster-slurm-{}",
+            crate::cluster::merge::file_safe(job)
+        )),
         (None, None) => {
             return Err(AppError::usage(format!(
             "running as rank {} of {} under {}: give --out-dir DIR, a folder every rank can write",

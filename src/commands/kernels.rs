@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::cli::KernelsArgs;
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
-use crate::gemm::cuda::nvrtc::{arch_name, compile, parse_archs, Target};
+use crate::gemm::cuda::nvrtc::{compile, Target};
 use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
 use crate::output::{print_json, table};
 
@@ -38,16 +38,12 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
             "nothing to do: use `flopmeter kernels --check`",
         ));
     }
-    let archs = parse_archs(&args.arch).map_err(AppError::usage)?;
     let mut checks = Vec::new();
     for k in CUDA_KERNELS {
-        for &arch in &archs {
-            let target = arch_name(arch.0, arch.1);
+        for &arch in &args.arch {
+            let target = arch.sm();
             let (ok, detail) = if arch < k.min_cc {
-                (
-                    true,
-                    format!("skipped: needs sm_{}{}+", k.min_cc.0, k.min_cc.1),
-                )
+                (true, format!("skipped: needs {}+", k.min_cc.sm()))
             } else {
                 match (
                     compile(k, arch, Target::Cubin),

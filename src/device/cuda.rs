@@ -3,6 +3,7 @@
 
 use cudarc::driver::{result, sys};
 
+use crate::arch::ComputeCapability;
 use crate::peaks::formula::{cuda_estimate, CudaChip};
 use crate::peaks::{lookup, RatedPeaks};
 use crate::results::{Backend, CudaProperties, DeviceRecord};
@@ -89,7 +90,7 @@ fn describe(index: usize, driver: &str) -> Result<DeviceRecord, String> {
         rated_matched: rated.matched.clone(),
         cpu: None,
         cuda: Some(CudaProperties {
-            compute_capability: format!("{major}.{minor}"),
+            compute_capability: ComputeCapability::new(major as u32, minor as u32),
             sm_count: sms,
             sm_clock_mhz: clock_mhz,
             memory_clock_mhz: mem_clock_mhz,
@@ -181,7 +182,7 @@ pub(crate) fn fake_device(name: &str, cc: &str, sms: u32, mhz: f64) -> DeviceRec
         rated_matched: rated.matched.clone(),
         cpu: None,
         cuda: Some(CudaProperties {
-            compute_capability: cc.into(),
+            compute_capability: cc.parse().expect("cc like 9.0"),
             sm_count: sms,
             sm_clock_mhz: mhz,
             memory_clock_mhz: 2619.0,

@@ -111,7 +111,7 @@ fn prepare_typed<T: Elem>(shape: Shape, seed: u64, llc: u64, memory_budget: u64)
     }
     Prepared {
         operand_sets: n,
-        timer: "host-monotonic".into(),
+        timer: crate::results::Timer::HostMonotonic,
         compute_type: format!(
             "faer {dtype} matmul ({dtype} FMA), {} threads",
             rayon::current_num_threads()

@@ -1,5 +1,6 @@
 //! The kernel catalog: which kernels each backend has, and the WGSL sources.
 
+use crate::arch::ComputeCapability;
 use crate::dtype::Dtype;
 use crate::results::Backend;
 
@@ -46,7 +47,7 @@ pub struct CudaKernel {
     /// Shapes must be multiples of (M, N, K) padding; the host pads with zeros.
     pub pad: (usize, usize, usize),
     /// Oldest compute capability it runs on.
-    pub min_cc: (i32, i32),
+    pub min_cc: ComputeCapability,
     pub description: &'static str,
 }
 
@@ -60,7 +61,7 @@ pub const CUDA_KERNELS: &[CudaKernel] = &[
         tile: (16, 16),
         block: (16, 16),
         pad: (1, 1, 1),
-        min_cc: (5, 0),
+        min_cc: ComputeCapability::new(5, 0),
         description: "one thread per output element, f32 FMA",
     },
     CudaKernel {
@@ -72,7 +73,7 @@ pub const CUDA_KERNELS: &[CudaKernel] = &[
         tile: (128, 128),
         block: (16, 16),
         pad: (1, 1, 1),
-        min_cc: (5, 0),
+        min_cc: ComputeCapability::new(5, 0),
         description: "128x128 shared-memory tiles, 8x8 register micro-tiles, f32 FMA",
     },
     CudaKernel {
@@ -84,7 +85,7 @@ pub const CUDA_KERNELS: &[CudaKernel] = &[
         tile: (64, 64),
         block: (128, 1),
         pad: (64, 64, 32),
-        min_cc: (8, 0),
+        min_cc: ComputeCapability::new(8, 0),
         description: "tensor cores via mma.sync.m16n8k16 bf16 (f32 accumulate), 64x64 block tiles",
     },
 ];
@@ -132,6 +133,18 @@ pub fn cuda_library_of(kernel: &str) -> crate::device::cuda_libs::CudaLib {
         "cublaslt" => CudaLib::CublasLt,
         _ => CudaLib::Nvrtc,
     }
+}
+
+/// Every kernel name of every backend, each once.
+pub fn all_kernel_names() -> Vec<&'static str> {
+    let mut all: Vec<&str> = Backend::ALL.iter().flat_map(|b| kernel_names(*b)).collect();
+    let mut seen = Vec::new();
+    all.retain(|k| {
+        let new = !seen.contains(k);
+        seen.push(*k);
+        new
+    });
+    all
 }
 
 /// Dtypes one kernel of a backend computes (before asking the device).

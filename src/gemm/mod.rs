@@ -21,8 +21,7 @@ pub trait Gemm: Timed {
 pub struct Prepared {
     pub gemm: Box<dyn Gemm>,
     pub operand_sets: usize,
-    /// "wgpu-timestamps", "host-monotonic", "cuda-events".
-    pub timer: String,
+    pub timer: crate::results::Timer,
     pub compute_type: String,
     pub details: BTreeMap<String, String>,
 }

@@ -306,9 +306,9 @@ pub fn prepare_kernel(
         }
     });
     let timer = if ctx.timestamps {
-        "wgpu-timestamps"
+        crate::results::Timer::WgpuTimestamps
     } else {
-        "host-monotonic (adapter lacks timestamp queries: mean of a batch of dispatches)"
+        crate::results::Timer::HostBatchMean
     };
     let mut details = BTreeMap::new();
     details.insert("kernel".into(), kernel.description.into());
@@ -337,7 +337,7 @@ pub fn prepare_kernel(
     Ok(Prepared {
         gemm: Box::new(gemm),
         operand_sets: sets,
-        timer: timer.into(),
+        timer,
         compute_type: format!("WGSL {} in, f32 accumulate (fma), f32 out", dtype),
         details,
     })

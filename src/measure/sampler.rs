@@ -23,15 +23,21 @@ pub struct Budget {
     pub min_samples: usize,
 }
 
+impl Budget {
+    /// The defaults of `flopmeter bench` (its --warmup, --min-time, --max-time and
+    /// --target-spread show these).
+    pub const DEFAULT: Budget = Budget {
+        warmup_s: 0.3,
+        min_time_s: 0.3,
+        max_time_s: 2.0,
+        target_rel_spread: 0.01,
+        min_samples: 10,
+    };
+}
+
 impl Default for Budget {
     fn default() -> Self {
-        Budget {
-            warmup_s: 0.5,
-            min_time_s: 0.5,
-            max_time_s: 3.0,
-            target_rel_spread: 0.01,
-            min_samples: 10,
-        }
+        Budget::DEFAULT
     }
 }
 

@@ -15,19 +15,37 @@ pub fn print_json<T: Serialize>(value: &T) -> AppResult<()> {
     Ok(())
 }
 
+/// The width to wrap tables to: the terminal's, when stdout is one and reports a usable width.
+/// Piped output, and terminals of width 0 or unknown (each rank's pseudo-terminal under
+/// mpirun), are not wrapped: rows stay whole.
+fn wrap_width(is_terminal: bool, width: Option<u16>) -> Option<u16> {
+    const NARROWEST: u16 = 20;
+    width.filter(|w| is_terminal && *w >= NARROWEST)
+}
+
 /// A table with flopmeter's look.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    // Wrap to the terminal's width only on a terminal: piped or under mpirun, keep rows whole.
-    let arrangement = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        ContentArrangement::Dynamic
-    } else {
-        ContentArrangement::Disabled
-    };
     t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(arrangement)
         .set_header(header.to_vec());
+    match wrap_width(t.is_tty(), t.width()) {
+        Some(w) => t
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(w),
+        None => t.set_content_arrangement(ContentArrangement::Disabled),
+    };
     t
+}
+
+/// Writing into a closed pipe (`flopmeter peaks | head -2`) ends the process quietly, as
+/// `ls | head` does, instead of a panic from println!: Rust ignores SIGPIPE by default.
+pub fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: resets one signal's disposition to the default before any thread is started; no
+    // handler of ours is replaced.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// TFLOP/s with sensible precision for both 0.05 and 1979.
@@ -63,6 +81,15 @@ pub fn bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_wrap_only_to_a_real_terminal_width() {
+        assert_eq!(wrap_width(true, Some(120)), Some(120));
+        // mpirun gives each rank a pseudo-terminal of width 0: do not wrap.
+        assert_eq!(wrap_width(true, Some(0)), None);
+        assert_eq!(wrap_width(true, None), None);
+        assert_eq!(wrap_width(false, Some(120)), None);
+    }
 
     #[test]
     fn formats() {

@@ -29,11 +29,10 @@ pub fn reference_clock_mhz(d: &DeviceRecord, dtype: Dtype) -> Option<f64> {
         };
     }
     let c = d.cuda.as_ref()?;
-    let mut parts = c
-        .compute_capability
-        .split('.')
-        .map(|p| p.parse::<i32>().unwrap_or(0));
-    let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let (ma, mi) = (
+        c.compute_capability.major as i32,
+        c.compute_capability.minor as i32,
+    );
     let scale = if tensor {
         table::arch_rates(ma, mi).map_or(1.0, |a| a.tensor_clock_scale)
     } else {

@@ -129,11 +129,58 @@ pub struct Host {
     pub rank: Option<u32>,
     /// The launcher and this process's place in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub launcher: Option<crate::cluster::launcher::RankInfo>,
+    pub launcher: Option<RankInfo>,
     /// Run-time libraries of the GPU backends (cuBLAS, cuBLASLt, NVRTC, NCCL): version and the
     /// file the loader chose.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub libraries: Vec<Library>,
+}
+
+/// Which launcher started this process, and its place in the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RankInfo {
+    pub launcher: Launcher,
+    pub rank: u32,
+    pub world_size: u32,
+    /// Rank within the node: which GPU this rank measures.
+    pub local_rank: u32,
+    /// The launcher's job id, where it has one (SLURM_JOB_ID).
+    pub job_id: Option<String>,
+}
+
+/// The launchers whose environment flopmeter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Launcher {
+    /// Open MPI's mpirun (OMPI_COMM_WORLD_*).
+    #[serde(rename = "openmpi")]
+    OpenMpi,
+    /// MPICH, Intel MPI and other PMI launchers (PMI_RANK, PMI_SIZE).
+    #[serde(rename = "pmi")]
+    Pmi,
+    /// PyTorch's torchrun (RANK, WORLD_SIZE, LOCAL_RANK).
+    #[serde(rename = "torchrun")]
+    Torchrun,
+    /// Slurm's srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID).
+    #[serde(rename = "slurm")]
+    Slurm,
+}
+
+impl Launcher {
+    /// Launched by an MPI implementation, so an MPI barrier and gather are available.
+    pub fn is_mpi(self) -> bool {
+        matches!(self, Launcher::OpenMpi | Launcher::Pmi)
+    }
+}
+
+impl std::fmt::Display for Launcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Launcher::OpenMpi => "openmpi",
+            Launcher::Pmi => "pmi",
+            Launcher::Torchrun => "torchrun",
+            Launcher::Slurm => "slurm",
+        })
+    }
 }
 
 /// A library loaded at run time.
@@ -158,7 +205,7 @@ pub struct Settings {
     pub dtypes: Vec<Dtype>,
     pub kernels: Vec<String>,
     pub shapes: Vec<Shape>,
-    pub sweep: Option<String>,
+    pub sweep: Option<Sweep>,
     pub warmup_s: f64,
     pub min_time_s: f64,
     pub max_time_s: f64,
@@ -212,6 +259,56 @@ impl Backend {
             Backend::Cuda => "cuda",
         }
     }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cuda" => Ok(Backend::Cuda),
+            "wgpu" | "vulkan" => Ok(Backend::Wgpu),
+            "cpu" => Ok(Backend::Cpu),
+            _ => Err("expected cuda, wgpu or cpu".into()),
+        }
+    }
+}
+
+/// A bench's built-in list of sizes, per kind of device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sweep {
+    /// Three sizes.
+    Quick,
+    /// Six to nine sizes.
+    Full,
+}
+
+impl std::str::FromStr for Sweep {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "quick" => Ok(Sweep::Quick),
+            "full" => Ok(Sweep::Full),
+            _ => Err("expected quick or full".into()),
+        }
+    }
+}
+
+/// How a run's samples were timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timer {
+    /// A CUDA event pair around every iteration.
+    CudaEvents,
+    /// wgpu timestamp queries around every compute pass, times the timestamp period.
+    WgpuTimestamps,
+    /// The host's monotonic clock around every iteration (CPU backend).
+    HostMonotonic,
+    /// An adapter without timestamp queries: the host clock around a batch of dispatches,
+    /// divided by the batch (each sample is a batch mean).
+    HostBatchMean,
 }
 
 impl std::fmt::Display for Backend {
@@ -280,7 +377,7 @@ pub struct CpuProperties {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CudaProperties {
-    pub compute_capability: String,
+    pub compute_capability: crate::arch::ComputeCapability,
     pub sm_count: u32,
     /// Boost clock from cuDeviceGetAttribute(CLOCK_RATE), MHz.
     pub sm_clock_mhz: f64,
@@ -338,8 +435,8 @@ pub struct Run {
     pub utilization: Utilization,
     pub verification: Verification,
     pub telemetry: Option<Telemetry>,
-    /// How the samples were timed: "cuda-events", "wgpu-timestamps", "host-monotonic".
-    pub timer: String,
+    /// How the samples were timed.
+    pub timer: Timer,
     pub warmup: Warmup,
     /// Why sampling ended.
     pub stop_reason: StopReason,

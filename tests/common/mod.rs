@@ -44,7 +44,7 @@ pub fn sample_results() -> Results {
             dtypes: vec![Dtype::F32],
             kernels: vec!["faer".into()],
             shapes: vec![Shape::cube(256)],
-            sweep: Some("quick".into()),
+            sweep: Some(Sweep::Quick),
             warmup_s: 0.5,
             min_time_s: 0.5,
             max_time_s: 2.0,
@@ -104,7 +104,7 @@ pub fn sample_results() -> Results {
                 message: None,
             },
             telemetry: None,
-            timer: "host-monotonic".into(),
+            timer: Timer::HostMonotonic,
             warmup: Warmup {
                 seconds: 0.5,
                 iterations: 40,

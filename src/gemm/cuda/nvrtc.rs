@@ -5,43 +5,13 @@ use std::ffi::CString;
 
 use cudarc::nvrtc::{compile_ptx_with_opts, result, sys, CompileOptions, Ptx};
 
+use crate::arch::ComputeCapability;
 use crate::gemm::kernels::CudaKernel;
 
 /// True when libnvrtc can be loaded.
 pub fn nvrtc_present() -> bool {
     // SAFETY: only tries to dlopen the library.
     unsafe { cudarc::nvrtc::sys::is_culib_present() }
-}
-
-/// "sm_90" for (9, 0).
-pub fn arch_name(major: i32, minor: i32) -> String {
-    format!("sm_{major}{minor}")
-}
-
-/// Parses "sm_80,sm_90" (or "80,90").
-pub fn parse_archs(s: &str) -> Result<Vec<(i32, i32)>, String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            let digits = a.trim_start_matches("sm_").trim_start_matches("compute_");
-            match (digits.len(), digits.parse::<i32>()) {
-                (2..=3, Ok(v)) if v >= 50 => Ok((v / 10, v % 10)),
-                _ => Err(format!(
-                    "invalid --arch '{a}': expected names such as sm_80,sm_90"
-                )),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(|v| {
-            if v.is_empty() {
-                Err(format!(
-                    "invalid --arch '{s}': expected names such as sm_80,sm_90"
-                ))
-            } else {
-                Ok(v)
-            }
-        })
 }
 
 /// What the driver is given: machine code for the device's exact architecture (CUBIN), which
@@ -55,10 +25,10 @@ pub enum Target {
 
 impl Target {
     /// NVRTC's architecture option: `sm_90` makes CUBIN, `compute_90` PTX.
-    fn option(self, arch: (i32, i32)) -> String {
+    fn option(self, arch: ComputeCapability) -> String {
         match self {
-            Target::Cubin => format!("--gpu-architecture=sm_{}{}", arch.0, arch.1),
-            Target::Ptx => format!("--gpu-architecture=compute_{}{}", arch.0, arch.1),
+            Target::Cubin => format!("--gpu-architecture={}", arch.sm()),
+            Target::Ptx => format!("--gpu-architecture={}", arch.compute()),
         }
     }
 }
@@ -98,7 +68,11 @@ impl Image {
 }
 
 /// Compiles one kernel for one architecture. Errors carry NVRTC's log.
-pub fn compile(kernel: &CudaKernel, arch: (i32, i32), target: Target) -> Result<Image, String> {
+pub fn compile(
+    kernel: &CudaKernel,
+    arch: ComputeCapability,
+    target: Target,
+) -> Result<Image, String> {
     if !nvrtc_present() {
         return Err("libnvrtc.so not found (install the CUDA toolkit or PyPI's nvidia-cuda-nvrtc and put its lib folder on LD_LIBRARY_PATH)".into());
     }

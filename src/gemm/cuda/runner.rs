@@ -8,6 +8,7 @@ use cudarc::cublas::{sys as blas, CudaBlas};
 use cudarc::cublaslt::sys as lt;
 use cudarc::driver::{sys as drv, CudaContext, CudaEvent, CudaFunction, CudaStream, LaunchConfig};
 
+use crate::arch::ComputeCapability;
 use crate::device::cuda_libs::CudaLib;
 use crate::dtype::Dtype;
 use crate::gemm::kernels::{cuda_kernel, CudaKernel};
@@ -30,7 +31,7 @@ const MAX_BATCH: usize = 64;
 pub struct CudaDevice {
     pub ctx: Arc<CudaContext>,
     pub stream: Arc<CudaStream>,
-    pub cc: (i32, i32),
+    pub cc: ComputeCapability,
     pub l2_bytes: u64,
     pub ordinal: usize,
     /// Host operands of the last shape and dtype, reused by the next kernel at that shape.
@@ -38,7 +39,11 @@ pub struct CudaDevice {
 }
 
 impl CudaDevice {
-    pub fn open(ordinal: usize, cc: (i32, i32), l2_bytes: u64) -> Result<CudaDevice, GemmError> {
+    pub fn open(
+        ordinal: usize,
+        cc: ComputeCapability,
+        l2_bytes: u64,
+    ) -> Result<CudaDevice, GemmError> {
         crate::panic_guard::guard("CUDA", || {
             let ctx = CudaContext::new(ordinal)
                 .map_err(|e| format!("cannot open cuda:{ordinal}: {e}"))?;
@@ -155,11 +160,11 @@ impl Gemm for CudaGemm {
 }
 
 /// Dtypes a CUDA device of compute capability `cc` can run.
-pub fn device_supports(cc: (i32, i32), dtype: Dtype) -> bool {
+pub fn device_supports(cc: ComputeCapability, dtype: Dtype) -> bool {
     match dtype {
         Dtype::F64 | Dtype::F32 | Dtype::F16 => true,
-        Dtype::Tf32 | Dtype::Bf16 => cc >= (8, 0),
-        Dtype::Fp8 => cc >= (8, 9),
+        Dtype::Tf32 | Dtype::Bf16 => cc >= ComputeCapability::new(8, 0),
+        Dtype::Fp8 => cc >= ComputeCapability::new(8, 9),
         Dtype::Int8 => false,
     }
 }
@@ -279,7 +284,7 @@ fn load_kernel(dev: &CudaDevice, k: &CudaKernel) -> Result<(CudaFunction, String
                 .map_err(|e| format!("{}: {e}", k.function))
         })
     };
-    let arch = format!("sm_{}{}", dev.cc.0, dev.cc.1);
+    let arch = dev.cc.sm();
     match load(Target::Cubin) {
         Ok(f) => Ok((f, format!("CUBIN for {arch}"))),
         Err(cubin_error) => match load(Target::Ptx) {
@@ -298,7 +303,7 @@ enum Kind {
     Ours(&'static CudaKernel),
 }
 
-fn kind_of(kernel: &str, dtype: Dtype, cc: (i32, i32)) -> Result<Kind, GemmError> {
+fn kind_of(kernel: &str, dtype: Dtype, cc: ComputeCapability) -> Result<Kind, GemmError> {
     match (kernel, cuda_kernel(kernel)) {
         ("cublas", _) if dtype == Dtype::Fp8 => Err(GemmError::Unsupported(
             "fp8 runs through cublaslt, not cublas".into(),
@@ -310,8 +315,8 @@ fn kind_of(kernel: &str, dtype: Dtype, cc: (i32, i32)) -> Result<Kind, GemmError
             k.dtype
         ))),
         (_, Some(k)) if cc < k.min_cc => Err(GemmError::Unsupported(format!(
-            "kernel {kernel} needs sm_{}{}+",
-            k.min_cc.0, k.min_cc.1
+            "kernel {kernel} needs {}+",
+            k.min_cc.sm()
         ))),
         (_, Some(k)) => Ok(Kind::Ours(k)),
         (_, None) => Err(GemmError::Unsupported(format!(
@@ -330,8 +335,8 @@ pub fn prepare(
 ) -> Result<Prepared, GemmError> {
     if !device_supports(dev.cc, dtype) {
         return Err(GemmError::Unsupported(format!(
-            "cc {}.{} has no {dtype} tensor math",
-            dev.cc.0, dev.cc.1
+            "cc {} has no {dtype} tensor math",
+            dev.cc
         )));
     }
     let kind = kind_of(kernel, dtype, dev.cc)?;
@@ -375,7 +380,7 @@ pub fn prepare(
     Ok(Prepared {
         operand_sets: gemm.sets.len(),
         gemm: Box::new(gemm),
-        timer: "cuda-events".into(),
+        timer: crate::results::Timer::CudaEvents,
         compute_type,
         details,
     })
@@ -560,8 +565,10 @@ fn kernel_op(
         shared_mem_bytes: 0,
     };
     let name = format!(
-        "NVRTC kernel {} (sm_{}{}), {}",
-        k.function, dev.cc.0, dev.cc.1, k.description
+        "NVRTC kernel {} ({}), {}",
+        k.function,
+        dev.cc.sm(),
+        k.description
     );
     Ok((
         Op::Kernel(KernelOp {
@@ -579,12 +586,14 @@ mod tests {
 
     #[test]
     fn dtype_support_follows_compute_capability() {
-        assert!(device_supports((7, 0), Dtype::F16));
-        assert!(!device_supports((7, 5), Dtype::Bf16));
-        assert!(device_supports((8, 0), Dtype::Tf32));
-        assert!(!device_supports((8, 6), Dtype::Fp8));
-        assert!(device_supports((8, 9), Dtype::Fp8));
-        assert!(device_supports((9, 0), Dtype::Fp8));
+        let cc = ComputeCapability::new;
+        assert!(device_supports(cc(7, 0), Dtype::F16));
+        assert!(!device_supports(cc(7, 5), Dtype::Bf16));
+        assert!(device_supports(cc(8, 0), Dtype::Tf32));
+        assert!(!device_supports(cc(8, 6), Dtype::Fp8));
+        assert!(device_supports(cc(8, 9), Dtype::Fp8));
+        assert!(device_supports(cc(9, 0), Dtype::Fp8));
+        assert!(device_supports(cc(10, 0), Dtype::Fp8));
     }
 
     #[test]
