@@ -21,6 +21,7 @@ pub mod results;
 pub mod signals;
 pub mod telemetry;
 pub mod trend;
+pub mod units;
 
 use clap::Parser;
 

@@ -232,6 +232,7 @@ fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
 
 /// Runs one job; a panic inside it (a library bug) fails that job, not the bench.
 fn run_job_guarded(
+    run: JobFn,
     devices: &mut Devices,
     d: &DeviceRecord,
     job: &Job,
@@ -239,15 +240,13 @@ fn run_job_guarded(
     seed: u64,
     stop: &AtomicBool,
 ) -> JobResult {
-    crate::panic_guard::guard("panicked", || {
-        Ok(run_job(devices, d, job, budget, seed, stop))
-    })
-    .unwrap_or_else(|e| {
-        JobResult::Failed(format!(
-            "{} {} {} {}: {e}",
-            d.id, job.kernel, job.dtype, job.shape
-        ))
-    })
+    crate::panic_guard::guard("panicked", || Ok(run(devices, d, job, budget, seed, stop)))
+        .unwrap_or_else(|e| {
+            JobResult::Failed(format!(
+                "{} {} {} {}: {e}",
+                d.id, job.kernel, job.dtype, job.shape
+            ))
+        })
 }
 
 /// Called after each job with everything measured so far (the bench writes its results file
@@ -265,6 +264,21 @@ pub fn execute(
     before_job: &(dyn Fn() + Sync),
     checkpoint: Checkpoint,
 ) -> Outcome {
+    execute_with(run_job, plan, budget, seed, stop, before_job, checkpoint)
+}
+
+/// What measures one job (tests substitute a failing one).
+type JobFn = fn(&mut Devices, &DeviceRecord, &Job, &Budget, u64, &AtomicBool) -> JobResult;
+
+fn execute_with(
+    run: JobFn,
+    plan: &Plan,
+    budget: &Budget,
+    seed: u64,
+    stop: &AtomicBool,
+    before_job: &(dyn Fn() + Sync),
+    checkpoint: Checkpoint,
+) -> Outcome {
     let bar = progress(plan.jobs.len());
     let mut out = Outcome {
         runs: Vec::new(),
@@ -273,6 +287,7 @@ pub fn execute(
         interrupted: false,
     };
     let ctx = Context {
+        run,
         plan,
         budget,
         seed,
@@ -292,6 +307,7 @@ pub fn execute(
 
 /// What every job of one bench shares.
 struct Context<'a> {
+    run: JobFn,
     plan: &'a Plan,
     budget: &'a Budget,
     seed: u64,
@@ -302,7 +318,7 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn run(&self, devices: &mut Devices, d: &DeviceRecord, job: &Job) -> JobResult {
-        run_job_guarded(devices, d, job, self.budget, self.seed, self.stop)
+        run_job_guarded(self.run, devices, d, job, self.budget, self.seed, self.stop)
     }
 }
 
@@ -448,6 +464,57 @@ mod tests {
         assert_eq!(seen, vec![1, 2, 3]);
         assert_eq!(out.runs.len(), 3);
         assert!(!out.interrupted);
+    }
+
+    /// Measures device 0's jobs and panics on every other device's.
+    fn panics_off_device_0(
+        devices: &mut Devices,
+        d: &DeviceRecord,
+        job: &Job,
+        budget: &Budget,
+        seed: u64,
+        stop: &AtomicBool,
+    ) -> JobResult {
+        if d.id != "cpu:0" {
+            panic!("driver bug on {}", d.id);
+        }
+        run_job(devices, d, job, budget, seed, stop)
+    }
+
+    #[test]
+    fn a_panicking_device_thread_is_counted_and_the_others_finish() {
+        let mut plan = cpu_plan(&[32, 48]);
+        let mut other = plan.devices[0].clone();
+        other.id = "cpu:1".into();
+        plan.devices.push(other);
+        let second: Vec<Job> = plan
+            .jobs
+            .iter()
+            .map(|j| Job {
+                device: 1,
+                ..j.clone()
+            })
+            .collect();
+        plan.jobs.extend(second);
+        plan.concurrent = true;
+        let mut checkpoints = 0;
+        let out = execute_with(
+            panics_off_device_0,
+            &plan,
+            &quick(),
+            1,
+            &AtomicBool::new(false),
+            &|| {},
+            &mut |_: &Outcome| checkpoints += 1,
+        );
+        assert_eq!(out.runs.len(), 2, "{:?}", out.notes);
+        assert!(out.runs.iter().all(|r| r.device == "cpu:0"));
+        assert_eq!(out.errors, 2);
+        assert!(out
+            .notes
+            .iter()
+            .all(|n| n.starts_with("cpu:1 faer f32") && n.contains("panicked: driver bug")));
+        assert_eq!(checkpoints, 4);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Charts drawn with plotters: to SVG text (inline in HTML), or to an SVG or PNG file chosen by
 //! the file's extension. PNG text uses the bundled DejaVu Sans, so no system fonts are needed.
 
-pub mod report;
 pub mod trend;
 
 use std::path::Path;

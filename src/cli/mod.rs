@@ -65,10 +65,11 @@ pub struct MergeArgs {
     #[arg(
         long,
         value_name = "FRACTION",
-        default_value = "0.05",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = values::fraction,
+        default_value_t = crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD
     )]
-    pub threshold: String,
+    pub threshold: f64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::dtype::Dtype;
 use crate::measure::stats::quantile;
+use crate::results::best::best_per_device;
 use crate::results::{
-    Aggregate, ClusterSummary, DtypeAggregate, NodeAggregate, Results, Straggler,
-    VerificationStatus, SCHEMA_ID,
+    Aggregate, ClusterSummary, DeviceRecord, DtypeAggregate, NodeAggregate, Results, Straggler,
+    SCHEMA_ID,
 };
 
 /// Files named on the command line; a folder stands for the *.json files in it.
@@ -49,52 +50,32 @@ fn aggregate(values: &[f64]) -> Aggregate {
     }
 }
 
-/// (device id in the merged file, host, rank, name, dtype, best verified median TFLOP/s)
-type Best = (String, String, Option<u32>, String, Dtype, f64);
+/// The straggler threshold `merge` and the MPI gather use unless told otherwise.
+pub const DEFAULT_STRAGGLER_THRESHOLD: f64 = 0.05;
 
-fn best_per_device(merged: &Results) -> Vec<Best> {
-    let mut out = Vec::new();
-    for d in &merged.devices {
-        let mut dtypes: Vec<Dtype> = merged
-            .runs
-            .iter()
-            .filter(|r| r.device == d.id)
-            .map(|r| r.dtype)
-            .collect();
-        dtypes.sort();
-        dtypes.dedup();
-        for dt in dtypes {
-            let best = merged
-                .runs
-                .iter()
-                .filter(|r| {
-                    r.device == d.id
-                        && r.dtype == dt
-                        && r.verification.status == VerificationStatus::Passed
-                })
-                .map(|r| r.tflops.median)
-                .fold(f64::NAN, f64::max);
-            if best.is_finite() {
-                out.push((
-                    d.id.clone(),
-                    d.host.clone().unwrap_or_default(),
-                    d.rank,
-                    d.name.clone(),
-                    dt,
-                    best,
-                ));
-            }
-        }
-    }
-    out
+/// One device's best verified median TFLOP/s for one dtype, with where it ran.
+struct Best<'a> {
+    device: &'a DeviceRecord,
+    host: &'a str,
+    dtype: Dtype,
+    tflops: f64,
 }
 
-/// Merges the documents (already loaded, with their paths) into one cluster document.
-pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results, String> {
-    let Some((_, first)) = inputs.first() else {
-        return Err("nothing to merge: give results files or a folder of them".into());
-    };
-    let mut merged = Results {
+fn bests(merged: &Results) -> Vec<Best<'_>> {
+    best_per_device(merged)
+        .into_iter()
+        .map(|b| Best {
+            device: b.device,
+            host: b.device.host.as_deref().unwrap_or_default(),
+            dtype: b.dtype,
+            tflops: b.run.tflops.median,
+        })
+        .collect()
+}
+
+/// An empty cluster document carrying the first file's host and settings.
+fn empty_like(first: &Results) -> Results {
+    Results {
         schema: SCHEMA_ID.into(),
         tool: crate::results::env::tool(),
         created_at: crate::results::env::now_rfc3339(),
@@ -107,52 +88,116 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         collectives: Vec::new(),
         cluster: None,
         stragglers: None,
+    }
+}
+
+/// Adds one file's devices and runs, their ids prefixed with host (and rank).
+fn add_file(
+    merged: &mut Results,
+    seen: &mut BTreeSet<String>,
+    path: &Path,
+    r: &Results,
+) -> Result<(), String> {
+    if r.cluster.is_some() {
+        return Err(format!(
+            "{} is already a merged cluster file",
+            path.display()
+        ));
+    }
+    let host = r.host.hostname.clone();
+    let rank = r.host.rank;
+    let prefix = match rank {
+        Some(k) => format!("{host}/rank{k}"),
+        None => host.clone(),
     };
-    let mut seen = BTreeSet::new();
-    for (path, r) in &inputs {
-        if r.cluster.is_some() {
+    for d in &r.devices {
+        let id = format!("{prefix}/{}", d.id);
+        if !seen.insert(id.clone()) {
             return Err(format!(
-                "{} is already a merged cluster file",
+                "{}: device {id} is already in another file (the same rank merged twice?)",
                 path.display()
             ));
         }
-        let host = r.host.hostname.clone();
-        let rank = r.host.rank;
-        let prefix = match rank {
-            Some(k) => format!("{host}/rank{k}"),
-            None => host.clone(),
-        };
-        for d in &r.devices {
-            let id = format!("{prefix}/{}", d.id);
-            if !seen.insert(id.clone()) {
-                return Err(format!(
-                    "{}: device {id} is already in another file (the same rank merged twice?)",
-                    path.display()
-                ));
-            }
-            let mut d = d.clone();
-            d.id = id;
-            d.host = Some(host.clone());
-            d.rank = rank;
-            merged.devices.push(d);
-        }
-        for run in &r.runs {
-            let mut run = run.clone();
-            run.device = format!("{prefix}/{}", run.device);
-            run.host = Some(host.clone());
-            run.rank = rank;
-            merged.runs.push(run);
-        }
-        merged.interrupted |= r.interrupted;
-        merged
-            .notes
-            .extend(r.notes.iter().map(|n| format!("{prefix}: {n}")));
-        merged.collectives.extend(r.collectives.iter().cloned());
+        let mut d = d.clone();
+        d.id = id;
+        d.host = Some(host.clone());
+        d.rank = rank;
+        merged.devices.push(d);
     }
-    let best = best_per_device(&merged);
-    let mut dtypes: Vec<Dtype> = best.iter().map(|b| b.4).collect();
-    dtypes.sort();
-    dtypes.dedup();
+    for run in &r.runs {
+        let mut run = run.clone();
+        run.device = format!("{prefix}/{}", run.device);
+        run.host = Some(host.clone());
+        run.rank = rank;
+        merged.runs.push(run);
+    }
+    merged.interrupted |= r.interrupted;
+    merged
+        .notes
+        .extend(r.notes.iter().map(|n| format!("{prefix}: {n}")));
+    merged.collectives.extend(r.collectives.iter().cloned());
+    Ok(())
+}
+
+/// One dtype's cluster and per-node aggregates, and its stragglers.
+fn aggregate_dtype(
+    of: &[&Best],
+    dtype: Dtype,
+    hosts: &[String],
+    threshold: f64,
+) -> (DtypeAggregate, Vec<Straggler>) {
+    let all: Vec<f64> = of.iter().map(|b| b.tflops).collect();
+    let cluster = aggregate(&all);
+    let nodes = hosts
+        .iter()
+        .filter_map(|h| {
+            let v: Vec<f64> = of
+                .iter()
+                .filter(|b| b.host == h)
+                .map(|b| b.tflops)
+                .collect();
+            (!v.is_empty()).then(|| NodeAggregate {
+                host: h.clone(),
+                aggregate: aggregate(&v),
+            })
+        })
+        .collect();
+    let stragglers = of
+        .iter()
+        .filter_map(|b| {
+            let shortfall = 1.0 - b.tflops / cluster.median_tflops;
+            (shortfall >= threshold).then(|| Straggler {
+                host: b.host.to_string(),
+                rank: b.device.rank,
+                device: b.device.id.clone(),
+                device_name: b.device.name.clone(),
+                dtype,
+                tflops: b.tflops,
+                cluster_median_tflops: cluster.median_tflops,
+                shortfall,
+            })
+        })
+        .collect();
+    (
+        DtypeAggregate {
+            dtype,
+            cluster,
+            nodes,
+        },
+        stragglers,
+    )
+}
+
+/// Merges the documents (already loaded, with their paths) into one cluster document.
+pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results, String> {
+    let Some((_, first)) = inputs.first() else {
+        return Err("nothing to merge: give results files or a folder of them".into());
+    };
+    let mut merged = empty_like(first);
+    let mut seen = BTreeSet::new();
+    for (path, r) in &inputs {
+        add_file(&mut merged, &mut seen, path, r)?;
+    }
     let mut hosts: Vec<String> = merged
         .devices
         .iter()
@@ -160,45 +205,20 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         .collect();
     hosts.sort();
     hosts.dedup();
+    let best = bests(&merged);
+    let mut dtypes: Vec<Dtype> = best.iter().map(|b| b.dtype).collect();
+    dtypes.sort();
+    dtypes.dedup();
     let mut aggregates = Vec::new();
     let mut stragglers = Vec::new();
-    for dt in dtypes {
-        let of: Vec<&Best> = best.iter().filter(|b| b.4 == dt).collect();
-        let all: Vec<f64> = of.iter().map(|b| b.5).collect();
-        let cluster = aggregate(&all);
-        let nodes = hosts
-            .iter()
-            .filter_map(|h| {
-                let v: Vec<f64> = of.iter().filter(|b| &b.1 == h).map(|b| b.5).collect();
-                (!v.is_empty()).then(|| NodeAggregate {
-                    host: h.clone(),
-                    aggregate: aggregate(&v),
-                })
-            })
-            .collect();
-        for b in &of {
-            let shortfall = 1.0 - b.5 / cluster.median_tflops;
-            if shortfall >= threshold {
-                stragglers.push(Straggler {
-                    host: b.1.clone(),
-                    rank: b.2,
-                    device: b.0.clone(),
-                    device_name: b.3.clone(),
-                    dtype: dt,
-                    tflops: b.5,
-                    cluster_median_tflops: cluster.median_tflops,
-                    shortfall,
-                });
-            }
-        }
-        aggregates.push(DtypeAggregate {
-            dtype: dt,
-            cluster,
-            nodes,
-        });
+    for dtype in dtypes {
+        let of: Vec<&Best> = best.iter().filter(|b| b.dtype == dtype).collect();
+        let (agg, slow) = aggregate_dtype(&of, dtype, &hosts, threshold);
+        aggregates.push(agg);
+        stragglers.extend(slow);
     }
     let ranks: BTreeSet<Option<u32>> = inputs.iter().map(|(_, r)| r.host.rank).collect();
-    merged.cluster = Some(ClusterSummary {
+    let summary = ClusterSummary {
         files: inputs
             .iter()
             .map(|(p, _)| p.display().to_string())
@@ -208,7 +228,8 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         devices: merged.devices.len(),
         straggler_threshold: threshold,
         aggregates,
-    });
+    };
+    merged.cluster = Some(summary);
     merged.stragglers = Some(stragglers);
     Ok(merged)
 }

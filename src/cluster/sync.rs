@@ -58,7 +58,10 @@ impl RankSync {
                     .map_err(|e| format!("rank {r} sent bad results: {e}"))?;
                 all.push((PathBuf::from(format!("rank {r}")), doc));
             }
-            let merged = crate::cluster::merge::merge(all, 0.05)?;
+            let merged = crate::cluster::merge::merge(
+                all,
+                crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD,
+            )?;
             let path = own_path.with_file_name("cluster.json");
             crate::results::write_atomic(&path, &merged).map_err(|e| e.to_string())?;
             return Ok(Some(path));

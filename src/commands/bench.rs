@@ -155,6 +155,30 @@ fn override_rated(plan: &mut plan::Plan, tflops: Option<f64>) -> AppResult<()> {
     Ok(())
 }
 
+/// A note for each device and dtype measured without a rated peak (no utilization for them).
+fn unrated_notes(plan: &plan::Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (i, d) in plan.devices.iter().enumerate() {
+        let mut dtypes: Vec<_> = plan
+            .jobs
+            .iter()
+            .filter(|j| j.device == i && !d.rated_tflops.contains_key(&j.dtype))
+            .map(|j| j.dtype.name())
+            .collect();
+        dtypes.dedup();
+        if !dtypes.is_empty() {
+            notes.push(format!(
+                "{} has no rated {} peak ({}): utilization is not computed; \
+                 --rated-tflops gives one",
+                d.id,
+                dtypes.join("/"),
+                d.rated_source
+            ));
+        }
+    }
+    notes
+}
+
 /// The results document before any run: everything but the measurements.
 fn skeleton(
     plan: &plan::Plan,
@@ -205,7 +229,7 @@ fn collectives(plan: &plan::Plan, notes: &mut Vec<String>) -> Vec<Collective> {
     if !plan.concurrent || cuda_ordinals.len() < 2 {
         return Vec::new();
     }
-    match crate::gemm::cuda::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
+    match crate::cluster::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
         Ok(c) => {
             eprintln!(
                 "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
@@ -232,6 +256,8 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     } = setting(args, &mut opts, &created_at)?;
     let mut plan = plan::build(&inv, &opts).map_err(plan_error)?;
     override_rated(&mut plan, opts.rated_tflops)?;
+    let unrated = unrated_notes(&plan);
+    plan.notes.extend(unrated);
     let budget = opts.budget;
     results::check_writable(&out)?;
     for n in &plan.notes {

@@ -1,20 +1,18 @@
 //! `flopmeter devices`: every backend, its devices and their rated peaks.
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::DevicesArgs;
 use crate::device::{BackendStatus, Inventory};
 use crate::error::AppResult;
 use crate::output::{bytes, print_json, tflops};
-use crate::results::{Backend, DeviceRecord};
+use crate::results::{Backend, DeviceRecord, Library};
 
 pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
     let inv = Inventory::discover(!args.no_clock_probe);
     let libraries = crate::device::cuda_libs::probe_all();
     if json {
-        let mut v = inventory_json(&inv);
-        v["cuda_libraries"] = json!(libraries);
-        return print_json(&v);
+        return print_json(&DevicesReport::new(&inv, &libraries));
     }
     for b in Backend::ALL {
         match inv.status(b) {
@@ -42,7 +40,7 @@ pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
 }
 
 /// cuBLAS, cuBLASLt, NVRTC, NCCL: version and the file loaded, or why not.
-fn print_libraries(libraries: &[crate::results::Library]) {
+fn print_libraries(libraries: &[Library]) {
     println!("  libraries:");
     for l in libraries {
         match (&l.version, &l.detail) {
@@ -57,26 +55,57 @@ fn print_libraries(libraries: &[crate::results::Library]) {
     }
 }
 
-/// `{"cuda": {"status": "unavailable", "reason": ...}, "wgpu": {"status": "available", "devices": [...]}, ...}`
-pub fn inventory_json(inv: &Inventory) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    out.insert("schema".into(), json!("flopmeter.devices/v1"));
-    for b in Backend::ALL {
-        let v = match inv.status(b) {
-            BackendStatus::Available(devs) => json!({"status": "available", "devices": devs}),
-            BackendStatus::Unavailable(why) => json!({"status": "unavailable", "reason": why}),
-        };
-        out.insert(b.name().into(), v);
+/// One backend in `devices --json`: its devices, or why it has none.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum BackendReport<'a> {
+    Available { devices: &'a [DeviceRecord] },
+    Unavailable { reason: &'a str },
+}
+
+impl<'a> From<&'a BackendStatus> for BackendReport<'a> {
+    fn from(s: &'a BackendStatus) -> Self {
+        match s {
+            BackendStatus::Available(devices) => BackendReport::Available { devices },
+            BackendStatus::Unavailable(reason) => BackendReport::Unavailable { reason },
+        }
     }
-    if !inv.notes.is_empty() {
-        out.insert("notes".into(), json!(inv.notes));
+}
+
+/// `devices --json`: `{"schema": ..., "cuda": {"status": "unavailable", "reason": ...},
+/// "wgpu": {"status": "available", "devices": [...]}, "cpu": ..., "cuda_libraries": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct DevicesReport<'a> {
+    pub schema: &'static str,
+    pub cuda: BackendReport<'a>,
+    pub wgpu: BackendReport<'a>,
+    pub cpu: BackendReport<'a>,
+    /// Devices left out of an available backend, with the reason.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notes: &'a [String],
+    /// cuBLAS, cuBLASLt, NVRTC, NCCL: version and the file loaded, or why not.
+    pub cuda_libraries: &'a [Library],
+}
+
+impl<'a> DevicesReport<'a> {
+    pub fn new(inv: &'a Inventory, libraries: &'a [Library]) -> Self {
+        DevicesReport {
+            schema: "flopmeter.devices/v1",
+            cuda: (&inv.cuda).into(),
+            wgpu: (&inv.wgpu).into(),
+            cpu: (&inv.cpu).into(),
+            notes: &inv.notes,
+            cuda_libraries: libraries,
+        }
     }
-    out.into()
 }
 
 fn rated_line(d: &DeviceRecord) -> String {
     if d.rated_tflops.is_empty() {
-        return format!("rated: unknown ({})", d.rated_source);
+        return format!(
+            "rated: unknown ({}; `bench --rated-tflops` sets one)",
+            d.rated_source
+        );
     }
     let peaks: Vec<String> = d
         .rated_tflops

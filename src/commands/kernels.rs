@@ -21,6 +21,14 @@ struct Check {
     detail: String,
 }
 
+/// `kernels --check --json`.
+#[derive(Debug, Serialize)]
+struct KernelsReport<'a> {
+    /// True when every check passed.
+    ok: bool,
+    checks: &'a [Check],
+}
+
 fn validate_wgsl(src: &str) -> Result<String, String> {
     let module = naga::front::wgsl::parse_str(src).map_err(|e| e.emit_to_string(src))?;
     naga::valid::Validator::new(
@@ -89,7 +97,10 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
     }
     let failed = checks.iter().filter(|c| !c.ok).count();
     if json {
-        print_json(&serde_json::json!({"ok": failed == 0, "checks": checks}))?;
+        print_json(&KernelsReport {
+            ok: failed == 0,
+            checks: &checks,
+        })?;
     } else {
         let mut t = table(&["language", "kernel", "file", "target", "result"]);
         for c in &checks {

@@ -7,15 +7,7 @@ use crate::output::{percent, print_json, table, tflops};
 use crate::results::{self, write_atomic};
 
 pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
-    let threshold = match args.threshold.trim().parse::<f64>() {
-        Ok(t) if t.is_finite() && t > 0.0 && t < 1.0 => t,
-        _ => {
-            return Err(AppError::usage(format!(
-                "invalid --threshold '{}': expected a fraction between 0 and 1, e.g. 0.05",
-                args.threshold
-            )))
-        }
-    };
+    let threshold = args.threshold;
     results::check_writable(&args.out)?;
     let merged = merge_files(&args.files, threshold).map_err(AppError::usage)?;
     write_atomic(&args.out, &merged)?;

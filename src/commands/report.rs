@@ -1,17 +1,26 @@
 //! `flopmeter report FILE... [--markdown FILE] [--html FILE] [--json]`.
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::print_json;
 use crate::report::html::{charts, page};
-use crate::report::summary::{comparisons, rows, Source};
+use crate::report::summary::{comparisons, rows, Comparison, Row, Source};
 use crate::report::tables::{
     collectives_table, comparison_table, kernels_table, markdown, results_table, stragglers_table,
     terminal,
 };
 use crate::results::{self, write_text_atomic};
+
+/// `report --json`: the files, one row per device, dtype and kernel, and the comparisons across
+/// files.
+#[derive(Debug, Serialize)]
+struct ReportJson<'a> {
+    files: &'a [String],
+    rows: &'a [Row],
+    comparisons: &'a [Comparison],
+}
 
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
@@ -54,11 +63,11 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
         write_text_atomic(path, &page(&sources, &tables, &charts))?;
     }
     if json {
-        return print_json(&json!({
-            "files": files,
-            "rows": rows,
-            "comparisons": comps,
-        }));
+        return print_json(&ReportJson {
+            files: &files,
+            rows: &rows,
+            comparisons: &comps,
+        });
     }
     for t in &tables {
         println!("{}", terminal(t));

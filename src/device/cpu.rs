@@ -153,7 +153,7 @@ pub fn discover(measure_clock: bool) -> DeviceRecord {
             clock_source,
         }))
     } else {
-        RatedPeaks::unknown("CPU clock unknown: pass --rated-tflops")
+        RatedPeaks::unknown("CPU clock unknown: the rated peak cannot be estimated")
     };
     DeviceRecord {
         id: "cpu:0".into(),

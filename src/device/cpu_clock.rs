@@ -42,6 +42,7 @@ fn chain_hz() -> Option<f64> {
 #[cfg(target_arch = "x86_64")]
 fn dependent_adds(iterations: u64) -> bool {
     // Register-register adds cannot be folded away by the renamer, unlike add-immediate.
+    // SAFETY: the asm touches only the registers it declares; no memory, no stack.
     unsafe {
         std::arch::asm!(
             "2:",
@@ -61,6 +62,7 @@ fn dependent_adds(iterations: u64) -> bool {
 
 #[cfg(target_arch = "aarch64")]
 fn dependent_adds(iterations: u64) -> bool {
+    // SAFETY: the asm touches only the registers it declares; no memory, no stack.
     unsafe {
         std::arch::asm!(
             "2:",

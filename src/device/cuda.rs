@@ -122,7 +122,7 @@ pub fn rated_for(name: &str, major: i32, minor: i32, sms: u32, clock_mhz: f64) -
     }) {
         Some(est) => RatedPeaks::estimated(est),
         None => RatedPeaks::unknown(format!(
-            "'{name}' is not in the table and cc {major}.{minor} has no rate formula: pass --rated-tflops"
+            "'{name}' is not in the table and cc {major}.{minor} has no rate formula: its rated peak is unknown"
         )),
     }
 }

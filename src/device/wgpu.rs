@@ -63,7 +63,7 @@ pub fn rated_for(info: &wgpu::AdapterInfo, host_cpu: &DeviceRecord) -> RatedPeak
         return cpu;
     }
     RatedPeaks::unknown(format!(
-        "'{}' ({:04x}:{:04x}) is not in the table: pass --rated-tflops",
+        "'{}' ({:04x}:{:04x}) is not in the table: its rated peak is unknown",
         info.name, info.vendor, info.device
     ))
 }

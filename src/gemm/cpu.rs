@@ -132,8 +132,8 @@ pub fn check_memory(shape: Shape, dtype: Dtype, available_memory: u64) -> Result
     if need > available_memory / 2 {
         return Err(GemmError::TooLarge(format!(
             "shape {shape} in {dtype} needs {} for A, B and C; this machine has {} free",
-            crate::output::bytes(need),
-            crate::output::bytes(available_memory)
+            crate::units::bytes(need),
+            crate::units::bytes(available_memory)
         )));
     }
     Ok(())

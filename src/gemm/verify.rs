@@ -120,17 +120,6 @@ pub fn verify(
     }
 }
 
-/// Verification not done, with the reason.
-pub fn skipped(why: &str) -> Verification {
-    Verification {
-        status: VerificationStatus::Skipped,
-        max_rel_error: None,
-        tolerance: None,
-        checked: 0,
-        message: Some(why.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,8 +173,6 @@ pub fn prepare_kernel(
     let source = wgsl_source(kernel, dtype).ok_or_else(|| {
         GemmError::Unsupported(format!("WGSL kernels compute f32 and f16, not {dtype}"))
     })?;
-    let (lda, ldb) = (round_up4(shape.k), round_up4(shape.n));
-    let sizes = buffer_sizes(shape, dtype);
     check_limits(
         ctx.limits.max_storage_buffer_binding_size,
         ctx.limits.max_buffer_size,
@@ -183,9 +181,53 @@ pub fn prepare_kernel(
         dtype,
         kernel,
     )?;
-    let set_bytes: u64 = sizes.iter().map(|s| s.1).sum();
+    let set_bytes: u64 = buffer_sizes(shape, dtype).iter().map(|s| s.1).sum();
     let sets = operand_sets(set_bytes, ctx.llc_bytes, ROTATION_BUDGET);
+    let pipeline = compile(ctx, kernel, source)?;
+    let uploaded = upload_sets(ctx, &pipeline, shape, dtype, seed, sets)?;
+    let mut details = BTreeMap::new();
+    details.insert("kernel".into(), kernel.description.into());
+    details.insert(
+        "workgroup_tile".into(),
+        format!("{}x{}", kernel.tile.1, kernel.tile.0),
+    );
+    let gemm = WgpuGemm {
+        device: ctx.device.clone(),
+        queue: ctx.queue.clone(),
+        pipeline,
+        bind_groups: uploaded.bind_groups,
+        c_buffers: uploaded.c_buffers,
+        workgroups: (
+            (shape.n as u32).div_ceil(kernel.tile.0),
+            (shape.m as u32).div_ceil(kernel.tile.1),
+        ),
+        queries: ctx.timestamps.then(|| timestamp_queries(ctx)),
+        batch: 1,
+        next: 0,
+        shape,
+        dtype,
+        seed,
+        host: uploaded.host,
+    };
+    Ok(Prepared {
+        gemm: Box::new(gemm),
+        operand_sets: sets,
+        timer: if ctx.timestamps {
+            crate::results::Timer::WgpuTimestamps
+        } else {
+            crate::results::Timer::HostBatchMean
+        },
+        compute_type: format!("WGSL {} in, f32 accumulate (fma), f32 out", dtype),
+        details,
+    })
+}
 
+/// The kernel's compute pipeline.
+fn compile(
+    ctx: &WgpuContext,
+    kernel: &WgslKernel,
+    source: String,
+) -> Result<wgpu::ComputePipeline, GemmError> {
     let module = ctx.checked("compiling the WGSL kernel", || {
         ctx.device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -193,7 +235,7 @@ pub fn prepare_kernel(
                 source: wgpu::ShaderSource::Wgsl(source.into()),
             })
     })?;
-    let pipeline = ctx.checked("creating the compute pipeline", || {
+    ctx.checked("creating the compute pipeline", || {
         ctx.device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(kernel.name),
@@ -203,7 +245,25 @@ pub fn prepare_kernel(
                 compilation_options: Default::default(),
                 cache: None,
             })
-    })?;
+    })
+}
+
+/// Operand sets on the adapter, bound for the pipeline, and set 0's values for verification.
+struct Uploaded {
+    bind_groups: Vec<wgpu::BindGroup>,
+    c_buffers: Vec<wgpu::Buffer>,
+    host: HostOperands,
+}
+
+fn upload_sets(
+    ctx: &WgpuContext,
+    pipeline: &wgpu::ComputePipeline,
+    shape: Shape,
+    dtype: Dtype,
+    seed: u64,
+    sets: usize,
+) -> Result<Uploaded, GemmError> {
+    let (lda, ldb) = (round_up4(shape.k), round_up4(shape.n));
     let dims = Dims {
         m: shape.m as u32,
         n: shape.n as u32,
@@ -220,56 +280,24 @@ pub fn prepare_kernel(
             usage: wgpu::BufferUsages::UNIFORM,
         });
     let layout = pipeline.get_bind_group_layout(0);
+    let c_bytes = buffer_sizes(shape, dtype)[2].1;
     let mut bind_groups = Vec::with_capacity(sets);
     let mut c_buffers = Vec::with_capacity(sets);
     let mut host = None;
-    let storage = wgpu::BufferUsages::STORAGE;
     ctx.checked("allocating operands", || {
         for s in 0..sets {
             let (a_bytes, a_vals) = operand(shape.m, shape.k, lda, dtype, operand_seed(seed, s, 0));
             let (b_bytes, b_vals) = operand(shape.k, shape.n, ldb, dtype, operand_seed(seed, s, 1));
-            let a = ctx
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("A"),
-                    contents: &a_bytes,
-                    usage: storage,
-                });
-            let b = ctx
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("B"),
-                    contents: &b_bytes,
-                    usage: storage,
-                });
+            let a = storage_buffer(ctx, "A", &a_bytes);
+            let b = storage_buffer(ctx, "B", &b_bytes);
             let c = ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("C"),
-                size: sizes[2].1,
-                usage: storage | wgpu::BufferUsages::COPY_SRC,
+                size: c_bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                 mapped_at_creation: false,
             });
-            bind_groups.push(ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: a.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: b.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: c.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: dims_buf.as_entire_binding(),
-                    },
-                ],
-            }));
+            let entries = [&a, &b, &c, &dims_buf];
+            bind_groups.push(bind(ctx, &layout, &entries));
             c_buffers.push(c);
             if s == 0 {
                 host = Some(HostOperands {
@@ -281,66 +309,67 @@ pub fn prepare_kernel(
             }
         }
     })?;
-    let queries = ctx.timestamps.then(|| {
-        let count = (2 * MAX_BATCH) as u32;
-        let bytes = 8 * u64::from(count);
-        Queries {
-            set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-                label: Some("timestamps"),
-                ty: wgpu::QueryType::Timestamp,
-                count,
-            }),
-            resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("resolve"),
-                size: bytes,
-                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            }),
-            readback: ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("readback"),
-                size: bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
-            period_ns: f64::from(ctx.queue.get_timestamp_period()),
-        }
-    });
-    let timer = if ctx.timestamps {
-        crate::results::Timer::WgpuTimestamps
-    } else {
-        crate::results::Timer::HostBatchMean
-    };
-    let mut details = BTreeMap::new();
-    details.insert("kernel".into(), kernel.description.into());
-    details.insert(
-        "workgroup_tile".into(),
-        format!("{}x{}", kernel.tile.1, kernel.tile.0),
-    );
-    let gemm = WgpuGemm {
-        device: ctx.device.clone(),
-        queue: ctx.queue.clone(),
-        pipeline,
+    Ok(Uploaded {
         bind_groups,
         c_buffers,
-        workgroups: (
-            (shape.n as u32).div_ceil(kernel.tile.0),
-            (shape.m as u32).div_ceil(kernel.tile.1),
-        ),
-        queries,
-        batch: 1,
-        next: 0,
-        shape,
-        dtype,
-        seed,
         host: host.expect("at least one operand set"),
-    };
-    Ok(Prepared {
-        gemm: Box::new(gemm),
-        operand_sets: sets,
-        timer,
-        compute_type: format!("WGSL {} in, f32 accumulate (fma), f32 out", dtype),
-        details,
     })
+}
+
+fn storage_buffer(ctx: &WgpuContext, label: &str, contents: &[u8]) -> wgpu::Buffer {
+    ctx.device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+}
+
+/// A bind group of `buffers` at bindings 0, 1, 2, ...
+fn bind(
+    ctx: &WgpuContext,
+    layout: &wgpu::BindGroupLayout,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout,
+        entries: &entries,
+    })
+}
+
+/// A timestamp query set for a batch of passes, with its resolve and readback buffers.
+fn timestamp_queries(ctx: &WgpuContext) -> Queries {
+    let count = (2 * MAX_BATCH) as u32;
+    let bytes = 8 * u64::from(count);
+    Queries {
+        set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+            label: Some("timestamps"),
+            ty: wgpu::QueryType::Timestamp,
+            count,
+        }),
+        resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("resolve"),
+            size: bytes,
+            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        }),
+        readback: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        }),
+        period_ns: f64::from(ctx.queue.get_timestamp_period()),
+    }
 }
 
 /// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements).
@@ -369,8 +398,8 @@ pub fn check_limits(
             return Err(GemmError::TooLarge(format!(
                 "shape {shape} in {dtype}: {name} needs {} but this adapter binds at most {} \
                  per buffer (max_storage_buffer_binding_size); use a smaller size",
-                crate::output::bytes(bytes),
-                crate::output::bytes(limit)
+                crate::units::bytes(bytes),
+                crate::units::bytes(limit)
             )));
         }
     }

@@ -2,6 +2,8 @@
 
 pub mod numbers;
 
+pub use crate::units::bytes;
+
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 
@@ -63,21 +65,6 @@ pub fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
-pub fn bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < UNITS.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[i])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +84,5 @@ mod tests {
         assert_eq!(tflops(19.5), "19.50");
         assert_eq!(tflops(0.38412), "0.3841");
         assert_eq!(percent(0.8034), "80.3%");
-        assert_eq!(bytes(2 * 1024 * 1024 * 1024), "2.0 GiB");
-        assert_eq!(bytes(512), "512 B");
     }
 }

@@ -1,8 +1,8 @@
 //! A self-contained HTML report: inline CSS and SVG charts, nothing fetched.
 
+use super::charts::{BarChart, SizeChart};
 use super::summary::{Row, Source};
 use super::tables::{escape, html as table_html, Table};
-use crate::charts::report::{BarChart, SizeChart};
 use crate::charts::{to_svg_string, SIZE};
 
 const CSS: &str = "

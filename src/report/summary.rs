@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::dtype::Dtype;
 use crate::measure::stats::quantile;
+use crate::results::best::{fastest, is_verified};
 use crate::results::{Results, Run, VerificationStatus};
 
 /// One results file as loaded.
@@ -78,20 +79,16 @@ pub fn rows(sources: &[Source]) -> Vec<Row> {
                 .iter()
                 .filter(|x| x.device == device && x.dtype == dtype && x.kernel == kernel)
                 .collect();
-            let ok: Vec<&&Run> = runs
+            // One rule for what counts: verification passed (crate::results::best).
+            let ok: Vec<&&Run> = runs.iter().filter(|x| is_verified(x)).collect();
+            let failed = runs
                 .iter()
-                .filter(|x| x.verification.status != VerificationStatus::Failed)
-                .collect();
-            let failed = runs.len() - ok.len();
-            let verified = runs
-                .iter()
-                .filter(|x| x.verification.status == VerificationStatus::Passed)
+                .filter(|x| x.verification.status == VerificationStatus::Failed)
                 .count();
+            let verified = ok.len();
             let dev = r.devices.iter().find(|d| d.id == device);
             let rated = dev.and_then(|d| d.rated_tflops.get(&dtype).copied());
-            let best = ok
-                .iter()
-                .max_by(|a, b| a.tflops.median.total_cmp(&b.tflops.median));
+            let best = fastest(runs.iter().copied());
             let mut medians: Vec<f64> = ok.iter().map(|x| x.tflops.median).collect();
             medians.sort_by(f64::total_cmp);
             out.push(Row {
@@ -102,7 +99,7 @@ pub fn rows(sources: &[Source]) -> Vec<Row> {
                 kernel,
                 dtype,
                 best_tflops: best.map(|b| b.tflops.median).unwrap_or(f64::NAN),
-                best_shape: best.map(|b| shape(b)).unwrap_or_default(),
+                best_shape: best.map(shape).unwrap_or_default(),
                 median_tflops: quantile(&medians, 0.5),
                 rated_tflops: rated,
                 best_utilization: match (best, rated) {

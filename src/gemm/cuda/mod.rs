@@ -1,7 +1,6 @@
 //! The CUDA backend: cuBLAS, cuBLASLt and our NVRTC-compiled kernels, timed with CUDA events.
 
 pub mod fp8;
-pub mod nccl;
 pub mod nvrtc;
 pub mod operands;
 pub mod ops;

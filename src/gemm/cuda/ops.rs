@@ -86,13 +86,39 @@ impl BlasOp {
     }
 }
 
-/// cuBLASLt: one descriptor, several heuristic algorithms; the fastest is kept.
-pub struct LtOp {
+/// The cuBLASLt objects of one problem, destroyed together (also when building them fails
+/// halfway: a null one is skipped).
+pub struct LtHandles {
     pub handle: lt::cublasLtHandle_t,
     pub desc: lt::cublasLtMatmulDesc_t,
     pub a_layout: lt::cublasLtMatrixLayout_t,
     pub b_layout: lt::cublasLtMatrixLayout_t,
     pub c_layout: lt::cublasLtMatrixLayout_t,
+}
+
+impl Drop for LtHandles {
+    fn drop(&mut self) {
+        use cudarc::cublaslt::result as r;
+        // SAFETY: each non-null handle was created by LtOp::new and is destroyed only here.
+        unsafe {
+            for layout in [self.a_layout, self.b_layout, self.c_layout] {
+                if !layout.is_null() {
+                    let _ = r::destroy_matrix_layout(layout);
+                }
+            }
+            if !self.desc.is_null() {
+                let _ = r::destroy_matmul_desc(self.desc);
+            }
+            if !self.handle.is_null() {
+                let _ = r::destroy_handle(self.handle);
+            }
+        }
+    }
+}
+
+/// cuBLASLt: one descriptor, several heuristic algorithms; the fastest is kept.
+pub struct LtOp {
+    pub h: LtHandles,
     pub algos: Vec<lt::cublasLtMatmulHeuristicResult_t>,
     pub chosen: usize,
     pub workspace: CudaSlice<u8>,
@@ -112,6 +138,102 @@ fn lt_check(what: &str, s: lt::cublasStatus_t) -> Result<(), String> {
     }
 }
 
+fn lt_type(s: Storage) -> lt::cudaDataType {
+    match s {
+        Storage::F64 => lt::cudaDataType::CUDA_R_64F,
+        Storage::F32 => lt::cudaDataType::CUDA_R_32F,
+        Storage::Bf16 => lt::cudaDataType::CUDA_R_16BF,
+        Storage::F16 => lt::cudaDataType::CUDA_R_16F,
+        Storage::E4m3 => lt::cudaDataType::CUDA_R_8F_E4M3,
+    }
+}
+
+/// Sets one attribute of a matmul descriptor.
+///
+/// # Safety
+/// `desc` is a live descriptor and `T` is the type the attribute is documented to hold.
+unsafe fn set_desc_attr<T>(
+    desc: lt::cublasLtMatmulDesc_t,
+    attr: lt::cublasLtMatmulDescAttributes_t,
+    value: &T,
+) -> Result<(), String> {
+    lt_check(
+        &format!("{attr:?}"),
+        lt::cublasLtMatmulDescSetAttribute(
+            desc,
+            attr,
+            value as *const T as *const c_void,
+            std::mem::size_of::<T>(),
+        ),
+    )
+}
+
+/// A device-side 1.0 for FP8's A and B scale pointers (cuBLASLt requires them for FP8).
+fn fp8_scales(
+    stream: &Arc<CudaStream>,
+    desc: lt::cublasLtMatmulDesc_t,
+) -> Result<CudaSlice<f32>, String> {
+    let s = stream.clone_htod(&[1.0f32]).map_err(|e| e.to_string())?;
+    let dp: u64 = super::operands::ptr_f32(&s, stream);
+    for attr in [
+        lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+        lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+    ] {
+        // SAFETY: the scale pointer attributes hold a device pointer (void*, 8 bytes) to one f32.
+        unsafe { set_desc_attr(desc, attr, &dp)? };
+    }
+    Ok(s)
+}
+
+/// Up to LT_CANDIDATES algorithms the heuristic proposes within the workspace.
+fn heuristic(h: &LtHandles) -> Result<Vec<lt::cublasLtMatmulHeuristicResult_t>, String> {
+    let pref = cudarc::cublaslt::result::create_matmul_pref().map_err(|e| e.to_string())?;
+    let ws = LT_WORKSPACE as u64;
+    // SAFETY: the heuristic result is a plain C struct for which all-zero bytes are valid.
+    let zeroed: lt::cublasLtMatmulHeuristicResult_t = unsafe { std::mem::zeroed() };
+    let mut results = vec![zeroed; LT_CANDIDATES];
+    let mut found = 0i32;
+    // SAFETY: every handle is live; the workspace attribute is a u64; `results` has room for
+    // LT_CANDIDATES entries.
+    let status = unsafe {
+        lt_check(
+            "MAX_WORKSPACE_BYTES",
+            lt::cublasLtMatmulPreferenceSetAttribute(
+                pref,
+                lt::cublasLtMatmulPreferenceAttributes_t::CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                &ws as *const u64 as *const c_void,
+                std::mem::size_of::<u64>(),
+            ),
+        )
+        .and_then(|_| {
+            lt_check(
+                "cublasLtMatmulAlgoGetHeuristic",
+                lt::cublasLtMatmulAlgoGetHeuristic(
+                    h.handle,
+                    h.desc,
+                    h.a_layout,
+                    h.b_layout,
+                    h.c_layout,
+                    h.c_layout,
+                    pref,
+                    LT_CANDIDATES as i32,
+                    results.as_mut_ptr(),
+                    &mut found,
+                ),
+            )
+        })
+    };
+    // SAFETY: created above, destroyed once.
+    let _ = unsafe { cudarc::cublaslt::result::destroy_matmul_pref(pref) };
+    status?;
+    results.truncate(found.max(0) as usize);
+    results.retain(|r| r.state == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS);
+    if results.is_empty() {
+        return Err("cuBLASLt has no algorithm for this problem on this GPU".into());
+    }
+    Ok(results)
+}
+
 impl LtOp {
     /// Builds the descriptor and asks the heuristic for up to `LT_CANDIDATES` algorithms.
     pub fn new(
@@ -121,122 +243,51 @@ impl LtOp {
         output: Storage,
         compute: lt::cublasComputeType_t,
     ) -> Result<LtOp, String> {
-        let dt = |s: Storage| match s {
-            Storage::F64 => lt::cudaDataType::CUDA_R_64F,
-            Storage::F32 => lt::cudaDataType::CUDA_R_32F,
-            Storage::Bf16 => lt::cudaDataType::CUDA_R_16BF,
-            Storage::F16 => lt::cudaDataType::CUDA_R_16F,
-            Storage::E4m3 => lt::cudaDataType::CUDA_R_8F_E4M3,
-        };
+        use cudarc::cublaslt::result as r;
         let f64_scale = input == Storage::F64;
-        let scale_type = if f64_scale {
-            lt::cudaDataType::CUDA_R_64F
+        let scale_type = lt_type(if f64_scale {
+            Storage::F64
         } else {
-            lt::cudaDataType::CUDA_R_32F
+            Storage::F32
+        });
+        let mut h = LtHandles {
+            handle: std::ptr::null_mut(),
+            desc: std::ptr::null_mut(),
+            a_layout: std::ptr::null_mut(),
+            b_layout: std::ptr::null_mut(),
+            c_layout: std::ptr::null_mut(),
         };
-        let handle = cudarc::cublaslt::result::create_handle()
-            .map_err(|e| format!("cublasLtCreate: {e}"))?;
-        let desc = cudarc::cublaslt::result::create_matmul_desc(compute, scale_type)
+        h.handle = r::create_handle().map_err(|e| format!("cublasLtCreate: {e}"))?;
+        h.desc = r::create_matmul_desc(compute, scale_type)
             .map_err(|e| format!("cublasLtMatmulDescCreate: {e}"))?;
-        // cublasOperation_t::CUBLAS_OP_T (the Lt bindings take it as a 32-bit int attribute).
-        let trans_a: i32 = 1;
-        // SAFETY: attribute pointers point at values of the documented types and sizes.
+        // cublasOperation_t::CUBLAS_OP_T; the attribute holds a 32-bit int.
+        // SAFETY: `desc` is live and TRANSA holds an int32.
         unsafe {
-            lt_check(
-                "TRANSA",
-                lt::cublasLtMatmulDescSetAttribute(
-                    desc,
-                    lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_TRANSA,
-                    &trans_a as *const _ as *const c_void,
-                    std::mem::size_of_val(&trans_a),
-                ),
-            )?;
-        }
-        let scales = if input == Storage::E4m3 {
-            let s = stream.clone_htod(&[1.0f32]).map_err(|e| e.to_string())?;
-            let dp = super::operands::ptr_f32(&s, stream);
-            for attr in [
-                lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
-                lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
-            ] {
-                // SAFETY: a device pointer to one f32, as the attribute requires.
-                unsafe {
-                    lt_check(
-                        "SCALE_POINTER",
-                        lt::cublasLtMatmulDescSetAttribute(
-                            desc,
-                            attr,
-                            &dp as *const u64 as *const c_void,
-                            std::mem::size_of::<u64>(),
-                        ),
-                    )?;
-                }
-            }
-            Some(s)
-        } else {
-            None
+            set_desc_attr(
+                h.desc,
+                lt::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_TRANSA,
+                &1i32,
+            )?
+        };
+        let scales = match input {
+            Storage::E4m3 => Some(fp8_scales(stream, h.desc)?),
+            _ => None,
         };
         // Column-major: A' = Bt as K x N (transposed to N x K), B' = A as K x M, C' = N x M.
         let layout = |s: Storage, rows: usize, cols: usize| {
-            cudarc::cublaslt::result::create_matrix_layout(
-                dt(s),
-                rows as u64,
-                cols as u64,
-                rows as i64,
-            )
-            .map_err(|e| format!("cublasLtMatrixLayoutCreate: {e}"))
+            r::create_matrix_layout(lt_type(s), rows as u64, cols as u64, rows as i64)
+                .map_err(|e| format!("cublasLtMatrixLayoutCreate: {e}"))
         };
-        let a_layout = layout(input, p.k, p.n)?;
-        let b_layout = layout(input, p.k, p.m)?;
-        let c_layout = layout(output, p.n, p.m)?;
-        let pref = cudarc::cublaslt::result::create_matmul_pref().map_err(|e| e.to_string())?;
-        let ws = LT_WORKSPACE as u64;
-        let mut results: Vec<lt::cublasLtMatmulHeuristicResult_t> =
-            vec![unsafe { std::mem::zeroed() }; LT_CANDIDATES];
-        let mut found = 0i32;
-        // SAFETY: every handle was created above; `results` has room for LT_CANDIDATES.
-        unsafe {
-            lt_check(
-                "MAX_WORKSPACE_BYTES",
-                lt::cublasLtMatmulPreferenceSetAttribute(
-                    pref,
-                    lt::cublasLtMatmulPreferenceAttributes_t::CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                    &ws as *const u64 as *const c_void,
-                    std::mem::size_of::<u64>(),
-                ),
-            )?;
-            lt_check(
-                "cublasLtMatmulAlgoGetHeuristic",
-                lt::cublasLtMatmulAlgoGetHeuristic(
-                    handle,
-                    desc,
-                    a_layout,
-                    b_layout,
-                    c_layout,
-                    c_layout,
-                    pref,
-                    LT_CANDIDATES as i32,
-                    results.as_mut_ptr(),
-                    &mut found,
-                ),
-            )?;
-            let _ = cudarc::cublaslt::result::destroy_matmul_pref(pref);
-        }
-        results.truncate(found.max(0) as usize);
-        results.retain(|r| r.state == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS);
-        if results.is_empty() {
-            return Err("cuBLASLt has no algorithm for this problem on this GPU".into());
-        }
+        h.a_layout = layout(input, p.k, p.n)?;
+        h.b_layout = layout(input, p.k, p.m)?;
+        h.c_layout = layout(output, p.n, p.m)?;
+        let algos = heuristic(&h)?;
         let workspace = stream
             .alloc_zeros::<u8>(LT_WORKSPACE)
             .map_err(|e| e.to_string())?;
         Ok(LtOp {
-            handle,
-            desc,
-            a_layout,
-            b_layout,
-            c_layout,
-            algos: results,
+            h,
+            algos,
             chosen: 0,
             workspace,
             f64_scale,
@@ -252,18 +303,18 @@ impl LtOp {
             lt_check(
                 "cublasLtMatmul",
                 lt::cublasLtMatmul(
-                    self.handle,
-                    self.desc,
+                    self.h.handle,
+                    self.h.desc,
                     alpha,
                     ptr(&set.bt, stream) as *const c_void,
-                    self.a_layout,
+                    self.h.a_layout,
                     ptr(&set.a, stream) as *const c_void,
-                    self.b_layout,
+                    self.h.b_layout,
                     beta,
                     c as *const c_void,
-                    self.c_layout,
+                    self.h.c_layout,
                     c as *mut c_void,
-                    self.c_layout,
+                    self.h.c_layout,
                     &self.algos[algo].algo,
                     ptr(&self.workspace, stream) as *mut c_void,
                     LT_WORKSPACE,
@@ -288,19 +339,6 @@ impl LtOp {
             )
         };
         (s == lt::cublasStatus_t::CUBLAS_STATUS_SUCCESS).then_some(id)
-    }
-}
-
-impl Drop for LtOp {
-    fn drop(&mut self) {
-        // SAFETY: each handle was created by LtOp::new and is destroyed once.
-        unsafe {
-            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.a_layout);
-            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.b_layout);
-            let _ = cudarc::cublaslt::result::destroy_matrix_layout(self.c_layout);
-            let _ = cudarc::cublaslt::result::destroy_matmul_desc(self.desc);
-            let _ = cudarc::cublaslt::result::destroy_handle(self.handle);
-        }
     }
 }
 

@@ -400,8 +400,8 @@ fn upload_sets(
         return Err(GemmError::TooLarge(format!(
             "shape {} in {dtype} needs {} on the GPU; {} is free",
             layout.shape,
-            crate::output::bytes(one_set),
-            crate::output::bytes(free)
+            crate::units::bytes(one_set),
+            crate::units::bytes(free)
         )));
     }
     let count = operand_sets(one_set, dev.l2_bytes, (free / 2).min(16 << 30));

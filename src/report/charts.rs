@@ -4,8 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::Chart;
-use crate::report::summary::{Row, Source};
+use super::summary::{Row, Source};
+use crate::charts::Chart;
 use crate::results::VerificationStatus;
 
 fn err(e: impl std::fmt::Display) -> String {

@@ -6,14 +6,9 @@ use std::sync::Arc;
 use cudarc::driver::{sys as drv, CudaContext, CudaStream};
 use cudarc::nccl::safe::{group_end, group_start, Comm, ReduceOp};
 
+use crate::device::cuda_libs::CudaLib;
 use crate::measure::stats::summarize;
 use crate::results::Collective;
-
-/// True when libnccl can be loaded.
-pub fn nccl_present() -> bool {
-    // SAFETY: only tries to dlopen the library.
-    unsafe { cudarc::nccl::sys::is_culib_present() }
-}
 
 /// nccl-tests' bus bandwidth: algbw x 2 (n - 1) / n for all-reduce.
 pub fn bus_bandwidth(algbw: f64, gpus: usize) -> f64 {
@@ -25,8 +20,8 @@ pub fn all_reduce(ordinals: &[usize], bytes: usize, iters: usize) -> Result<Coll
     if ordinals.len() < 2 {
         return Err("an all-reduce needs at least 2 GPUs".into());
     }
-    if !nccl_present() {
-        return Err("libnccl.so not found (install NCCL, e.g. PyPI's nvidia-nccl-cu12, and put it on LD_LIBRARY_PATH)".into());
+    if !CudaLib::Nccl.present() {
+        return Err("libnccl.so not found (install NCCL, e.g. PyPI's nvidia-nccl-cu13, and put it on LD_LIBRARY_PATH)".into());
     }
     crate::panic_guard::guard("NCCL", || {
         let streams: Vec<Arc<CudaStream>> = ordinals
@@ -107,7 +102,7 @@ mod tests {
     #[test]
     fn without_nccl_or_gpus_it_says_why() {
         assert!(all_reduce(&[0], 1 << 20, 1).unwrap_err().contains("2 GPUs"));
-        if !nccl_present() {
+        if !CudaLib::Nccl.present() {
             assert!(all_reduce(&[0, 1], 1 << 20, 1)
                 .unwrap_err()
                 .contains("libnccl"));
