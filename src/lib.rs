@@ -16,6 +16,7 @@ pub mod measure;
 pub mod output;
 pub mod panic_guard;
 pub mod peaks;
+pub mod reference;
 pub mod report;
 pub mod results;
 pub mod signals;

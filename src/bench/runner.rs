@@ -138,6 +138,7 @@ fn measure(
             above_peak: rated.is_some_and(|u| u > 1.0),
         },
         verification,
+        energy: crate::results::Energy::of(tflops.median, telemetry.as_ref()),
         telemetry,
         timer,
         warmup: sampling.warmup,

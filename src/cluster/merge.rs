@@ -87,6 +87,7 @@ fn empty_like(first: &Results) -> Results {
         notes: Vec::new(),
         collectives: Vec::new(),
         cluster: None,
+        verdicts: Vec::new(),
         stragglers: None,
     }
 }
@@ -231,6 +232,9 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
     };
     merged.cluster = Some(summary);
     merged.stragglers = Some(stragglers);
+    merged.verdicts = crate::reference::verdicts(&merged);
+    let problems = crate::reference::cluster_wide_problems(&merged, &merged.verdicts);
+    merged.notes.extend(problems);
     Ok(merged)
 }
 

@@ -214,6 +214,7 @@ fn skeleton(
         notes: plan.notes.clone(),
         collectives: Vec::new(),
         cluster: None,
+        verdicts: Vec::new(),
         stragglers: None,
     }
 }
@@ -296,6 +297,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     }
     doc.runs = outcome.runs;
     doc.interrupted = outcome.interrupted;
+    doc.verdicts = crate::reference::verdicts(&doc);
     results::write_atomic(&out, &doc)?;
     if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
         eprintln!("cluster file written to {}", cluster_file.display());
@@ -317,6 +319,17 @@ fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
         return Ok(());
     }
     summary::print_table(doc);
+    if !doc.verdicts.is_empty() {
+        println!("Against published measurements of the same chip (data/reference_rates.csv):");
+        for v in &doc.verdicts {
+            println!(
+                "  {} {}: {}",
+                v.device,
+                v.dtype,
+                crate::reference::explain(v)
+            );
+        }
+    }
     if !doc.notes.is_empty() {
         println!("Notes:");
         for n in &doc.notes {

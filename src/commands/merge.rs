@@ -82,6 +82,14 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
             percent(threshold)
         );
     }
+    for v in &merged.verdicts {
+        if v.verdict != crate::results::Verdict::AsExpected {
+            println!("{} {}: {}", v.device, v.dtype, crate::reference::explain(v));
+        }
+    }
+    for problem in crate::reference::cluster_wide_problems(&merged, &merged.verdicts) {
+        println!("Cluster-wide: {problem}");
+    }
     println!("cluster file written to {}", args.out.display());
     Ok(())
 }

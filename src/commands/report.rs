@@ -6,27 +6,28 @@ use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::print_json;
 use crate::report::html::{charts, page};
-use crate::report::summary::{comparisons, rows, Comparison, Row, Source};
+use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
 use crate::report::tables::{
-    collectives_table, comparison_table, kernels_table, markdown, results_table, stragglers_table,
-    terminal,
+    collectives_table, comparison_table, energy_table, kernels_table, markdown, results_table,
+    stragglers_table, terminal, verdicts_table, Table,
 };
 use crate::results::{self, write_text_atomic};
 
-/// `report --json`: the files, one row per device, dtype and kernel, and the comparisons across
-/// files.
+/// `report --json`: the files, one row per device, dtype and kernel, the comparisons across
+/// files, the verdicts against published measurements and any cluster-wide problem.
 #[derive(Debug, Serialize)]
 struct ReportJson<'a> {
     files: &'a [String],
     rows: &'a [Row],
     comparisons: &'a [Comparison],
+    /// Each GPU's best rate per dtype against the published reference of its chip.
+    verdicts: &'a [FileVerdict],
+    /// Problems common to every GPU of a merged cluster file.
+    cluster_wide: &'a [String],
 }
 
-pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
-    // Check outputs before reading anything, so a typo costs nothing.
-    for out in [&args.markdown, &args.html].into_iter().flatten() {
-        results::check_writable(out)?;
-    }
+/// The files, loaded and labelled (two files with one stem get their full path).
+fn load_sources(args: &ReportArgs) -> AppResult<Vec<Source>> {
     let mut sources = Vec::new();
     for path in &args.files {
         let r = results::load(path)?;
@@ -38,21 +39,59 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
         }
         sources.push(Source::new(path, r));
     }
-    // Two files with one stem would be indistinguishable in tables: add their parent folder.
     let labels: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
     for (i, s) in sources.iter_mut().enumerate() {
         if labels.iter().filter(|l| **l == labels[i]).count() > 1 {
             s.label = s.path.display().to_string();
         }
     }
+    Ok(sources)
+}
+
+/// For merged cluster files: dtypes where every GPU is below its reference and none is a
+/// straggler against the median.
+fn cluster_wide(sources: &[Source], verdicts: &[FileVerdict]) -> Vec<String> {
+    sources
+        .iter()
+        .flat_map(|s| {
+            let of: Vec<_> = verdicts
+                .iter()
+                .filter(|f| f.file == s.label)
+                .map(|f| f.verdict.clone())
+                .collect();
+            crate::reference::cluster_wide_problems(&s.results, &of)
+                .into_iter()
+                .map(|line| format!("{}: {line}", s.label))
+        })
+        .collect()
+}
+
+pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
+    // Check outputs before reading anything, so a typo costs nothing.
+    for out in [&args.markdown, &args.html].into_iter().flatten() {
+        results::check_writable(out)?;
+    }
+    let sources = load_sources(args)?;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
     let rows = rows(&sources);
     let comps = comparisons(&rows, &files);
+    let verdicts = verdicts(&sources);
+    let cluster_wide = cluster_wide(&sources, &verdicts);
     let mut tables = vec![results_table(&rows), kernels_table(&rows)];
     if !comps.is_empty() {
         tables.push(comparison_table(&comps, &files));
     }
+    tables.extend(verdicts_table(&verdicts));
+    tables.extend(energy_table(&rows));
     tables.extend(stragglers_table(&sources));
+    if !cluster_wide.is_empty() {
+        tables.push(Table {
+            title: "Cluster-wide problems".into(),
+            headers: vec!["problem".into()],
+            numeric: vec![false],
+            rows: cluster_wide.iter().map(|l| vec![l.clone()]).collect(),
+        });
+    }
     tables.extend(collectives_table(&sources));
     if let Some(path) = &args.markdown {
         let text: String = tables.iter().map(markdown).collect();
@@ -67,6 +106,8 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             files: &files,
             rows: &rows,
             comparisons: &comps,
+            verdicts: &verdicts,
+            cluster_wide: &cluster_wide,
         });
     }
     for t in &tables {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::dtype::Dtype;
 use crate::measure::stats::quantile;
 use crate::results::best::{fastest, is_verified};
-use crate::results::{Results, Run, VerificationStatus};
+use crate::results::{DeviceVerdict, Results, Run, VerificationStatus};
 
 /// One results file as loaded.
 pub struct Source {
@@ -50,6 +50,32 @@ pub struct Row {
     pub verified: usize,
     pub failed: usize,
     pub results: usize,
+    /// Median board power of the best run, watts, and its GFLOP per joule, where sampled.
+    pub power_w: Option<f64>,
+    pub gflop_per_joule: Option<f64>,
+}
+
+/// A device's verdict against the published reference, with the file it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileVerdict {
+    pub file: String,
+    #[serde(flatten)]
+    pub verdict: DeviceVerdict,
+}
+
+/// Every file's devices against the reference rates (recomputed with this flopmeter's data).
+pub fn verdicts(sources: &[Source]) -> Vec<FileVerdict> {
+    sources
+        .iter()
+        .flat_map(|s| {
+            crate::reference::verdicts(&s.results)
+                .into_iter()
+                .map(|verdict| FileVerdict {
+                    file: s.label.clone(),
+                    verdict,
+                })
+        })
+        .collect()
 }
 
 fn shape(r: &Run) -> String {
@@ -109,6 +135,10 @@ pub fn rows(sources: &[Source]) -> Vec<Row> {
                 verified,
                 failed,
                 results: runs.len(),
+                power_w: best.and_then(|b| b.energy.as_ref()).map(|e| e.power_w),
+                gflop_per_joule: best
+                    .and_then(|b| b.energy.as_ref())
+                    .map(|e| e.gflop_per_joule),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! The report's tables as plain data, rendered by the terminal, Markdown and HTML writers.
 
-use super::summary::{Comparison, Row};
+use super::summary::{Comparison, FileVerdict, Row};
 use crate::output::{percent, tflops};
 
 pub struct Table {
@@ -139,6 +139,76 @@ pub fn comparison_table(comps: &[Comparison], files: &[String]) -> Table {
             })
             .collect(),
     }
+}
+
+/// Each GPU's best rate per dtype against the published measurement of its chip.
+pub fn verdicts_table(verdicts: &[FileVerdict]) -> Option<Table> {
+    (!verdicts.is_empty()).then(|| Table {
+        title: "Against published measurements of the same chip (data/reference_rates.csv)".into(),
+        headers: [
+            "file",
+            "device",
+            "dtype",
+            "TFLOP/s (reference)",
+            "verdict",
+            "power / cap",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![false, false, false, true, false, true],
+        rows: verdicts
+            .iter()
+            .map(|f| {
+                let v = &f.verdict;
+                vec![
+                    f.file.clone(),
+                    v.device.clone(),
+                    v.dtype.to_string(),
+                    format!("{} ({})", tflops(v.best_tflops), tflops(v.reference_tflops)),
+                    crate::reference::describe(v.vs_reference, v.verdict),
+                    match (v.power_w, v.power_limit_w) {
+                        (Some(p), Some(c)) => format!("{p:.0} / {c:.0} W"),
+                        (Some(p), None) => format!("{p:.0} W"),
+                        _ => "-".into(),
+                    },
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// Power and energy efficiency of each best run, where the board's power was sampled.
+pub fn energy_table(rows: &[Row]) -> Option<Table> {
+    let with: Vec<&Row> = rows.iter().filter(|r| r.power_w.is_some()).collect();
+    (!with.is_empty()).then(|| Table {
+        title: "Energy (NVML board power during the best run)".into(),
+        headers: [
+            "file",
+            "device",
+            "kernel",
+            "dtype",
+            "best TFLOP/s",
+            "power W",
+            "GFLOP/J",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![false, false, false, false, true, true, true],
+        rows: with
+            .iter()
+            .map(|r| {
+                vec![
+                    r.file.clone(),
+                    r.device.clone(),
+                    r.kernel.clone(),
+                    r.dtype.to_string(),
+                    tflops(r.best_tflops),
+                    opt(r.power_w, |p| format!("{p:.0}")),
+                    opt(r.gflop_per_joule, |g| format!("{g:.1}")),
+                ]
+            })
+            .collect(),
+    })
 }
 
 /// Stragglers of merged cluster files.

@@ -33,6 +33,10 @@ pub struct Results {
     /// Present in files made by `flopmeter merge`: aggregates per dtype, per node and cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// Each GPU's best verified rate per dtype against the published reference for its chip
+    /// (data/reference_rates.csv), where one exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<DeviceVerdict>,
     /// Merged files: the devices at least `cluster.straggler_threshold` below the cluster
     /// median for a dtype (empty when none is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -435,6 +439,9 @@ pub struct Run {
     pub utilization: Utilization,
     pub verification: Verification,
     pub telemetry: Option<Telemetry>,
+    /// Power and energy efficiency, where the board's power was sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<Energy>,
     /// How the samples were timed.
     pub timer: Timer,
     pub warmup: Warmup,
@@ -524,6 +531,64 @@ pub struct Warmup {
     pub stable: bool,
 }
 
+/// What a run cost in power.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Energy {
+    /// Median board power during the run, watts.
+    pub power_w: f64,
+    /// Median TFLOP/s x 1000 / power: GFLOP per joule.
+    pub gflop_per_joule: f64,
+    /// The power cap enforced during the run, watts, where the driver said.
+    pub power_limit_w: Option<f64>,
+}
+
+impl Energy {
+    /// From the median TFLOP/s and the telemetry, when it holds a positive power reading.
+    pub fn of(tflops: f64, telemetry: Option<&Telemetry>) -> Option<Energy> {
+        let t = telemetry?;
+        let power_w = t.power_w_median.filter(|p| *p > 0.0)?;
+        Some(Energy {
+            power_w,
+            gflop_per_joule: tflops * 1000.0 / power_w,
+            power_limit_w: t.power_limit_w,
+        })
+    }
+}
+
+/// How a GPU's best measured rate compares with the published reference for its chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Within the tolerance of the reference (5%).
+    AsExpected,
+    /// Below the reference by more than the tolerance.
+    Below,
+    /// Above the reference by more than the tolerance: news, or a timing or peak error.
+    Above,
+}
+
+/// One device's best verified rate for one dtype against the reference rate of its chip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeviceVerdict {
+    pub device: String,
+    pub device_name: String,
+    pub dtype: Dtype,
+    /// The best verified median TFLOP/s, and which run gave it ("kernel MxNxK").
+    pub best_tflops: f64,
+    pub best_run: String,
+    /// The published measured rate it is compared with, and who measured it where.
+    pub reference_tflops: f64,
+    pub reference_source: String,
+    /// best / reference.
+    pub vs_reference: f64,
+    pub verdict: Verdict,
+    /// Median board power of the best run and the enforced cap, watts, where sampled.
+    #[serde(default)]
+    pub power_w: Option<f64>,
+    #[serde(default)]
+    pub power_limit_w: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Telemetry {
     /// What sampled it: "nvml", "procfs".
@@ -531,6 +596,9 @@ pub struct Telemetry {
     pub samples: Vec<TelemetrySample>,
     pub sm_clock_mhz_median: Option<f64>,
     pub power_w_median: Option<f64>,
+    /// The power cap the driver enforced during the run (NVML), watts.
+    #[serde(default)]
+    pub power_limit_w: Option<f64>,
     pub temperature_c_max: Option<f64>,
     /// Every throttle reason seen during the run.
     pub throttle_reasons: Vec<String>,

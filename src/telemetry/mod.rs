@@ -16,7 +16,7 @@ use crate::results::{Telemetry, TelemetrySample};
 /// Samples one GPU every `interval` on a background thread until `finish`.
 pub struct Sampler {
     stop: Arc<AtomicBool>,
-    handle: JoinHandle<Vec<TelemetrySample>>,
+    handle: JoinHandle<(Vec<TelemetrySample>, Option<f64>)>,
 }
 
 fn reasons(r: ThrottleReasons) -> Vec<String> {
@@ -78,8 +78,13 @@ impl Sampler {
                 .or_else(|| nvml.device_by_index(ordinal as u32).ok())
             {
                 Some(d) => d,
-                None => return out,
+                None => return (out, None),
             };
+            // The power cap the driver enforces now (board default, or what an admin set).
+            let limit = dev
+                .enforced_power_limit()
+                .ok()
+                .map(|mw| f64::from(mw) / 1000.0);
             let start = Instant::now();
             while !flag.load(Ordering::Relaxed) {
                 out.push(TelemetrySample {
@@ -95,7 +100,7 @@ impl Sampler {
                 });
                 std::thread::sleep(interval);
             }
-            out
+            (out, limit)
         });
         Ok(Sampler { stop, handle })
     }
@@ -103,8 +108,8 @@ impl Sampler {
     /// Stops sampling and summarizes.
     pub fn finish(self) -> Telemetry {
         self.stop.store(true, Ordering::Relaxed);
-        let samples = self.handle.join().unwrap_or_default();
-        summarize(samples, "nvml")
+        let (samples, limit) = self.handle.join().unwrap_or_default();
+        summarize(samples, limit, "nvml")
     }
 }
 
@@ -117,7 +122,11 @@ fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     Some(quantile(&v, 0.5))
 }
 
-pub fn summarize(samples: Vec<TelemetrySample>, source: &str) -> Telemetry {
+pub fn summarize(
+    samples: Vec<TelemetrySample>,
+    power_limit_w: Option<f64>,
+    source: &str,
+) -> Telemetry {
     let mut throttle: Vec<String> = samples
         .iter()
         .flat_map(|s| s.throttle_reasons.clone())
@@ -128,6 +137,7 @@ pub fn summarize(samples: Vec<TelemetrySample>, source: &str) -> Telemetry {
         source: source.into(),
         sm_clock_mhz_median: median_of(samples.iter().filter_map(|s| s.sm_clock_mhz)),
         power_w_median: median_of(samples.iter().filter_map(|s| s.power_w)),
+        power_limit_w,
         temperature_c_max: samples
             .iter()
             .filter_map(|s| s.temperature_c)
@@ -157,6 +167,7 @@ mod tests {
                 s(1755.0, 71.0, &["sw_power_cap"]),
                 s(1800.0, 65.0, &["sw_power_cap"]),
             ],
+            Some(700.0),
             "nvml",
         );
         assert_eq!(t.sm_clock_mhz_median, Some(1800.0));

@@ -104,6 +104,7 @@ pub fn sample_results() -> Results {
                 message: None,
             },
             telemetry: None,
+            energy: None,
             timer: Timer::HostMonotonic,
             warmup: Warmup {
                 seconds: 0.5,
@@ -121,6 +122,51 @@ pub fn sample_results() -> Results {
         notes: vec![],
         collectives: vec![],
         cluster: None,
+        verdicts: Vec::new(),
         stragglers: None,
     }
+}
+
+/// A results file of `host` with one H100 SXM per entry of `bf16_tflops`, each with one
+/// verified bf16 cuBLAS run at 8192^3 at that rate, drawing `power_w` of a 700 W cap.
+pub fn h100_results(host: &str, bf16_tflops: &[f64], power_w: f64) -> Results {
+    let mut doc = sample_results();
+    doc.host.hostname = host.into();
+    let template_device = doc.devices[0].clone();
+    let template_run = doc.runs[0].clone();
+    doc.devices.clear();
+    doc.runs.clear();
+    for (i, tflops) in bf16_tflops.iter().enumerate() {
+        let mut d = template_device.clone();
+        d.id = format!("cuda:{i}");
+        d.backend = Backend::Cuda;
+        d.index = i;
+        d.name = "NVIDIA H100 80GB HBM3".into();
+        d.rated_tflops = BTreeMap::from([(Dtype::Bf16, 989.4)]);
+        d.rated_source = "table".into();
+        d.rated_kind = PeakKind::Table;
+        d.rated_matched = Some("H100 SXM5 80GB".into());
+        let mut r = template_run.clone();
+        r.device = d.id.clone();
+        r.backend = Backend::Cuda;
+        r.kernel = "cublas".into();
+        r.dtype = Dtype::Bf16;
+        (r.m, r.n, r.k) = (8192, 8192, 8192);
+        r.flop = Shape::cube(8192).flop();
+        r.tflops = Tflops {
+            median: *tflops,
+            max: *tflops,
+        };
+        r.utilization.rated = Some(tflops / 989.4);
+        r.telemetry = Some(Telemetry {
+            source: "nvml".into(),
+            power_w_median: Some(power_w),
+            power_limit_w: Some(700.0),
+            ..Default::default()
+        });
+        r.energy = Energy::of(*tflops, r.telemetry.as_ref());
+        doc.devices.push(d);
+        doc.runs.push(r);
+    }
+    doc
 }

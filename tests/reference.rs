@@ -1,0 +1,110 @@
+//! What good looks like: results files of H100s (the JSON is the contract) against the
+//! published measured rate of the chip, through `report` and `merge` as a user runs them.
+
+mod common;
+
+use common::{flopmeter, h100_results};
+use flopmeter::results::write_atomic;
+
+fn report_json(doc: &flopmeter::results::Results) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h100.json");
+    write_atomic(&path, doc).unwrap();
+    let out = flopmeter()
+        .args(["report", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_h100_at_600_tflops_bf16_is_about_24_percent_below_the_reference() {
+    let doc = h100_results("node1", &[600.0], 550.0);
+    let v = report_json(&doc);
+    let verdict = &v["verdicts"][0];
+    assert_eq!(verdict["device"], "cuda:0");
+    assert_eq!(verdict["dtype"], "bf16");
+    assert_eq!(verdict["verdict"], "below");
+    assert_eq!(verdict["reference_tflops"], 794.5);
+    let ratio = verdict["vs_reference"].as_f64().unwrap();
+    assert!((ratio - 600.0 / 794.5).abs() < 1e-12, "{ratio}");
+    assert_eq!(verdict["power_w"], 550.0);
+    assert_eq!(verdict["power_limit_w"], 700.0);
+    // Energy: 600 TFLOP/s at 550 W.
+    let row = &v["rows"][0];
+    assert!((row["gflop_per_joule"].as_f64().unwrap() - 600_000.0 / 550.0).abs() < 1e-9);
+
+    // The text says it in words, with the power it ran at.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h100.json");
+    write_atomic(&path, &doc).unwrap();
+    let out = flopmeter().arg("report").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("below expected by 24%"), "{text}");
+    assert!(
+        text.contains("600.0 (794.5)") && text.contains("550 / 700 W"),
+        "{text}"
+    );
+    assert!(text.contains("GFLOP/J"), "{text}");
+}
+
+#[test]
+fn as_expected_and_above_the_reference() {
+    let v = report_json(&h100_results("node1", &[790.0, 860.0], 690.0));
+    let verdicts = v["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts[0]["verdict"], "as_expected");
+    assert_eq!(verdicts[1]["verdict"], "above");
+}
+
+#[test]
+fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    // Every GPU about 25% below the reference, all within 1% of each other.
+    write_atomic(&a, &h100_results("node-a", &[596.0, 600.0], 520.0)).unwrap();
+    write_atomic(&b, &h100_results("node-b", &[598.0, 601.0], 520.0)).unwrap();
+    let out = dir.path().join("cluster.json");
+    let merged = flopmeter()
+        .arg("merge")
+        .args([&a, &b])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&merged.stdout);
+    assert!(merged.status.success(), "{text}");
+    assert!(text.contains("No stragglers"), "{text}");
+    assert!(
+        text.contains("Cluster-wide: bf16: all 4 GPUs are below their reference"),
+        "{text}"
+    );
+    let doc = flopmeter::results::load(&out).unwrap();
+    assert_eq!(doc.verdicts.len(), 4);
+    assert!(doc.notes.iter().any(|n| n.contains("cluster-wide problem")));
+    let v = report_json(&doc);
+    assert_eq!(v["cluster_wide"].as_array().unwrap().len(), 1);
+
+    // One slow GPU among good ones is a straggler, and no cluster-wide problem.
+    write_atomic(&a, &h100_results("node-a", &[790.0, 600.0], 690.0)).unwrap();
+    write_atomic(&b, &h100_results("node-b", &[795.0, 792.0], 690.0)).unwrap();
+    let merged = flopmeter()
+        .arg("merge")
+        .args([&a, &b])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&merged.stdout);
+    assert!(!text.contains("Cluster-wide"), "{text}");
+    assert!(
+        text.contains("below expected by 24% (600.0 vs 794.5 TFLOP/s; at 690 W of a 700 W cap: power-limited)"),
+        "{text}"
+    );
+}
