@@ -1,6 +1,7 @@
-//! The `bench` workflow: options, plan, execution, summary.
+//! The `bench` workflow: options, plan, execution, summary, and a model's weighted figure.
 
 pub mod options;
 pub mod plan;
 pub mod runner;
 pub mod summary;
+pub mod weighted;

@@ -3,6 +3,8 @@
 
 use crate::dtype::Dtype;
 use crate::measure::Budget;
+use crate::model::shapes::{bench_shapes, Split, StepGemm};
+use crate::model::ModelConfig;
 use crate::results::{Backend, Shape};
 
 pub use crate::results::Sweep;
@@ -19,12 +21,76 @@ pub enum DeviceSelection {
 }
 
 /// Which problem sizes run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Sizes {
     /// These shapes, in this order, each once.
     Shapes(Vec<Shape>),
+    /// Every combination of these M, N and K (mamf-finder's ranges).
+    Ranges(Ranges),
     /// A built-in list that depends on the kind of device.
     Sweep(Sweep),
+    /// The distinct GEMM shapes of one training step of a transformer.
+    Model(ModelBench),
+}
+
+/// Values of M, N and K; every combination is a shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranges {
+    pub m: Vec<usize>,
+    pub n: Vec<usize>,
+    pub k: Vec<usize>,
+}
+
+impl Ranges {
+    /// Most shapes one range bench runs.
+    pub const MAX_SHAPES: usize = 10_000;
+
+    pub fn shapes(&self) -> Vec<Shape> {
+        let mut out = Vec::with_capacity(self.m.len() * self.n.len() * self.k.len());
+        for &m in &self.m {
+            for &n in &self.n {
+                for &k in &self.k {
+                    out.push(Shape { m, n, k });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The values one dimension takes: `4096`, or `start:stop:step` (stop included when reached).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DimValues(pub Vec<usize>);
+
+/// A transformer benched by its GEMMs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelBench {
+    /// The preset's name, or "custom".
+    pub name: String,
+    /// Where the preset's dimensions come from.
+    pub source: Option<String>,
+    pub config: ModelConfig,
+    pub split: Split,
+    /// Every GEMM of one step (attention products included, though not benched).
+    pub gemms: Vec<StepGemm>,
+}
+
+impl Sizes {
+    /// The shapes this selection runs on a device of `class`.
+    pub fn shapes(&self, class: DeviceClass) -> Vec<Shape> {
+        match self {
+            Sizes::Shapes(v) => unique(v.clone()),
+            Sizes::Ranges(r) => r.shapes(),
+            Sizes::Sweep(s) => sweep_sizes(*s, class),
+            Sizes::Model(m) => bench_shapes(&m.gemms),
+        }
+    }
+
+    /// True when the sizes were given one by one (a size that does not fit is an error, not a
+    /// note).
+    pub fn explicit(&self) -> bool {
+        matches!(self, Sizes::Shapes(_))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use crate::gemm::kernels::{
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape, Sweep};
 
-use super::options::{sweep_sizes, unique, BenchOptions, DeviceClass, DeviceSelection, Sizes};
+use super::options::{unique, BenchOptions, DeviceClass, DeviceSelection, Sizes};
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -309,6 +309,16 @@ fn device_dtypes_asked(
     Ok(keep)
 }
 
+/// The dtype a model is benched in: bf16 where the device has it, else f32, else its first.
+fn training_dtype(d: &DeviceRecord) -> Dtype {
+    let have = device_dtypes(d);
+    [Dtype::Bf16, Dtype::F32]
+        .into_iter()
+        .find(|dt| have.contains(dt))
+        .or_else(|| have.first().copied())
+        .unwrap_or(Dtype::F32)
+}
+
 /// What the planner accumulates over the devices.
 #[derive(Default)]
 struct Accumulated {
@@ -341,11 +351,12 @@ fn device_jobs(
     explicit: bool,
     acc: &mut Accumulated,
 ) -> Result<(), PlanError> {
-    let dtypes = device_dtypes_asked(d, opts.dtypes.as_deref(), explicit, &mut acc.notes)?;
-    let shapes = match &opts.sizes {
-        Sizes::Sweep(s) => sweep_sizes(*s, class_of(d)),
-        Sizes::Shapes(v) => unique(v.clone()),
+    // A model trains in bf16 where the device has it (f32 otherwise), unless dtypes are given.
+    let dtypes = match (&opts.dtypes, &opts.sizes) {
+        (None, Sizes::Model(_)) => vec![training_dtype(d)],
+        (asked, _) => device_dtypes_asked(d, asked.as_deref(), explicit, &mut acc.notes)?,
     };
+    let shapes = opts.sizes.shapes(class_of(d));
     let usable = usable_kernels(d, kernels, opts.kernels.is_some(), &mut acc.notes)?;
     let free = free_memory();
     for &dtype in &dtypes {
@@ -355,7 +366,7 @@ fn device_jobs(
                 .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
             {
                 if let Err(why) = fits(d, kernel, dtype, shape, free) {
-                    if matches!(opts.sizes, Sizes::Shapes(_)) {
+                    if opts.sizes.explicit() {
                         return Err(PlanError::DoesNotFit {
                             device: d.id.clone(),
                             why,
@@ -419,7 +430,7 @@ pub fn build(inv: &Inventory, opts: &BenchOptions) -> Result<Plan, PlanError> {
         shapes: acc.shapes,
         sweep: match opts.sizes {
             Sizes::Sweep(s) => Some(s),
-            Sizes::Shapes(_) => None,
+            _ => None,
         },
         concurrent: opts.devices == DeviceSelection::All,
     })

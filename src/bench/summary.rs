@@ -1,7 +1,8 @@
-//! The end-of-run table.
+//! The end-of-run table, the maximum achievable rate of a sweep, and a model's GEMMs.
 
 use crate::output::{percent, table, tflops};
-use crate::results::{Results, VerificationStatus};
+use crate::results::best::{best_per_device, fastest};
+use crate::results::{ModelRecord, Results, VerificationStatus};
 
 pub fn print_table(r: &Results) {
     let mut t = table(&[
@@ -47,4 +48,108 @@ pub fn print_table(r: &Results) {
         ]);
     }
     println!("{t}");
+}
+
+/// For each device and dtype measured at several shapes: the best one, mamf-finder's "maximum
+/// achievable" rate.
+pub fn print_best_shapes(r: &Results) {
+    for b in best_per_device(r) {
+        let mut shapes: Vec<(usize, usize, usize)> = r
+            .runs
+            .iter()
+            .filter(|x| x.device == b.device.id && x.dtype == b.dtype)
+            .map(|x| (x.m, x.n, x.k))
+            .collect();
+        shapes.sort_unstable();
+        shapes.dedup();
+        if shapes.len() > 1 {
+            println!(
+                "Maximum achievable: {} {} {} TFLOP/s at {}x{}x{} ({}, best of {} shapes)",
+                b.device.id,
+                b.dtype,
+                tflops(b.run.tflops.median),
+                b.run.m,
+                b.run.n,
+                b.run.k,
+                b.run.kernel,
+                shapes.len()
+            );
+        }
+    }
+}
+
+/// A model's GEMMs with their share of the step's FLOP and best rate, then the weighted rate
+/// on each device and dtype.
+pub fn print_model(r: &Results, m: &ModelRecord) {
+    println!(
+        "Model {} ({} tokens per step, tp {}): {:.3e} GEMM FLOP per step on one GPU",
+        m.name, m.split.tokens_per_step, m.split.tp, m.step_flop
+    );
+    let first = m.weighted.first();
+    let mut t = table(&[
+        "GEMM",
+        "pass",
+        "shape",
+        "calls",
+        "FLOP share",
+        "best TFLOP/s",
+    ]);
+    for g in &m.gemms {
+        let best = first.filter(|_| g.measured).and_then(|w| {
+            fastest(r.runs.iter().filter(|x| {
+                x.device == w.device && x.dtype == w.dtype && (x.m, x.n, x.k) == (g.m, g.n, g.k)
+            }))
+        });
+        let calls = if g.batch > 1 {
+            format!("{} x {} batched", g.calls, g.batch)
+        } else {
+            g.calls.to_string()
+        };
+        t.add_row(vec![
+            g.role.to_string(),
+            g.pass.to_string(),
+            format!("{}x{}x{}", g.m, g.n, g.k),
+            calls,
+            percent(g.flop_share),
+            match (g.measured, best) {
+                (false, _) => "not measured".into(),
+                (true, Some(b)) => tflops(b.tflops.median),
+                (true, None) => "-".into(),
+            },
+        ]);
+    }
+    println!("{t}");
+    for w in &m.weighted {
+        match (w.weighted_tflops, w.weighted_utilization) {
+            (Some(tf), Some(u)) => println!(
+                "FLOP-weighted: {} {} {} TFLOP/s = {} of the rated peak",
+                w.device,
+                w.dtype,
+                tflops(tf),
+                percent(u)
+            ),
+            (Some(tf), None) => println!(
+                "FLOP-weighted: {} {} {} TFLOP/s",
+                w.device,
+                w.dtype,
+                tflops(tf)
+            ),
+            (None, _) => println!(
+                "FLOP-weighted: {} {}: not computed, no verified rate for {}",
+                w.device,
+                w.dtype,
+                w.missing.join(", ")
+            ),
+        }
+    }
+    if m.unmeasured_share > 0.0 {
+        println!(
+            "Not measured: the attention products ({} of the step's GEMM FLOP, batched per head);",
+            percent(m.unmeasured_share)
+        );
+        println!(
+            "the weighted figure covers the other {}.",
+            percent(1.0 - m.unmeasured_share)
+        );
+    }
 }

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::bench::options::{DeviceSelection, Sweep};
+use crate::bench::options::{DeviceSelection, DimValues, Sweep};
 use crate::dtype::Dtype;
 use crate::measure::Budget;
+use crate::model::ModelConfig;
 use crate::results::{Backend, Shape};
 
 use super::values;
@@ -43,14 +44,42 @@ pub struct BenchArgs {
         value_parser = values::shape
     )]
     pub shape: Vec<Shape>,
-    /// Size sweep when no --size/--shape is given: quick (3 sizes) or full [default: quick].
+    /// M values: N, or START:STOP:STEP (stop included); with --n and --k every combination runs,
+    /// as mamf-finder's ranges.
+    #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
+          requires_all = ["n", "k"], conflicts_with_all = ["size", "shape"])]
+    pub m: Option<DimValues>,
+    /// N values (see --m).
+    #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
+          requires_all = ["m", "k"])]
+    pub n: Option<DimValues>,
+    /// K values (see --m).
+    #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
+          requires_all = ["m", "n"])]
+    pub k: Option<DimValues>,
+    /// Size sweep when no sizes are given: quick (3 sizes) or full [default: quick].
     #[arg(
         long,
         value_name = "quick|full",
         value_parser = values::sweep,
-        conflicts_with_all = ["size", "shape"]
+        conflicts_with_all = ["size", "shape", "m", "model", "model_config"]
     )]
     pub sweep: Option<Sweep>,
+    /// Bench the GEMMs of a transformer's training step: a preset of data/models.csv
+    /// (gpt2-small, gpt3-175b, llama2-7b, llama2-70b, llama3-8b, llama3-70b, llama3-405b).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["size", "shape", "m", "model_config"])]
+    pub model: Option<String>,
+    /// A model of your own: hidden=..,ffn=..,heads=..,layers=..,vocab=..,seq=..
+    /// [,kv_heads=..][,gated=true].
+    #[arg(long, value_name = "KEY=VALUE,...", value_parser = values::model_config,
+          conflicts_with_all = ["size", "shape", "m"])]
+    pub model_config: Option<ModelConfig>,
+    /// With a model: tokens of the micro-batch on one GPU [default: one sequence].
+    #[arg(long, value_name = "T", value_parser = values::count)]
+    pub tokens_per_step: Option<usize>,
+    /// With a model: tensor-parallel degree (splits QKV, MLP and the vocabulary as Megatron).
+    #[arg(long, value_name = "N", value_parser = values::count, default_value_t = 1)]
+    pub tp: usize,
     /// Minimum warm-up per result, seconds; it goes on (up to 3x) until the rate is stable.
     #[arg(
         long,

@@ -43,6 +43,30 @@ pub fn dim(s: &str) -> Result<usize, String> {
     }
 }
 
+/// One dimension's values: `4096` or `start:stop:step`, stop included when the steps reach it.
+pub fn dim_values(s: &str) -> Result<crate::bench::options::DimValues, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let values = match parts[..] {
+        [one] => vec![dim(one)?],
+        [start, stop, step] => {
+            let (start, stop) = (dim(start)?, dim(stop)?);
+            let step = dim(step)?;
+            if stop < start {
+                return Err(format!(
+                    "the range ends ({stop}) before it starts ({start})"
+                ));
+            }
+            (start..=stop).step_by(step).collect()
+        }
+        _ => {
+            return Err(
+                "expected a size such as 4096, or start:stop:step such as 1024:8192:512".into(),
+            )
+        }
+    };
+    Ok(crate::bench::options::DimValues(values))
+}
+
 /// A GEMM shape MxNxK.
 pub fn shape(s: &str) -> Result<crate::results::Shape, String> {
     let dims: Vec<&str> = s.split(['x', 'X']).collect();
@@ -99,6 +123,19 @@ pub fn device_selection(s: &str) -> Result<crate::bench::options::DeviceSelectio
         }
     }
     Ok(DeviceSelection::Ids(ids))
+}
+
+/// `hidden=..,ffn=..,heads=..,layers=..,vocab=..,seq=..[,kv_heads=..][,gated=true]`.
+pub fn model_config(s: &str) -> Result<crate::model::ModelConfig, String> {
+    crate::model::ModelConfig::parse(s).map_err(|e| e.to_string())
+}
+
+/// A whole number from 1.
+pub fn count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err("expected a whole number from 1".into()),
+    }
 }
 
 /// Seconds from 0 to an hour.

@@ -87,6 +87,7 @@ fn empty_like(first: &Results) -> Results {
         notes: Vec::new(),
         collectives: Vec::new(),
         cluster: None,
+        model: None,
         verdicts: Vec::new(),
         stragglers: None,
     }

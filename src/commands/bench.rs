@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::bench::options::{BenchOptions, DeviceSelection, Sizes, Sweep};
+use crate::bench::options::{
+    unique, BenchOptions, DeviceSelection, ModelBench, Ranges, Sizes, Sweep,
+};
 use crate::bench::plan::PlanError;
 use crate::bench::{plan, runner, summary};
 use crate::cli::BenchArgs;
@@ -10,6 +12,7 @@ use crate::cluster::launcher::RankInfo;
 use crate::device::Inventory;
 use crate::error::{AppError, AppResult};
 use crate::measure::Budget;
+use crate::model::shapes::{step_gemms, Split};
 use crate::output::print_json;
 use crate::peaks::RatedPeaks;
 use crate::results::{
@@ -40,22 +43,12 @@ fn options(args: &BenchArgs) -> AppResult<BenchOptions> {
             args.max_time, args.min_time
         )));
     }
-    let shapes: Vec<Shape> = args
-        .size
-        .iter()
-        .map(|n| Shape::cube(*n))
-        .chain(args.shape.iter().copied())
-        .collect();
     Ok(BenchOptions {
         backends: nonempty(&args.backend),
         devices: args.device.clone().unwrap_or(DeviceSelection::Every),
         dtypes: nonempty(&args.dtype),
         kernels: nonempty(&args.kernel),
-        sizes: if shapes.is_empty() {
-            Sizes::Sweep(args.sweep.unwrap_or(Sweep::Quick))
-        } else {
-            Sizes::Shapes(shapes)
-        },
+        sizes: sizes(args)?,
         budget: Budget {
             warmup_s: args.warmup,
             min_time_s: args.min_time,
@@ -66,6 +59,70 @@ fn options(args: &BenchArgs) -> AppResult<BenchOptions> {
         seed: args.seed,
         rated_tflops: args.rated_tflops,
     })
+}
+
+/// The problem sizes: ranges, a model's GEMMs, sizes and shapes, or a sweep.
+fn sizes(args: &BenchArgs) -> AppResult<Sizes> {
+    if let (Some(m), Some(n), Some(k)) = (&args.m, &args.n, &args.k) {
+        let ranges = Ranges {
+            m: unique(m.0.clone()),
+            n: unique(n.0.clone()),
+            k: unique(k.0.clone()),
+        };
+        let count = ranges.m.len() * ranges.n.len() * ranges.k.len();
+        if count > Ranges::MAX_SHAPES {
+            return Err(AppError::usage(format!(
+                "--m/--n/--k make {count} shapes; at most {} run in one bench",
+                Ranges::MAX_SHAPES
+            )));
+        }
+        return Ok(Sizes::Ranges(ranges));
+    }
+    if let Some(model) = model_bench(args)? {
+        return Ok(Sizes::Model(model));
+    }
+    if args.tokens_per_step.is_some() || args.tp != 1 {
+        return Err(AppError::usage(
+            "--tokens-per-step and --tp go with --model or --model-config",
+        ));
+    }
+    let shapes: Vec<Shape> = args
+        .size
+        .iter()
+        .map(|n| Shape::cube(*n))
+        .chain(args.shape.iter().copied())
+        .collect();
+    Ok(if shapes.is_empty() {
+        Sizes::Sweep(args.sweep.unwrap_or(Sweep::Quick))
+    } else {
+        Sizes::Shapes(shapes)
+    })
+}
+
+/// `--model NAME` or `--model-config ...`, split by `--tp` and `--tokens-per-step`.
+fn model_bench(args: &BenchArgs) -> AppResult<Option<ModelBench>> {
+    let (name, source, config) = match (&args.model, &args.model_config) {
+        (None, None) => return Ok(None),
+        (Some(name), _) => {
+            let p =
+                crate::model::preset(name).map_err(|e| AppError::usage(format!("--model: {e}")))?;
+            (p.name.clone(), Some(p.source.clone()), p.config.clone())
+        }
+        (None, Some(config)) => ("custom".to_string(), None, config.clone()),
+    };
+    let split = Split {
+        tokens_per_step: args.tokens_per_step.unwrap_or(config.seq),
+        tp: args.tp,
+    };
+    let gemms = step_gemms(&config, split)
+        .map_err(|e| AppError::usage(format!("--tp/--tokens-per-step: {e}")))?;
+    Ok(Some(ModelBench {
+        name,
+        source,
+        config,
+        split,
+        gemms,
+    }))
 }
 
 /// None for a flag not given (clap gives an empty list).
@@ -214,6 +271,7 @@ fn skeleton(
         notes: plan.notes.clone(),
         collectives: Vec::new(),
         cluster: None,
+        model: None,
         verdicts: Vec::new(),
         stragglers: None,
     }
@@ -298,6 +356,9 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     doc.runs = outcome.runs;
     doc.interrupted = outcome.interrupted;
     doc.verdicts = crate::reference::verdicts(&doc);
+    if let Sizes::Model(model) = &opts.sizes {
+        doc.model = Some(crate::bench::weighted::record(model, &doc));
+    }
     results::write_atomic(&out, &doc)?;
     if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
         eprintln!("cluster file written to {}", cluster_file.display());
@@ -319,6 +380,10 @@ fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
         return Ok(());
     }
     summary::print_table(doc);
+    summary::print_best_shapes(doc);
+    if let Some(m) = &doc.model {
+        summary::print_model(doc, m);
+    }
     if !doc.verdicts.is_empty() {
         println!("Against published measurements of the same chip (data/reference_rates.csv):");
         for v in &doc.verdicts {

@@ -6,7 +6,8 @@ use plotters::prelude::*;
 
 use super::summary::{Row, Source};
 use crate::charts::Chart;
-use crate::results::VerificationStatus;
+use crate::results::best::is_verified;
+use crate::results::Run;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -29,9 +30,30 @@ fn color(i: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// TFLOP/s against problem size (cube root of m n k), one line per device, kernel and dtype.
+/// TFLOP/s against problem size (cube root of m n k), one line per device, kernel and dtype;
+/// against the swept dimension when only one of m, n, k varies (a range bench).
 pub struct SizeChart<'a> {
     pub source: &'a Source,
+}
+
+/// The x axis: its name and a run's value on it.
+type Axis = (String, fn(&Run) -> f64);
+
+/// The one dimension that varies among the runs while the others stay fixed, if any.
+fn swept(runs: &[&Run]) -> Option<Axis> {
+    let distinct = |f: fn(&Run) -> usize| {
+        let mut v: Vec<usize> = runs.iter().map(|r| f(r)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (m, n, k) = (distinct(|r| r.m), distinct(|r| r.n), distinct(|r| r.k));
+    match (m.len(), n.len(), k.len()) {
+        (2.., 1, 1) => Some((format!("m (n = {}, k = {})", n[0], k[0]), |r| r.m as f64)),
+        (1, 2.., 1) => Some((format!("n (m = {}, k = {})", m[0], k[0]), |r| r.n as f64)),
+        (1, 1, 2..) => Some((format!("k (m = {}, n = {})", m[0], n[0]), |r| r.k as f64)),
+        _ => None,
+    }
 }
 
 impl Chart for SizeChart<'_> {
@@ -41,12 +63,16 @@ impl Chart for SizeChart<'_> {
             .results
             .runs
             .iter()
-            .filter(|r| r.verification.status != VerificationStatus::Failed)
+            .filter(|r| is_verified(r))
             .collect();
         if runs.is_empty() {
             return Err("no verified results to chart".into());
         }
-        let size = |r: &crate::results::Run| ((r.m * r.n * r.k) as f64).cbrt();
+        let (x_desc, size): Axis = swept(&runs).unwrap_or_else(|| {
+            ("size: (m n k)^(1/3)".into(), |r| {
+                (r.m as f64 * r.n as f64 * r.k as f64).cbrt()
+            })
+        });
         let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, 0.0f64, f64::INFINITY, 0.0f64);
         for r in &runs {
             x0 = x0.min(size(r));
@@ -72,7 +98,7 @@ impl Chart for SizeChart<'_> {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc("size: (m n k)^(1/3)")
+            .x_desc(x_desc)
             .y_desc("median TFLOP/s (log)")
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.2e}"))

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dtype::Dtype;
 use crate::peaks::{PeakKind, RatedPeaks};
+pub use crate::shape::Shape;
 
 pub const SCHEMA_ID: &str = "flopmeter.results/v1";
 
@@ -33,6 +34,9 @@ pub struct Results {
     /// Present in files made by `flopmeter merge`: aggregates per dtype, per node and cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// `bench --model`: the model, its GEMMs and their FLOP-weighted rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelRecord>,
     /// Each GPU's best verified rate per dtype against the published reference for its chip
     /// (data/reference_rates.csv), where one exists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -187,6 +191,65 @@ impl std::fmt::Display for Launcher {
     }
 }
 
+/// The transformer whose GEMMs a bench measured (`bench --model`), and the FLOP-weighted rate
+/// of those GEMMs: the ceiling for that model's training MFU on this GPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ModelRecord {
+    /// The preset's name (data/models.csv), or "custom".
+    pub name: String,
+    /// Where the preset's dimensions come from.
+    pub source: Option<String>,
+    pub config: crate::model::ModelConfig,
+    pub split: crate::model::shapes::Split,
+    /// FLOP of one training step's GEMMs on one GPU: forward, dgrad and wgrad.
+    pub step_flop: f64,
+    /// Every GEMM of the step with its share of `step_flop`.
+    pub gemms: Vec<ModelGemm>,
+    /// Share of `step_flop` not measured (the per-head attention products), and why.
+    pub unmeasured_share: f64,
+    pub unmeasured_note: String,
+    /// The first device and dtype's figure (the usual one-GPU run); all are in `weighted`.
+    pub weighted_tflops: Option<f64>,
+    pub weighted_utilization: Option<f64>,
+    pub weighted: Vec<WeightedFigure>,
+}
+
+/// One GEMM of a model's training step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ModelGemm {
+    pub role: crate::model::shapes::Role,
+    pub pass: crate::model::shapes::Pass,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    /// Independent products per call (sequences x local heads for attention, else 1).
+    pub batch: usize,
+    /// Calls per step.
+    pub calls: usize,
+    /// Share of the step's GEMM FLOP.
+    pub flop_share: f64,
+    /// Benched (the attention products are not).
+    pub measured: bool,
+}
+
+/// The step's measured GEMMs on one device in one dtype: total FLOP over the time each shape
+/// takes at its best verified rate (any kernel).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeightedFigure {
+    pub device: String,
+    pub dtype: Dtype,
+    /// None when a shape has no verified rate (see `missing`).
+    pub weighted_tflops: Option<f64>,
+    /// `weighted_tflops` over the rated peak.
+    pub weighted_utilization: Option<f64>,
+    /// The rate of the slowest shape's share and of the fastest, TFLOP/s.
+    pub slowest_tflops: Option<f64>,
+    pub fastest_tflops: Option<f64>,
+    /// Shapes ("MxNxK") without a verified rate on this device and dtype.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
 /// A library loaded at run time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Library {
@@ -217,30 +280,6 @@ pub struct Settings {
     pub target_rel_spread: f64,
     /// Seed of the random normal inputs.
     pub seed: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Shape {
-    pub m: usize,
-    pub n: usize,
-    pub k: usize,
-}
-
-impl Shape {
-    pub fn cube(n: usize) -> Shape {
-        Shape { m: n, n, k: n }
-    }
-
-    /// 2mnk: one multiply and one add per term.
-    pub fn flop(&self) -> f64 {
-        2.0 * self.m as f64 * self.n as f64 * self.k as f64
-    }
-}
-
-impl std::fmt::Display for Shape {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}x{}x{}", self.m, self.n, self.k)
-    }
 }
 
 #[derive(

@@ -122,6 +122,7 @@ pub fn sample_results() -> Results {
         notes: vec![],
         collectives: vec![],
         cluster: None,
+        model: None,
         verdicts: Vec::new(),
         stragglers: None,
     }
