@@ -1,24 +1,32 @@
-//! `flopmeter trend`: the AI-and-Compute chart and its doubling time.
+//! `flopmeter trend`: the runs of a window, each era's doubling time beside the published one,
+//! and the chart.
 
-use serde_json::json;
+use std::path::Path;
+
+use serde::Serialize;
 
 use crate::charts::{to_file, trend::TrendChart, SIZE};
 use crate::cli::TrendArgs;
 use crate::error::{AppError, AppResult};
-use crate::output::{print_json, table};
-use crate::trend::data::{landmark_runs, parse_added, Point};
-use crate::trend::fit::fit;
+use crate::output::print_json;
+use crate::trend::data::Point;
+use crate::trend::render::text;
+use crate::trend::view::{view, TrendView};
+use crate::trend::window::{parse_added, parse_year, Window, DEFAULT_SINCE};
 
-fn year(flag: &str, s: &str) -> AppResult<i32> {
-    match s.trim().parse::<i32>() {
-        Ok(y) if (1950..=2100).contains(&y) => Ok(y),
-        _ => Err(AppError::usage(format!(
-            "invalid --{flag} '{s}': expected a year such as 2012"
-        ))),
-    }
+/// The JSON document: the view, and the chart written.
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    view: &'a TrendView,
+    plot: Option<&'a Path>,
 }
 
-pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {
+fn year(flag: &str, s: &str) -> AppResult<i32> {
+    parse_year(s).map_err(|e| AppError::usage(format!("invalid --{flag} '{s}': {e}")))
+}
+
+fn window(args: &TrendArgs) -> AppResult<Window> {
     let since = args
         .since
         .as_deref()
@@ -29,93 +37,62 @@ pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {
         .as_deref()
         .map(|s| year("until", s))
         .transpose()?;
-    if let (Some(a), Some(b)) = (since, until) {
-        if a > b {
-            return Err(AppError::usage(format!("--since {a} is after --until {b}")));
-        }
-    }
-    let added = args
-        .add
-        .iter()
-        .map(|a| parse_added(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::usage)?;
-    if let Some(p) = &args.plot {
-        let ext = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        if !matches!(ext.as_deref(), Some("svg") | Some("png")) {
-            return Err(AppError::usage(format!(
-                "invalid --plot '{}': use a .svg or .png file name",
-                p.display()
-            )));
-        }
-        crate::results::check_writable(p)?;
-    }
-    let in_window = |p: &Point| {
-        let y = p.year.floor() as i32;
-        since.is_none_or(|s| y >= s) && until.is_none_or(|u| y <= u)
-    };
-    let mut points: Vec<Point> = landmark_runs()
-        .iter()
-        .filter(|p| in_window(p))
-        .cloned()
-        .collect();
-    points.extend(added.into_iter().filter(|p| in_window(p)));
-    points.sort_by(|a, b| a.year.total_cmp(&b.year));
-    // The fit is of the landmark runs: the user's own estimates are placed against it.
-    let (xs, ys): (Vec<f64>, Vec<f64>) = points
-        .iter()
-        .filter(|p| !p.user)
-        .map(|p| (p.year, p.pfs_days))
-        .unzip();
-    let f = fit(&xs, &ys).map_err(AppError::usage)?;
-    if let Some(path) = &args.plot {
-        to_file(
-            &TrendChart {
-                points: &points,
-                fit: &f,
-            },
-            path,
-            SIZE,
-        )
-        .map_err(AppError::failed)?;
-    }
-    if json {
-        return print_json(&json!({
-            "doubling_months": f.doubling_months,
-            "doubling_months_ci95": f.doubling_months_ci,
-            "growth_factor": f.growth_factor,
-            "slope_doublings_per_year": f.slope_per_year,
-            "r_squared": f.r_squared,
-            "fitted_runs": f.points,
-            "window": {"since": since, "until": until},
-            "points": points,
-            "plot": args.plot,
+    let first = since.unwrap_or(DEFAULT_SINCE);
+    if let Some(u) = until.filter(|u| *u < first) {
+        return Err(AppError::usage(match since {
+            Some(s) => format!("--since {s} is after --until {u}"),
+            None => format!(
+                "--until {u} is before the default --since {DEFAULT_SINCE}: give --since as well"
+            ),
         }));
     }
-    let mut t = table(&["date", "run", "pfs-days", "how", "source"]);
-    for p in &points {
-        t.add_row(vec![
-            p.date.clone(),
-            if p.user {
-                format!("{} (yours)", p.name)
-            } else {
-                p.name.clone()
-            },
-            format!("{:.4e}", p.pfs_days),
-            p.how.clone(),
-            p.source.clone(),
-        ]);
+    Ok(Window {
+        since: Some(first),
+        until,
+    })
+}
+
+fn added(args: &TrendArgs) -> AppResult<Vec<Point>> {
+    args.add
+        .iter()
+        .map(|a| parse_added(a).map_err(|e| AppError::usage(format!("invalid --add '{a}': {e}"))))
+        .collect()
+}
+
+fn check_plot(path: &Path) -> AppResult<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("svg") | Some("png")) {
+        return Err(AppError::usage(format!(
+            "invalid --plot '{}': use a .svg or .png file name",
+            path.display()
+        )));
     }
-    println!("{t}");
-    println!(
-        "Doubling time: {:.1} months (95% interval {:.1} to {:.1}), x{:.3e} over the window, from {} runs (R^2 {:.2}).",
-        f.doubling_months, f.doubling_months_ci[0], f.doubling_months_ci[1], f.growth_factor, f.points, f.r_squared
-    );
+    // A path that cannot be written is the user's to fix: bad input.
+    crate::results::check_writable(path).map_err(|e| AppError::usage(e.to_string()))
+}
+
+pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {
+    let window = window(args)?;
+    let added = added(args)?;
     if let Some(p) = &args.plot {
-        println!("chart written to {}", p.display());
+        check_plot(p)?;
+    }
+    let v = view(window, added);
+    if let Some(path) = &args.plot {
+        to_file(&TrendChart { view: &v }, path, SIZE).map_err(AppError::failed)?;
+    }
+    if json {
+        return print_json(&Output {
+            view: &v,
+            plot: args.plot.as_deref(),
+        });
+    }
+    print!("{}", text(&v, args.verbose));
+    if let Some(p) = &args.plot {
+        println!("Chart written to {}", p.display());
     }
     Ok(())
 }

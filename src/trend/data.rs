@@ -1,22 +1,84 @@
-//! Landmark training runs (`data/landmark_runs.csv`): their inputs and sources. Compute is
-//! derived through the estimator from the inputs, never copied; a reported figure is kept
-//! beside it for comparison, and used only where no inputs exist.
+//! The bundled training runs (`data/trend/*.csv`): one point per run, its date, and its compute.
+//! A `derived` run's compute is computed here from its inputs through the estimator
+//! (`crate::estimate::model`), never copied; the published total is kept beside it as a check.
+//! A `reported` run uses the published total, labelled as such.
 
 use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::eras::era_of;
 use crate::estimate::model::{
-    hardware_flop, ops_flop, pfs_days, Hardware, Passes, Workload, PFS_DAY_FLOP, SECONDS_PER_DAY,
+    hardware_flop, ops_flop, pfs_days, Hardware, Passes, Workload, SECONDS_PER_DAY,
 };
 use crate::peaks::lookup;
 
+/// The data files, in the order they are read.
+const FILES: [(&str, &str); 2] = [
+    (
+        "data/trend/ai_and_compute.csv",
+        include_str!("../../data/trend/ai_and_compute.csv"),
+    ),
+    (
+        "data/trend/modern.csv",
+        include_str!("../../data/trend/modern.csv"),
+    ),
+];
+
+/// Where a point's compute comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// Computed here from the published inputs.
+    Derived,
+    /// A published total, used as given.
+    Reported,
+}
+
+/// How a derived point is computed: the methods of AI and Compute, and 6ND for transformers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Chips x peak x days x utilization (method 2).
+    Hardware,
+    /// MACs per example x 2 x 3 x examples x epochs (method 1).
+    Ops,
+    /// 6 x parameters x tokens.
+    #[serde(rename = "6nd")]
+    SixNd,
+}
+
+/// Who published a total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Publisher {
+    /// OpenAI's "AI and Compute": its appendix or its chart.
+    AiAndCompute,
+    /// Epoch AI's estimate (Notable AI Models).
+    Epoch,
+    /// The run's own paper or report.
+    Paper,
+}
+
+impl Publisher {
+    /// A short tag for tables.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Publisher::AiAndCompute => "AI&C",
+            Publisher::Epoch => "Epoch",
+            Publisher::Paper => "paper",
+        }
+    }
+}
+
+/// One row of a data file, as written.
 #[derive(Debug, Clone, Deserialize)]
 struct Row {
     name: String,
     date: String,
-    method: String,
+    basis: Basis,
+    method: Option<Method>,
     params: Option<f64>,
     tokens: Option<f64>,
     macs_per_example: Option<f64>,
@@ -28,24 +90,52 @@ struct Row {
     utilization: Option<f64>,
     peak_tflops: Option<f64>,
     reported_pfs_days: Option<f64>,
+    reported_by: Option<Publisher>,
+    landmark: Option<String>,
     source: String,
 }
 
-/// One point of the trend chart.
+/// One run on the trend chart.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
     pub name: String,
+    /// YYYY-MM-DD.
     pub date: String,
-    /// Fractional year (2012.92).
+    /// Fractional year (2012.41), the x of the fit.
     pub year: f64,
+    /// The era the date falls in (`eras.csv`), if any.
+    pub era: Option<&'static str>,
+    /// The compute plotted and fitted.
     pub pfs_days: f64,
-    /// operations, hardware, reported, or user.
-    pub method: String,
-    /// How the value was computed.
-    pub how: String,
+    pub basis: Basis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<Method>,
+    /// The calculation, for derived points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
+    /// The published total: the value itself for a reported point, the check for a derived one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reported_pfs_days: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reported_by: Option<Publisher>,
     pub source: String,
+    /// Labelled on the chart.
+    pub landmark: bool,
+    /// Given with `trend --add`: drawn against the fits, never fitted.
     pub user: bool,
+}
+
+/// What is wrong with a row of a bundled data file.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{0}: {1}")]
+    Csv(String, csv::Error),
+    #[error("{file}: run '{name}': {problem}")]
+    Row {
+        file: String,
+        name: String,
+        problem: String,
+    },
 }
 
 pub fn fractional_year(d: NaiveDate) -> f64 {
@@ -53,177 +143,269 @@ pub fn fractional_year(d: NaiveDate) -> f64 {
     f64::from(d.year()) + f64::from(d.ordinal0()) / days_in_year
 }
 
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("invalid date '{s}': expected YYYY-MM-DD"))
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
+/// A training step is a forward and a backward pass (twice the forward), as AI and Compute.
 const TRAIN: Passes = Passes {
     backward_factor: 2.0,
     recompute: false,
 };
 
+fn need(v: Option<f64>, what: &str) -> Result<f64, String> {
+    match v {
+        Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Some(x) => Err(format!("{what} must be positive, not {x}")),
+        None => Err(format!("{what} is missing")),
+    }
+}
+
+fn six_nd(r: &Row) -> Result<(f64, String), String> {
+    let (n, d) = (need(r.params, "params")?, need(r.tokens, "tokens")?);
+    let w = Workload::Transformer {
+        params: n,
+        tokens: d,
+        attention: None,
+    };
+    Ok((
+        ops_flop(&w, &TRAIN),
+        format!("6 x {n:e} parameters x {d:e} tokens"),
+    ))
+}
+
+fn per_example(r: &Row) -> Result<(f64, String), String> {
+    let macs = need(r.macs_per_example, "macs_per_example")?;
+    let examples = need(r.examples, "examples")?;
+    let epochs = need(r.epochs.or(Some(1.0)), "epochs")?;
+    let w = Workload::PerExample {
+        forward_flop: 2.0 * macs,
+        examples,
+        epochs,
+    };
+    Ok((
+        ops_flop(&w, &TRAIN),
+        format!("{macs:e} MACs x 2 x 3 x {examples:e} examples x {epochs} epochs"),
+    ))
+}
+
+fn hardware_time(r: &Row) -> Result<(f64, String), String> {
+    let gpu = r.gpu.as_deref().ok_or("gpu is missing")?;
+    let chip = lookup(gpu).map_err(|e| e.to_string())?.row;
+    let (peak, what) = match r.peak_tflops {
+        Some(_) => (
+            need(r.peak_tflops, "peak_tflops")?,
+            "as published".to_string(),
+        ),
+        None => {
+            let dtype = chip
+                .default_training_dtype()
+                .ok_or("the chip has no float peak")?;
+            let peak = chip.board_peak(dtype).ok_or("the chip has no peak")?;
+            (peak, format!("{dtype} rated"))
+        }
+    };
+    let count = need(r.count, "count")?;
+    let days = need(r.days, "days")?;
+    let u = need(r.utilization, "utilization")?;
+    let h = Hardware {
+        peak_tflops: peak,
+        count,
+        goodput: 1.0,
+    };
+    Ok((
+        hardware_flop(&h, days * SECONDS_PER_DAY, u),
+        format!(
+            "{count} x {} at {peak} TFLOP/s ({what}) x {days} days x {u} utilization",
+            chip.key
+        ),
+    ))
+}
+
+/// The compute of a derived row through the estimator, and the calculation in words.
+fn derive(r: &Row, m: Method) -> Result<(f64, String), String> {
+    match m {
+        Method::SixNd => six_nd(r),
+        Method::Ops => per_example(r),
+        Method::Hardware => hardware_time(r),
+    }
+}
+
+/// A published total with its publisher, when the row has one.
+fn published(r: &Row) -> Result<Option<(f64, Publisher)>, String> {
+    match (r.reported_pfs_days, r.reported_by) {
+        (None, None) => Ok(None),
+        (Some(_), Some(by)) => Ok(Some((need(r.reported_pfs_days, "reported_pfs_days")?, by))),
+        (Some(_), None) => Err("reported_pfs_days has no reported_by".into()),
+        (None, Some(_)) => Err("reported_by has no reported_pfs_days".into()),
+    }
+}
+
 fn point(r: Row) -> Result<Point, String> {
-    let date = parse_date(&r.date)?;
-    let (flop, how) = match r.method.as_str() {
-        "transformer" => {
-            let (n, d) = (r.params.ok_or("params")?, r.tokens.ok_or("tokens")?);
-            let w = Workload::Transformer {
-                params: n,
-                tokens: d,
-                attention: None,
-            };
-            (
-                ops_flop(&w, &TRAIN),
-                format!("6ND: 6 x {n:e} parameters x {d:e} tokens"),
-            )
+    let date = parse_date(&r.date).ok_or_else(|| format!("date '{}' is not YYYY-MM-DD", r.date))?;
+    if r.source.trim().is_empty() {
+        return Err("source is empty".into());
+    }
+    let published = published(&r)?;
+    let (pfs, how) = match (r.basis, r.method) {
+        (Basis::Derived, Some(m)) => {
+            let (flop, how) = derive(&r, m)?;
+            (pfs_days(flop), Some(how))
         }
-        "ops" => {
-            let macs = r.macs_per_example.ok_or("macs_per_example")?;
-            let w = Workload::PerExample {
-                forward_flop: 2.0 * macs,
-                examples: r.examples.ok_or("examples")?,
-                epochs: r.epochs.unwrap_or(1.0),
-            };
-            (
-                ops_flop(&w, &TRAIN),
-                format!(
-                    "{macs:e} MACs x 2 x 3 x {:e} examples x {} epochs",
-                    r.examples.unwrap_or(0.0),
-                    r.epochs.unwrap_or(1.0)
-                ),
-            )
+        (Basis::Derived, None) => return Err("a derived run needs a method".into()),
+        (Basis::Reported, None) => {
+            let (p, _) = published.ok_or("a reported run needs reported_pfs_days")?;
+            (p, None)
         }
-        "hardware" => {
-            let gpu = r.gpu.as_deref().ok_or("gpu")?;
-            let row = lookup(gpu).map_err(|e| e.to_string())?.row;
-            let dtype = row.default_training_dtype().ok_or("no float peak")?;
-            let peak = match r.peak_tflops {
-                Some(p) => p,
-                None => row.board_peak(dtype).ok_or("no peak")?,
-            };
-            let (count, days, u) = (
-                r.count.ok_or("count")?,
-                r.days.ok_or("days")?,
-                r.utilization.ok_or("utilization")?,
-            );
-            let h = Hardware {
-                peak_tflops: peak,
-                count,
-                goodput: 1.0,
-            };
-            (
-                hardware_flop(&h, days * SECONDS_PER_DAY, u),
-                format!(
-                    "{count} x {} ({dtype} {peak} TFLOP/s) x {days} days x {u}",
-                    row.key
-                ),
-            )
-        }
-        "reported" => {
-            let p = r.reported_pfs_days.ok_or("reported_pfs_days")?;
-            (p * PFS_DAY_FLOP, "reported".to_string())
-        }
-        other => return Err(format!("unknown method {other}")),
+        (Basis::Reported, Some(_)) => return Err("a reported run has no method".into()),
+    };
+    let landmark = match r.landmark.as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some("yes") => true,
+        Some(other) => return Err(format!("landmark is 'yes' or empty, not '{other}'")),
     };
     Ok(Point {
-        name: r.name,
-        date: r.date,
+        era: era_of(date),
+        date: date.format("%Y-%m-%d").to_string(),
         year: fractional_year(date),
-        pfs_days: pfs_days(flop),
+        pfs_days: pfs,
+        basis: r.basis,
         method: r.method,
         how,
-        reported_pfs_days: r.reported_pfs_days,
+        reported_pfs_days: published.map(|p| p.0),
+        reported_by: published.map(|p| p.1),
         source: r.source,
+        landmark,
         user: false,
+        name: r.name,
     })
 }
 
-static RUNS: LazyLock<Vec<Point>> = LazyLock::new(|| {
-    csv::Reader::from_reader(include_str!("../../data/landmark_runs.csv").as_bytes())
+fn read(file: &str, text: &str) -> Result<Vec<Point>, DataError> {
+    csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes())
         .deserialize::<Row>()
-        .map(|r| {
-            let r = r.expect("bundled data/landmark_runs.csv parses");
-            let name = r.name.clone();
-            point(r).unwrap_or_else(|e| panic!("landmark run {name}: {e}"))
+        .map(|row| {
+            let row = row.map_err(|e| DataError::Csv(file.into(), e))?;
+            let name = row.name.clone();
+            point(row).map_err(|problem| DataError::Row {
+                file: file.into(),
+                name,
+                problem,
+            })
         })
         .collect()
-});
-
-/// Every bundled landmark run, oldest first.
-pub fn landmark_runs() -> &'static [Point] {
-    &RUNS
 }
 
-/// `NAME=PFS_DAYS@YYYY-MM-DD`, as given to `trend --add`.
-pub fn parse_added(s: &str) -> Result<Point, String> {
-    let bad = || {
-        format!(
-            "invalid --add '{s}': expected NAME=PFS_DAYS@YYYY-MM-DD, e.g. mymodel=120@2025-06-01"
-        )
-    };
-    let (name, rest) = s.rsplit_once('=').ok_or_else(bad)?;
-    let (value, date) = rest.split_once('@').ok_or_else(bad)?;
-    if name.trim().is_empty() {
-        return Err(bad());
+/// Every bundled run, oldest first, or what is wrong with the data files.
+pub fn load() -> Result<Vec<Point>, DataError> {
+    let mut all = Vec::new();
+    for (file, text) in FILES {
+        all.extend(read(file, text)?);
     }
-    let pfs: f64 = value.trim().parse().map_err(|_| bad())?;
-    if !pfs.is_finite() || pfs <= 0.0 {
-        return Err(format!(
-            "invalid --add '{s}': pfs-days must be a positive number"
-        ));
-    }
-    let d = parse_date(date).map_err(|e| format!("invalid --add '{s}': {e}"))?;
-    Ok(Point {
-        name: name.trim().to_string(),
-        date: d.format("%Y-%m-%d").to_string(),
-        year: fractional_year(d),
-        pfs_days: pfs,
-        method: "user".into(),
-        how: "given with --add".into(),
-        reported_pfs_days: None,
-        source: "the user".into(),
-        user: true,
-    })
+    all.sort_by(|a, b| a.year.total_cmp(&b.year));
+    Ok(all)
+}
+
+static RUNS: LazyLock<Vec<Point>> =
+    LazyLock::new(|| load().unwrap_or_else(|e| panic!("bundled trend data: {e}")));
+
+/// Every bundled run, oldest first. The data is compiled in; a test loads it.
+pub fn bundled_runs() -> &'static [Point] {
+    &RUNS
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn find(name: &str) -> &'static Point {
+        bundled_runs()
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no run {name}"))
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        (a / b - 1.0).abs()
+    }
+
     #[test]
-    fn bundled_runs_are_computed_from_their_inputs() {
-        let runs = landmark_runs();
-        assert!(runs.len() >= 15);
-        let find = |n: &str| runs.iter().find(|p| p.name == n).unwrap();
-        // AlexNet as AI and Compute: ~0.0058 pfs-days.
-        assert!((find("AlexNet").pfs_days - 0.0057).abs() < 0.0003);
-        // GPT-3: 6ND agrees with the 3640 pfs-days the paper reports, within 1%.
+    fn the_data_files_load_and_every_run_has_a_source() {
+        let runs = load().unwrap();
+        assert!(runs.len() >= 60, "{}", runs.len());
+        for p in &runs {
+            assert!(p.pfs_days.is_finite() && p.pfs_days > 0.0, "{}", p.name);
+            assert!(!p.source.is_empty() && p.era.is_some(), "{}", p.name);
+            assert_eq!(p.method.is_some(), p.basis == Basis::Derived, "{}", p.name);
+        }
+        let mut names: Vec<_> = runs.iter().map(|p| p.name.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), runs.len(), "a run is listed twice");
+    }
+
+    #[test]
+    fn derived_runs_agree_with_the_totals_published_beside_them() {
+        // The appendix's own arithmetic: AlexNet 0.0058, NAS 31 pfs-days (within its rounding).
+        assert!(rel(find("AlexNet").pfs_days, 0.0058) < 0.02);
+        assert!(rel(find("Neural Architecture Search").pfs_days, 31.0) < 0.02);
+        // GPT-3's 6ND against the 3640 pfs-days of its Table D.1.
         let gpt3 = find("GPT-3 175B");
-        assert!((gpt3.pfs_days / gpt3.reported_pfs_days.unwrap() - 1.0).abs() < 0.01);
-        for p in runs {
-            assert!(p.pfs_days > 0.0 && !p.source.is_empty(), "{}", p.name);
+        assert!(rel(gpt3.pfs_days, gpt3.reported_pfs_days.unwrap()) < 0.01);
+        // Every derived point of the paper's figure is within 5% of the appendix.
+        for p in bundled_runs() {
+            if p.basis == Basis::Derived && p.reported_by == Some(Publisher::AiAndCompute) {
+                let check = p.reported_pfs_days.unwrap();
+                assert!(rel(p.pfs_days, check) < 0.05, "{}: {}", p.name, p.pfs_days);
+            }
         }
     }
 
     #[test]
-    fn added_points_parse_and_bad_ones_say_why() {
-        let p = parse_added("my model=120.5@2025-06-01").unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.pfs_days, p.user),
-            ("my model", 120.5, true)
-        );
-        assert!((p.year - 2025.41).abs() < 0.01);
-        for bad in [
-            "x=1",
-            "x@2020-01-01",
-            "=1@2020-01-01",
-            "x=-1@2020-01-01",
-            "x=1@2020-13-01",
-            "x=abc@2020-01-01",
+    fn reported_runs_keep_the_published_value_and_say_so() {
+        let agz = find("AlphaGo Zero");
+        assert_eq!((agz.basis, agz.pfs_days), (Basis::Reported, 1860.0));
+        assert!(agz.how.is_none() && agz.method.is_none());
+        assert_eq!(agz.reported_by, Some(Publisher::AiAndCompute));
+    }
+
+    #[test]
+    fn bad_rows_are_refused_with_the_reason() {
+        let header = "name,date,basis,method,params,tokens,macs_per_example,examples,epochs,gpu,\
+                      count,days,utilization,peak_tflops,reported_pfs_days,reported_by,landmark,\
+                      source\n";
+        for (row, needle) in [
+            (
+                "x,2020-01-01,derived,6nd,1e9,,,,,,,,,,,,,s",
+                "tokens is missing",
+            ),
+            (
+                "x,2020-01-01,derived,,1e9,1e9,,,,,,,,,,,,s",
+                "needs a method",
+            ),
+            (
+                "x,2020-01-01,reported,,,,,,,,,,,,,,,s",
+                "needs reported_pfs_days",
+            ),
+            ("x,2020-01-01,reported,,,,,,,,,,,,5,,,s", "no reported_by"),
+            ("x,2020-13-01,reported,,,,,,,,,,,,5,epoch,,s", "2020-13-01"),
+            (
+                "x,2020-01-01,reported,,,,,,,,,,,,5,epoch,,",
+                "source is empty",
+            ),
+            (
+                "x,2020-01-01,derived,hardware,,,,,,K80,1,1,-1,,,,,s",
+                "utilization",
+            ),
+            (
+                "x,2020-01-01,derived,hardware,,,,,,No Such Chip,1,1,0.3,,,,,s",
+                "No Such",
+            ),
         ] {
-            let e = parse_added(bad).unwrap_err();
-            assert!(e.contains(bad), "{bad}: {e}");
+            let e = read("t.csv", &format!("{header}{row}\n")).unwrap_err();
+            assert!(e.to_string().contains(needle), "{row}: {e}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Ordinary least squares of log2(compute) against date: the doubling time with a 95%
 //! confidence interval (Student's t on the slope), and the growth over the window.
+//! A fit needs `MIN_RUNS` runs on at least two dates: with two, the interval is undefined.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -12,26 +13,37 @@ pub struct Fit {
     pub doubling_months: f64,
     /// 95% interval of the doubling time, months (upper is infinite if growth is not certain).
     pub doubling_months_ci: [f64; 2],
+    /// Compute growth factor per year (2 ^ slope).
+    pub growth_per_year: f64,
     /// Compute growth factor from the first to the last point of the fit.
     pub growth_factor: f64,
     pub points: usize,
     pub r_squared: f64,
 }
 
-/// Fits log2(y) = a + b x. Needs two distinct x values.
-pub fn fit(xs: &[f64], ys: &[f64]) -> Result<Fit, String> {
+/// The fewest runs a fit is made from.
+pub const MIN_RUNS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    #[error("not enough runs to fit ({runs}; a fit needs {MIN_RUNS})")]
+    TooFew { runs: usize },
+    #[error("not enough runs to fit (all {runs} on one date)")]
+    OneDate { runs: usize },
+}
+
+/// Fits log2(y) = a + b x over at least `MIN_RUNS` points on two or more dates.
+pub fn fit(xs: &[f64], ys: &[f64]) -> Result<Fit, FitError> {
     let n = xs.len();
-    if n < 2 {
-        return Err(format!(
-            "a trend needs at least 2 runs; this window has {n}"
-        ));
+    if n < MIN_RUNS {
+        return Err(FitError::TooFew { runs: n });
     }
     let ly: Vec<f64> = ys.iter().map(|y| y.log2()).collect();
     let mx = xs.iter().sum::<f64>() / n as f64;
     let my = ly.iter().sum::<f64>() / n as f64;
     let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
     if sxx == 0.0 {
-        return Err("a trend needs runs on at least 2 different dates".into());
+        return Err(FitError::OneDate { runs: n });
     }
     let sxy: f64 = xs.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
     let b = sxy / sxx;
@@ -42,15 +54,11 @@ pub fn fit(xs: &[f64], ys: &[f64]) -> Result<Fit, String> {
         .map(|(x, y)| (y - a - b * x).powi(2))
         .sum();
     let sst: f64 = ly.iter().map(|y| (y - my).powi(2)).sum();
-    let (lo, hi) = if n > 2 {
-        let se = (sse / (n - 2) as f64 / sxx).sqrt();
-        let t = StudentsT::new(0.0, 1.0, (n - 2) as f64)
-            .map(|d| d.inverse_cdf(0.975))
-            .unwrap_or(f64::INFINITY);
-        (b - t * se, b + t * se)
-    } else {
-        (f64::NAN, f64::NAN)
-    };
+    let se = (sse / (n - 2) as f64 / sxx).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 2) as f64)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(f64::INFINITY);
+    let (lo, hi) = (b - t * se, b + t * se);
     let months = |slope: f64| {
         if slope > 0.0 {
             12.0 / slope
@@ -65,6 +73,7 @@ pub fn fit(xs: &[f64], ys: &[f64]) -> Result<Fit, String> {
         intercept: a,
         doubling_months: months(b),
         doubling_months_ci: [months(hi), months(lo)],
+        growth_per_year: 2f64.powf(b),
         growth_factor: 2f64.powf(b * span),
         points: n,
         r_squared: if sst > 0.0 { 1.0 - sse / sst } else { 1.0 },
@@ -104,7 +113,12 @@ mod tests {
 
     #[test]
     fn too_few_points_is_an_error() {
-        assert!(fit(&[2012.0], &[1.0]).is_err());
-        assert!(fit(&[2012.0, 2012.0], &[1.0, 2.0]).is_err());
+        assert_eq!(
+            fit(&[2012.0, 2013.0], &[1.0, 2.0]).unwrap_err(),
+            FitError::TooFew { runs: 2 }
+        );
+        let e = fit(&[2012.0; 3], &[1.0, 2.0, 3.0]).unwrap_err();
+        assert_eq!(e, FitError::OneDate { runs: 3 });
+        assert!(e.to_string().starts_with("not enough runs to fit"));
     }
 }

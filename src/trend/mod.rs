@@ -1,4 +1,9 @@
-//! The AI-and-Compute trend: landmark runs, the fit of their growth, and the user's estimates.
+//! The AI-and-Compute trend: the bundled training runs (the paper's own figure, then runs since),
+//! each era fitted on its own beside the doubling time published for it, and the user's runs.
 
 pub mod data;
+pub mod eras;
 pub mod fit;
+pub mod render;
+pub mod view;
+pub mod window;
