@@ -34,9 +34,19 @@ impl AppError {
 
 impl From<crate::results::ResultsError> for AppError {
     fn from(e: crate::results::ResultsError) -> Self {
-        use crate::results::ResultsError::*;
         match e {
-            Write { .. } => AppError::Failed(e.to_string()),
+            crate::results::ResultsError::File(f) => f.into(),
+            _ => AppError::Usage(e.to_string()),
+        }
+    }
+}
+
+/// A path that cannot be written is bad input; a write that fails on the way (a full disk) is a
+/// failed run.
+impl From<crate::files::FileError> for AppError {
+    fn from(e: crate::files::FileError) -> Self {
+        match e {
+            crate::files::FileError::Io { .. } => AppError::Failed(e.to_string()),
             _ => AppError::Usage(e.to_string()),
         }
     }

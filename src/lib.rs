@@ -11,6 +11,7 @@ pub mod device;
 pub mod dtype;
 pub mod error;
 pub mod estimate;
+pub mod files;
 pub mod gemm;
 pub mod measure;
 pub mod model;

@@ -68,11 +68,13 @@ fn bad_files_say_what_is_wrong_with_the_path() {
 
 #[test]
 fn unwritable_paths_are_reported_before_work_starts() {
-    let e = results::check_writable(std::path::Path::new("/proc/flopmeter/r.json")).unwrap_err();
+    use flopmeter::files::check_output;
+    let e = check_output(std::path::Path::new("/proc/flopmeter/r.json"), &[]).unwrap_err();
     assert!(e.to_string().contains("/proc/flopmeter/r.json"));
+    assert!(!e.to_string().contains("probe"), "{e}");
     let dir = tempfile::tempdir().unwrap();
-    assert!(results::check_writable(dir.path()).is_err());
-    assert!(results::check_writable(&dir.path().join("sub/r.json")).is_ok());
+    assert!(check_output(dir.path(), &[]).is_err());
+    assert!(check_output(&dir.path().join("sub/r.json"), &[]).is_ok());
 }
 
 #[test]
@@ -131,4 +133,70 @@ fn the_best_verified_result_counts_only_passed_checks() {
     doc.runs
         .retain(|r| r.verification.status != VerificationStatus::Passed);
     assert!(best_per_device(&doc).is_empty());
+}
+
+/// Loads `doc` after `forge` changed it; the error must name the entry and the problem.
+fn forged(forge: impl FnOnce(&mut flopmeter::results::Results), needle: &str) {
+    let mut doc = common::sample_results();
+    forge(&mut doc);
+    let text = serde_json::to_string(&doc).unwrap();
+    let e = results::parse(&text, std::path::Path::new("forged.json")).unwrap_err();
+    assert!(matches!(e, ResultsError::BadValue { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with("forged.json: "), "{msg}");
+    assert!(msg.contains(needle), "{needle} not in {msg}");
+}
+
+#[test]
+fn values_are_checked_as_well_as_types() {
+    forged(
+        |d| d.runs[0].tflops.median = -1.0,
+        "runs[0] (cpu:0 faer f32 256x256x256): tflops.median -1",
+    );
+    forged(|d| d.runs[0].tflops.median = 0.0, "tflops.median 0");
+    forged(|d| d.runs[0].tflops.max = 1e308, "tflops.max");
+    forged(|d| d.runs[0].tflops.median = 1e-310, "tflops.median");
+    forged(
+        |d| {
+            d.devices[0]
+                .rated_tflops
+                .insert(flopmeter::dtype::Dtype::F32, 0.0);
+        },
+        "devices[0] (cpu:0): rated f32 peak 0",
+    );
+    forged(
+        |d| d.runs[0].utilization.rated = Some(50.0),
+        "utilization.rated 50",
+    );
+    forged(
+        |d| d.runs[0].utilization.rated = Some(0.5),
+        "is not tflops.median / rated peak",
+    );
+    forged(
+        |d| d.runs[0].device = "cuda:7".into(),
+        "device cuda:7 is not among the file's devices",
+    );
+    forged(
+        |d| {
+            let dup = d.devices[0].clone();
+            d.devices.push(dup);
+        },
+        "the device id appears twice",
+    );
+    forged(
+        |d| {
+            let dup = d.runs[0].clone();
+            d.runs.push(dup);
+        },
+        "runs[1] (cpu:0 faer f32 256x256x256): the same run appears twice",
+    );
+    forged(
+        |d| (d.runs[0].m, d.runs[0].n, d.runs[0].k) = (0, 0, 0),
+        "a dimension is 0",
+    );
+    forged(
+        |d| d.runs[0].samples.clear(),
+        "samples must be a non-empty list",
+    );
+    forged(|d| d.runs[0].flop *= 2.0, "is not 2 m n k");
 }

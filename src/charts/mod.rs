@@ -10,6 +10,20 @@ use plotters::prelude::*;
 
 const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
 
+/// A range a log axis can draw: positive, finite, at most 12 decades (plotters computes its
+/// ticks by stepping through the range, so zero, subnormal or infinite ends never finish).
+pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
+    let sane = |v: f64| v.is_finite() && (1e-12..=1e15).contains(&v);
+    let (lo, hi) = match (sane(lo), sane(hi)) {
+        (true, true) if lo <= hi => (lo, hi),
+        (true, true) => (hi, lo),
+        (true, false) => (lo, lo),
+        (false, true) => (hi, hi),
+        (false, false) => (1.0, 1.0),
+    };
+    (lo.max(hi / 1e12), hi)
+}
+
 /// Registers the bundled font under the family name "sans-serif" (once).
 pub fn register_font() {
     static ONCE: Once = Once::new();
@@ -52,31 +66,47 @@ pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), 
     match ext.as_deref() {
         Some("svg") => {
             let svg = to_svg_string(chart, size)?;
-            crate::results::write_text_atomic(path, &svg).map_err(|e| e.to_string())
+            crate::files::write_atomic(path, &svg).map_err(|e| e.to_string())
         }
         Some("png") => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => std::path::PathBuf::from("."),
-            };
-            let tmp = tempfile::Builder::new()
-                .prefix(".flopmeter-")
-                .suffix(".png")
-                .tempfile_in(&dir)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            {
-                let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
-                root.fill(&WHITE).map_err(|e| e.to_string())?;
-                chart.draw(&root)?;
-                root.present().map_err(|e| e.to_string())?;
-            }
-            tmp.persist(path)
-                .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
-            Ok(())
+            let mut drawn = Ok(());
+            crate::files::write_atomic_with(path, |tmp| {
+                let root = BitMapBackend::new(tmp, size).into_drawing_area();
+                drawn = root
+                    .fill(&WHITE)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| chart.draw(&root))
+                    .and_then(|_| root.present().map_err(|e| e.to_string()));
+                drawn.clone().map_err(std::io::Error::other)
+            })
+            .map_err(|e| drawn.clone().err().unwrap_or_else(|| e.to_string()))
         }
         _ => Err(format!(
             "unsupported chart file '{}': use a .svg or .png name",
             path.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_ranges_are_always_finite_and_positive() {
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (5e-324, 1.0),
+            (1.0, f64::INFINITY),
+            (f64::NAN, f64::NAN),
+            (-1.0, 5.0),
+            (1e-300, 1e300),
+            (3.0, 2.0),
+        ] {
+            let (a, b) = super::log_range(lo, hi);
+            assert!(
+                a.is_finite() && b.is_finite() && a > 0.0 && a <= b,
+                "{lo} {hi}: {a} {b}"
+            );
+            assert!(b / a <= 1e12 * 1.0000001, "{lo} {hi}: {a} {b}");
+        }
     }
 }

@@ -70,6 +70,9 @@ pub struct MergeArgs {
         default_value_t = crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD
     )]
     pub threshold: f64,
+    /// Exit 0 even when some ranks brought no verified result (they are listed either way).
+    #[arg(long)]
+    pub allow_dead_ranks: bool,
 }
 
 #[derive(Debug, clap::Args)]

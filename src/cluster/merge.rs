@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 
 use crate::dtype::Dtype;
 use crate::measure::stats::quantile;
-use crate::results::best::best_per_device;
+use crate::results::best::{best_per_device, is_verified};
 use crate::results::{
-    Aggregate, ClusterSummary, DeviceRecord, DtypeAggregate, NodeAggregate, Results, Straggler,
-    SCHEMA_ID,
+    Aggregate, ClusterSummary, DeadRank, DeviceRecord, DtypeAggregate, NodeAggregate, Results,
+    Straggler, VerificationStatus, SCHEMA_ID,
 };
 
-/// Files named on the command line; a folder stands for the *.json files in it.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// Files named on the command line; a folder stands for the *.json files in it. Each comes
+/// with whether it was found in a folder.
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, String> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
@@ -30,12 +31,64 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                     p.display()
                 ));
             }
-            out.extend(files);
+            out.extend(files.into_iter().map(|f| (f, true)));
         } else {
-            out.push(p.clone());
+            out.push((p.clone(), false));
         }
     }
     Ok(out)
+}
+
+/// The files to merge, loaded. A merged cluster file found in a folder (an earlier merge's
+/// output, or the MPI gather's cluster.json beside the rank files) is left out with a note;
+/// named explicitly, it is an error.
+pub struct Inputs {
+    pub docs: Vec<(PathBuf, Results)>,
+    pub skipped: Vec<String>,
+}
+
+pub fn load_inputs(paths: &[PathBuf], output: Option<&Path>) -> Result<Inputs, String> {
+    let mut docs = Vec::new();
+    let mut skipped = Vec::new();
+    for (p, in_folder) in expand(paths)? {
+        if output.is_some_and(|o| crate::files::same_file(o, &p)) && in_folder {
+            skipped.push(format!("{}: the output of this merge", p.display()));
+            continue;
+        }
+        let r = crate::results::load(&p).map_err(|e| e.to_string())?;
+        if in_folder && r.cluster.is_some() {
+            skipped.push(format!("{}: already a merged cluster file", p.display()));
+            continue;
+        }
+        docs.push((p, r));
+    }
+    Ok(Inputs { docs, skipped })
+}
+
+/// A file that brought no verified result, and why.
+fn dead_rank(path: &Path, r: &Results) -> Option<DeadRank> {
+    let failed = r
+        .runs
+        .iter()
+        .filter(|x| x.verification.status == VerificationStatus::Failed)
+        .count();
+    if r.runs.iter().any(is_verified) {
+        return None;
+    }
+    let reason = match (r.runs.len(), failed, r.interrupted) {
+        (0, _, true) => "interrupted before its first result".to_string(),
+        (0, _, false) => "no result at all".to_string(),
+        (n, f, _) if f == n => format!("every result ({n}) failed verification"),
+        (n, f, _) => format!("none of its {n} results was verified ({f} failed)"),
+    };
+    Some(DeadRank {
+        file: path.display().to_string(),
+        host: r.host.hostname.clone(),
+        rank: r.host.rank,
+        runs: r.runs.len(),
+        failed_verification: failed,
+        reason,
+    })
 }
 
 fn aggregate(values: &[f64]) -> Aggregate {
@@ -106,6 +159,7 @@ fn add_file(
             path.display()
         ));
     }
+    let mut own = BTreeSet::new();
     let host = r.host.hostname.clone();
     let rank = r.host.rank;
     let prefix = match rank {
@@ -114,6 +168,13 @@ fn add_file(
     };
     for d in &r.devices {
         let id = format!("{prefix}/{}", d.id);
+        if !own.insert(id.clone()) {
+            return Err(format!(
+                "{}: device {} appears twice in this file",
+                path.display(),
+                d.id
+            ));
+        }
         if !seen.insert(id.clone()) {
             return Err(format!(
                 "{}: device {id} is already in another file (the same rank merged twice?)",
@@ -220,6 +281,7 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         stragglers.extend(slow);
     }
     let ranks: BTreeSet<Option<u32>> = inputs.iter().map(|(_, r)| r.host.rank).collect();
+    let dead_ranks: Vec<DeadRank> = inputs.iter().filter_map(|(p, r)| dead_rank(p, r)).collect();
     let summary = ClusterSummary {
         files: inputs
             .iter()
@@ -230,6 +292,7 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
         devices: merged.devices.len(),
         straggler_threshold: threshold,
         aggregates,
+        dead_ranks,
     };
     merged.cluster = Some(summary);
     merged.stragglers = Some(stragglers);
@@ -237,20 +300,6 @@ pub fn merge(inputs: Vec<(PathBuf, Results)>, threshold: f64) -> Result<Results,
     let problems = crate::reference::cluster_wide_problems(&merged, &merged.verdicts);
     merged.notes.extend(problems);
     Ok(merged)
-}
-
-/// Loads and merges files; errors name the file.
-pub fn merge_files(paths: &[PathBuf], threshold: f64) -> Result<Results, String> {
-    let files = expand(paths)?;
-    let loaded = files
-        .iter()
-        .map(|p| {
-            crate::results::load(p)
-                .map(|r| (p.clone(), r))
-                .map_err(|e| e.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    merge(loaded, threshold)
 }
 
 /// Where a rank writes its file in the shared folder.

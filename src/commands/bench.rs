@@ -318,7 +318,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     let unrated = unrated_notes(&plan);
     plan.notes.extend(unrated);
     let budget = opts.budget;
-    results::check_writable(&out)?;
+    crate::files::check_output(&out, &[]).map_err(|e| AppError::usage(e.to_string()))?;
     for n in &plan.notes {
         eprintln!("note: {n}");
     }

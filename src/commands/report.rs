@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
+use crate::files::write_atomic as write_text_atomic;
 use crate::output::print_json;
 use crate::report::html::{charts, page};
 use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
@@ -11,7 +12,7 @@ use crate::report::tables::{
     collectives_table, comparison_table, energy_table, kernels_table, markdown, results_table,
     stragglers_table, terminal, verdicts_table, Table,
 };
-use crate::results::{self, write_text_atomic};
+use crate::results;
 
 /// `report --json`: the files, one row per device, dtype and kernel, the comparisons across
 /// files, the verdicts against published measurements and any cluster-wide problem.
@@ -68,8 +69,14 @@ fn cluster_wide(sources: &[Source], verdicts: &[FileVerdict]) -> Vec<String> {
 
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
+    let inputs: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
     for out in [&args.markdown, &args.html].into_iter().flatten() {
-        results::check_writable(out)?;
+        crate::files::check_output(out, &inputs).map_err(|e| AppError::usage(e.to_string()))?;
+    }
+    if args.markdown.is_some() && args.markdown == args.html {
+        return Err(AppError::usage(
+            "--markdown and --html name the same file: give each its own",
+        ));
     }
     let sources = load_sources(args)?;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();

@@ -71,7 +71,7 @@ fn check_plot(path: &Path) -> AppResult<()> {
         )));
     }
     // A path that cannot be written is the user's to fix: bad input.
-    crate::results::check_writable(path).map_err(|e| AppError::usage(e.to_string()))
+    crate::files::check_output(path, &[]).map_err(|e| AppError::usage(e.to_string()))
 }
 
 pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {

@@ -80,8 +80,10 @@ impl Chart for SizeChart<'_> {
             y0 = y0.min(r.tflops.median);
             y1 = y1.max(r.tflops.median);
         }
-        // Keep at least a factor of 4 on each axis so a single size still gets tick labels.
+        // Keep at least a factor of 4 on each axis so a single size still gets tick labels,
+        // and never an empty or endless range on a log axis.
         let widen = |lo: f64, hi: f64| {
+            let (lo, hi) = crate::charts::log_range(lo, hi);
             let pad = (4.0 / (hi / lo)).sqrt().max(1.3);
             (lo / pad, hi * pad)
         };
@@ -178,6 +180,7 @@ impl BarChart {
             axis: "best median TFLOP/s".into(),
             rows: rows
                 .iter()
+                .filter(|r| r.best_tflops.is_finite())
                 .map(|r| (format!("{} {}", r.host, r.device), r.best_tflops))
                 .collect(),
             limit: None,
@@ -194,8 +197,19 @@ impl Chart for BarChart {
         if self.rows.is_empty() {
             return Err("nothing to chart".into());
         }
-        let max = self.rows.iter().map(|r| r.1).fold(0.0f64, f64::max);
+        let max = self
+            .rows
+            .iter()
+            .map(|r| r.1)
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
         let xmax = self.limit.map_or(max, |l| l.max(max)) * 1.15;
+        // An empty or endless axis never finishes its ticks.
+        let xmax = if xmax.is_finite() && xmax > 0.0 {
+            xmax
+        } else {
+            1.0
+        };
         let n = self.rows.len() as f64;
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 20))

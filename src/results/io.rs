@@ -1,8 +1,9 @@
 //! Writing results atomically and loading them with errors that name the file and the problem.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use crate::files::FileError;
 
 use super::types::{Results, SCHEMA_ID};
 
@@ -23,8 +24,10 @@ pub enum ResultsError {
     WrongVersion { path: PathBuf, found: String },
     #[error("{path} is a flopmeter results file with a bad or missing field: {detail}")]
     BadField { path: PathBuf, detail: String },
-    #[error("cannot write results to {path}: {detail}")]
-    Write { path: PathBuf, detail: String },
+    #[error("{path}: {detail}")]
+    BadValue { path: PathBuf, detail: String },
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 /// Reads and checks a results file.
@@ -57,7 +60,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, ResultsError> {
         }
         Some(_) => {}
     }
-    serde_path_to_error(value).map_err(|detail| ResultsError::BadField { path, detail })
+    let doc = serde_path_to_error(value).map_err(|detail| ResultsError::BadField {
+        path: path.clone(),
+        detail,
+    })?;
+    super::validate::validate(&doc).map_err(|detail| ResultsError::BadValue { path, detail })?;
+    Ok(doc)
 }
 
 /// Deserializes, naming the JSON path of the first bad field.
@@ -83,59 +91,12 @@ fn locate_missing(value: &serde_json::Value, msg: &str) -> Option<String> {
     None
 }
 
-/// Writes `results` to `path` through a temporary file in the same folder and a rename, so an
-/// interrupted run never leaves a torn file.
+/// Writes `results` to `path` atomically (crate::files): an interrupted run never leaves a torn
+/// file.
 pub fn write_atomic(path: &Path, results: &Results) -> Result<(), ResultsError> {
-    let json = serde_json::to_string_pretty(results).map_err(|e| ResultsError::Write {
+    let json = serde_json::to_string_pretty(results).map_err(|e| FileError::Io {
         path: path.to_path_buf(),
-        detail: e.to_string(),
+        reason: e.to_string(),
     })?;
-    write_text_atomic(path, &(json + "\n"))
-}
-
-/// Atomic write of any text file (results, reports).
-pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), ResultsError> {
-    let err = |detail: String| ResultsError::Write {
-        path: path.to_path_buf(),
-        detail,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if path.is_dir() {
-        return Err(err("it is a directory".into()));
-    }
-    fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".flopmeter-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| err(e.to_string()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| err(e.to_string()))?;
-    tmp.persist(path).map_err(|e| err(e.error.to_string()))?;
-    Ok(())
-}
-
-/// Checks up front that `path` can be written, so a long run does not end in a write error.
-pub fn check_writable(path: &Path) -> Result<(), ResultsError> {
-    let err = |detail: String| ResultsError::Write {
-        path: path.to_path_buf(),
-        detail,
-    };
-    if path.is_dir() {
-        return Err(err("it is a directory".into()));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
-    tempfile::Builder::new()
-        .prefix(".flopmeter-probe-")
-        .tempfile_in(&dir)
-        .map(drop)
-        .map_err(|e| err(e.to_string()))
+    Ok(crate::files::write_atomic(path, &(json + "\n"))?)
 }

@@ -5,6 +5,7 @@ pub mod env;
 pub mod io;
 pub mod schema;
 pub mod types;
+pub mod validate;
 
-pub use io::{check_writable, load, write_atomic, write_text_atomic, ResultsError};
+pub use io::{load, parse, write_atomic, ResultsError};
 pub use types::*;

@@ -75,6 +75,20 @@ pub struct ClusterSummary {
     /// the cluster median.
     pub straggler_threshold: f64,
     pub aggregates: Vec<DtypeAggregate>,
+    /// Ranks (files) that brought no verified result: dead, interrupted or all failed.
+    #[serde(default)]
+    pub dead_ranks: Vec<DeadRank>,
+}
+
+/// A rank whose file holds no verified result, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeadRank {
+    pub file: String,
+    pub host: String,
+    pub rank: Option<u32>,
+    pub runs: usize,
+    pub failed_verification: usize,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

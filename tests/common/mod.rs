@@ -92,7 +92,7 @@ pub fn sample_results() -> Results {
                 max: 0.0034,
             },
             utilization: Utilization {
-                rated: Some(0.006),
+                rated: Some(0.0032 / 0.55),
                 at_sampled_clock: None,
                 above_peak: false,
             },
