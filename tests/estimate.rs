@@ -454,7 +454,6 @@ fn bad_input_is_a_one_line_error() {
         ],
         "not both",
     );
-    bad(&["time", "--pfs-days", "10", "--gpu", "V100"], "--count");
     bad(
         &["time", "--pfs-days", "0", "--gpu", "V100", "--count", "8"],
         "'0'",

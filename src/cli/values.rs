@@ -26,6 +26,23 @@ pub fn whole(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A count of at least 1 that fits in memory (Monte Carlo draws).
+pub fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err("expected a whole number of at least 1".into()),
+    }
+}
+
+/// A dtype by name or alias (bf16, fp32, half, e4m3, ...).
+pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
+    s.parse().map_err(|_| {
+        "expected one of f64, f32, tf32, bf16, f16, fp8, int8 (aliases: fp64, double, fp32, \
+         float32, float, bfloat16, fp16, half, float16, e4m3)"
+            .to_string()
+    })
+}
+
 /// Seconds from 0 to an hour.
 pub fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -52,5 +69,11 @@ mod tests {
         assert!(whole("1.5").is_err());
         assert_eq!(seconds("0"), Ok(0.0));
         assert!(seconds("3601").is_err() && seconds("-1").is_err());
+        assert_eq!(at_least_one("20000"), Ok(20_000));
+        for bad in ["0", "-1", "1.5", "x"] {
+            assert!(at_least_one(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dtype("bfloat16"), Ok(crate::dtype::Dtype::Bf16));
+        assert!(dtype("fp4").unwrap_err().contains("bf16"));
     }
 }

@@ -63,22 +63,25 @@ pub fn all() -> &'static [Prior] {
     &PRIORS
 }
 
+/// A name that is not a utilization prior of the table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of {}", .known.join(", "))]
+pub struct UnknownPrior {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+fn utilization_priors() -> impl Iterator<Item = &'static Prior> {
+    all().iter().filter(|p| p.applies_to != "calibration")
+}
+
 /// A utilization prior by name (not the calibration factor).
-pub fn utilization_prior(name: &str) -> Result<&'static Prior, String> {
-    all()
-        .iter()
-        .filter(|p| p.applies_to != "calibration")
+pub fn utilization_prior(name: &str) -> Result<&'static Prior, UnknownPrior> {
+    utilization_priors()
         .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
-        .ok_or_else(|| {
-            format!(
-                "unknown --prior '{name}': expected one of {}",
-                all()
-                    .iter()
-                    .filter(|p| p.applies_to != "calibration")
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+        .ok_or_else(|| UnknownPrior {
+            name: name.to_string(),
+            known: utilization_priors().map(|p| p.name.clone()).collect(),
         })
 }
 
@@ -115,6 +118,7 @@ mod tests {
         assert!(utilization_prior("mfu-over-mamf").is_err());
         assert!(utilization_prior("optimistic")
             .unwrap_err()
+            .to_string()
             .contains("observed-mfu"));
     }
 }

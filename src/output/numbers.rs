@@ -18,6 +18,25 @@ pub fn sig(x: f64) -> String {
     format!("{x:.decimals$}")
 }
 
+/// `x` as `sig` writes it, without trailing zeros: for echoing inputs ("5.5 days", "goodput 1",
+/// "2048 chips", "1.2e6 examples").
+pub fn short(x: f64) -> String {
+    let s = sig(x);
+    let (mantissa, exponent) = match s.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (s.as_str(), None),
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    match exponent {
+        Some(e) => format!("{mantissa}e{e}"),
+        None => mantissa.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +54,18 @@ mod tests {
         assert_eq!(sig(-2.5), "-2.500");
         assert_eq!(sig(0.0), "0");
         assert_eq!(sig(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn inputs_without_trailing_zeros() {
+        assert_eq!(short(5.5), "5.5");
+        assert_eq!(short(1.0), "1");
+        assert_eq!(short(2048.0), "2048");
+        assert_eq!(short(0.33), "0.33");
+        assert_eq!(short(1.2e6), "1.2e6");
+        assert_eq!(short(1e300), "1e300");
+        assert_eq!(short(139.0), "139");
+        assert_eq!(short(1.23456), "1.235");
+        assert_eq!(short(0.0), "0");
     }
 }

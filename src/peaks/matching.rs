@@ -63,6 +63,8 @@ pub enum MatchedBy {
 pub struct Matched {
     pub row: &'static ChipRow,
     pub by: MatchedBy,
+    /// How words beyond the chip's name were read ("DGX", "8x", "Pod").
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,12 +78,13 @@ pub enum LookupError {
     },
 }
 
+/// The suggestions, without any flag: each command adds the flag it has.
 fn suggestion_text(s: &[String]) -> String {
     if s.is_empty() {
         String::from(" (run `flopmeter peaks` for the list)")
     } else {
         format!(
-            "; nearest known: {} (or pass --rated-tflops)",
+            "; nearest known: {}",
             s.iter()
                 .map(|n| format!("\"{n}\""))
                 .collect::<Vec<_>>()
@@ -115,6 +118,7 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
             return Ok(Matched {
                 row,
                 by: MatchedBy::Name,
+                note: None,
             });
         }
     }
@@ -137,6 +141,7 @@ pub fn lookup_pci(vendor: u32, device: u32) -> Option<Matched> {
         .map(|row| Matched {
             row,
             by: MatchedBy::PciId,
+            note: None,
         })
 }
 
