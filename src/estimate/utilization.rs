@@ -7,16 +7,46 @@ use serde::Serialize;
 use super::calibrate::Calibration;
 use super::chip::Chip;
 use super::dist::Dist;
-use super::priors::{calibration_factor, Prior};
+use super::priors::{calibration_factor, Evidence, Prior};
+use crate::dtype::Dtype;
 
 /// Which prior was used, what its figures divide by and how they were obtained.
 #[derive(Debug, Clone, Serialize)]
 pub struct PriorUse {
     pub name: String,
     /// The dtype of the peak the prior's MFU figures are against.
-    pub peak_dtype: String,
+    pub peak_dtype: Dtype,
     /// measured, back-computed, assumed or mixed (data/priors.csv).
-    pub evidence: String,
+    pub evidence: Evidence,
+    /// True when nobody chose it.
+    pub default: bool,
+}
+
+/// A prior moved from its peak's dtype onto the estimate's.
+struct Conversion {
+    scale: f64,
+    said: String,
+}
+
+/// The scale from the prior's peak to the chip's peak in the estimate's dtype, where that peak
+/// is faster; None where the prior applies as it is.
+fn dtype_conversion(prior: &Prior, chip: &Chip) -> Option<Conversion> {
+    let dtype = chip.dtype?;
+    let row = chip.row?;
+    let basis = if row.board_peak(prior.peak_dtype).is_some() {
+        prior.peak_dtype
+    } else {
+        row.default_training_dtype()?
+    };
+    let (from, to) = (row.board_peak(basis)?, row.board_peak(dtype)?);
+    (to > from).then(|| Conversion {
+        scale: from / to,
+        said: format!(
+            ", x{:.3} onto the {dtype} peak ({basis} {from} / {dtype} {to} on {})",
+            from / to,
+            row.key
+        ),
+    })
 }
 
 /// A distribution and where it came from; with calibration, the measured ceiling and the
@@ -46,24 +76,37 @@ impl Utilization {
         }
     }
 
-    /// A literature prior for `chip`; `by_default` when nobody chose it.
+    /// A literature prior for `chip`; `by_default` when nobody chose it. A prior whose figures
+    /// are against a 16-bit peak is scaled onto a faster dtype's peak (fp8, int8): such runs do
+    /// only the large GEMMs in 8 bits, so their MFU against the 8-bit peak is lower by about
+    /// the ratio of the peaks (data/priors.csv, priors sources).
     pub fn from_prior(prior: &Prior, chip: &Chip, by_default: bool) -> Self {
-        let _ = chip;
+        let conversion = dtype_conversion(prior, chip);
+        let unconverted = match (chip.row, chip.dtype) {
+            (None, Some(d @ (Dtype::Fp8 | Dtype::Int8))) => {
+                format!(", applied as it is to a custom {d} peak (no 16-bit peak to convert by)")
+            }
+            _ => String::new(),
+        };
         Utilization {
             dist: prior.dist.clone(),
             factor: None,
-            dtype_scale: None,
+            dtype_scale: conversion.as_ref().map(|c| c.scale),
             source: format!(
-                "prior '{}'{}: {} ({})",
+                "prior '{}'{}: {}, MFU against the {} peak{} ({}; {})",
                 prior.name,
                 if by_default { " (default)" } else { "" },
                 prior.dist.describe(),
+                prior.peak_dtype,
+                conversion.map(|c| c.said).unwrap_or(unconverted),
+                prior.evidence.name(),
                 prior.source
             ),
             prior: Some(PriorUse {
                 name: prior.name.clone(),
-                peak_dtype: String::new(),
-                evidence: String::new(),
+                peak_dtype: prior.peak_dtype,
+                evidence: prior.evidence,
+                default: by_default,
             }),
             calibration: None,
         }
