@@ -298,6 +298,11 @@ fn time(
 fn chip_report(c: &Chip) -> ChipReport {
     ChipReport {
         chip: c.name.clone(),
+        count_unit: if c.row.is_some_and(|r| r.is_core_row()) {
+            "core"
+        } else {
+            "chip"
+        },
         dtype: c.dtype,
         peak_tflops: c.peak_tflops,
         peak_source: c.peak_source.clone(),

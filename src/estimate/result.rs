@@ -179,6 +179,9 @@ pub enum Solved {
 pub struct ChipReport {
     /// Table key, or "custom".
     pub chip: String,
+    /// What `count` and `gpu_hours` count: "chip" (a GPU, a board, a TPU chip) or "core" (a
+    /// TPU core row such as "TPU v3 cores").
+    pub count_unit: &'static str,
     pub dtype: Option<Dtype>,
     pub peak_tflops: f64,
     pub peak_source: String,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::estimate::dist::Interval;
+use crate::estimate::dist::{Dist, Interval};
 use crate::estimate::result::*;
 use crate::output::numbers::{short, sig};
 
@@ -44,8 +44,13 @@ fn compute(flops: f64, pfs_days: f64) -> String {
 }
 
 fn interval(i: &Interval, unit: &str) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
     format!(
-        "{} .. {} {unit} (median {})",
+        "{} .. {}{unit} (median {})",
         sig(i.p5),
         sig(i.p95),
         sig(i.p50)
@@ -104,13 +109,14 @@ fn hardware_part(out: &mut Text, h: &HardwarePart) {
         out.line(format!("  90% interval: {}", interval(i, "pfs-days")));
     }
     chip(out, &h.chip, h.count);
+    let unit = hours(&h.chip);
     let time = match h.days {
-        Some(days) => format!("{} days = {} GPU-hours", short(days), sig(h.gpu_hours)),
-        None => format!("{} GPU-hours", short(h.gpu_hours)),
+        Some(days) => format!("{} days = {} {unit}", short(days), sig(h.gpu_hours)),
+        None => format!("{} {unit}", short(h.gpu_hours)),
     };
     out.line(format!("  time: {time}, goodput {}", short(h.goodput)));
     utilization(out, &h.utilization);
-    spend(out, &h.spend);
+    spend(out, &h.spend, unit);
 }
 
 fn ratio(out: &mut Text, r: Option<&Ratio>) {
@@ -139,11 +145,34 @@ fn chip(out: &mut Text, c: &ChipReport, count: Option<f64>) {
     }
 }
 
+/// "GPU-hours", or "core-hours" for a TPU core row.
+fn hours(c: &ChipReport) -> &'static str {
+    if c.count_unit == "core" {
+        "core-hours"
+    } else {
+        "GPU-hours"
+    }
+}
+
 fn utilization(out: &mut Text, u: &UtilizationReport) {
+    // A prior's literature source is long: --json has it; the text says what it is.
+    let source = match &u.prior {
+        Some(p) => format!(
+            "prior '{}' ({}{} evidence): {}, MFU against the {} peak{}",
+            p.name,
+            if p.default { "default; " } else { "" },
+            p.evidence.name(),
+            describe(&u.distribution),
+            p.peak_dtype,
+            u.dtype_scale
+                .map(|s| format!(", x{} for this dtype's peak", short(s)))
+                .unwrap_or_default()
+        ),
+        None => u.source.clone(),
+    };
     out.line(format!(
-        "  utilization: {} median; {}",
-        short(u.median),
-        u.source
+        "  utilization: {} median; {source}",
+        short(u.median)
     ));
     if let Some(c) = &u.calibration {
         out.line(format!(
@@ -156,16 +185,32 @@ fn utilization(out: &mut Text, u: &UtilizationReport) {
     }
 }
 
-fn spend(out: &mut Text, s: &SpendReport) {
+fn describe(d: &Dist) -> String {
+    match d {
+        Dist::Fixed { value } => short(*value),
+        Dist::Uniform { low, high } => format!("uniform {} .. {}", short(*low), short(*high)),
+        Dist::Quantiles { values } => format!(
+            "quantiles {}",
+            values
+                .iter()
+                .map(|v| short(*v))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        ),
+    }
+}
+
+fn spend(out: &mut Text, s: &SpendReport, unit: &str) {
     if let (Some(cost), Some(price)) = (s.cost, s.price_per_hour) {
         let spread = s
             .interval_cost
             .map(|i| format!("; 90% interval {}", interval(&i, "")))
             .unwrap_or_default();
         out.line(format!(
-            "  cost: {} at {} per GPU-hour{spread}",
+            "  cost: {} at {} per {}{spread}",
             sig(cost),
-            short(price)
+            short(price),
+            unit.trim_end_matches('s')
         ));
     }
     if let (Some(kwh), Some(watts)) = (s.energy_kwh, s.watts) {
@@ -191,16 +236,17 @@ fn time(out: &mut Text, t: &TimeEstimate) {
         ops_inputs(out, i);
     }
     let (count, days) = (t.count.unwrap_or(0.0), t.days.unwrap_or(0.0));
+    let hours = hours(&t.chip);
     match t.solved_for {
         Solved::Days => out.line(format!(
-            "Wall-clock time: {} days on {} x {} ({} GPU-hours)",
+            "Wall-clock time: {} days on {} x {} ({} {hours})",
             sig(days),
             short(count),
             t.chip.chip,
             sig(t.gpu_hours)
         )),
         Solved::Count => out.line(format!(
-            "Chips needed: {} x {} for {} days (exactly {}; {} GPU-hours)",
+            "Chips needed: {} x {} for {} days (exactly {}; {} {hours})",
             short(count),
             t.chip.chip,
             short(days),
@@ -208,16 +254,18 @@ fn time(out: &mut Text, t: &TimeEstimate) {
             sig(t.gpu_hours)
         )),
         Solved::GpuHours => out.line(format!(
-            "GPU-hours needed: {} on {} (= {} GPU-days)",
+            "{} needed: {} on {} (= {} {}-days)",
+            capitalized(hours),
             sig(t.gpu_hours),
             t.chip.chip,
-            sig(t.gpu_hours / 24.0)
+            sig(t.gpu_hours / 24.0),
+            hours.trim_end_matches("-hours")
         )),
     }
     let unit = match t.solved_for {
         Solved::Days => "days",
         Solved::Count => "chips",
-        Solved::GpuHours => "GPU-hours",
+        Solved::GpuHours => hours,
     };
     if let Some(i) = &t.interval {
         out.line(format!("  90% interval: {}", interval(i, unit)));
@@ -225,5 +273,12 @@ fn time(out: &mut Text, t: &TimeEstimate) {
     chip(out, &t.chip, t.count);
     out.line(format!("  goodput {}", short(t.goodput)));
     utilization(out, &t.utilization);
-    spend(out, &t.spend);
+    spend(out, &t.spend, hours);
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
