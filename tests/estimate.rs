@@ -743,6 +743,22 @@ fn an_fp8_estimate_converts_the_16_bit_prior() {
         "0.2",
     ]);
     assert!(given["utilization"]["dtype_scale"].is_null());
+    // A custom fp8 peak has no 16-bit peak to convert by, and the estimate says so.
+    let custom = estimate(&[
+        "hardware",
+        "--peak-tflops",
+        "1979",
+        "--dtype",
+        "fp8",
+        "--count",
+        "8",
+        "--days",
+        "1",
+    ]);
+    let note = custom["utilization"]["prior"]["dtype_note"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("as it is"), "{note}");
     assert!(close(
         f(&given, "flops"),
         2.664e6 * 3600.0 * 1978.9e12 * 0.2,

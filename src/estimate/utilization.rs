@@ -20,6 +20,9 @@ pub struct PriorUse {
     pub evidence: Evidence,
     /// True when nobody chose it.
     pub default: bool,
+    /// How the prior was moved onto the estimate's dtype peak, or why it could not be; None
+    /// when it applies as it is.
+    pub dtype_note: Option<String>,
 }
 
 /// A prior moved from its peak's dtype onto the estimate's.
@@ -42,7 +45,7 @@ fn dtype_conversion(prior: &Prior, chip: &Chip) -> Option<Conversion> {
     (to > from).then(|| Conversion {
         scale: from / to,
         said: format!(
-            ", x{:.3} onto the {dtype} peak ({basis} {from} / {dtype} {to} on {})",
+            "x{:.3} onto the {dtype} peak ({basis} {from} / {dtype} {to} on {})",
             from / to,
             row.key
         ),
@@ -82,23 +85,28 @@ impl Utilization {
     /// the ratio of the peaks (data/priors.csv, priors sources).
     pub fn from_prior(prior: &Prior, chip: &Chip, by_default: bool) -> Self {
         let conversion = dtype_conversion(prior, chip);
-        let unconverted = match (chip.row, chip.dtype) {
-            (None, Some(d @ (Dtype::Fp8 | Dtype::Int8))) => {
-                format!(", applied as it is to a custom {d} peak (no 16-bit peak to convert by)")
-            }
-            _ => String::new(),
+        let dtype_scale = conversion.as_ref().map(|c| c.scale);
+        let dtype_note = match (conversion, chip.row, chip.dtype) {
+            (Some(c), _, _) => Some(c.said),
+            (None, None, Some(d @ (Dtype::Fp8 | Dtype::Int8))) => Some(format!(
+                "applied as it is to a custom {d} peak: there is no 16-bit peak to convert by"
+            )),
+            _ => None,
         };
         Utilization {
             dist: prior.dist.clone(),
             factor: None,
-            dtype_scale: conversion.as_ref().map(|c| c.scale),
+            dtype_scale,
             source: format!(
                 "prior '{}'{}: {}, MFU against the {} peak{} ({}; {})",
                 prior.name,
                 if by_default { " (default)" } else { "" },
                 prior.dist.describe(),
                 prior.peak_dtype,
-                conversion.map(|c| c.said).unwrap_or(unconverted),
+                dtype_note
+                    .as_ref()
+                    .map(|n| format!(", {n}"))
+                    .unwrap_or_default(),
                 prior.evidence.name(),
                 prior.source
             ),
@@ -107,6 +115,7 @@ impl Utilization {
                 peak_dtype: prior.peak_dtype,
                 evidence: prior.evidence,
                 default: by_default,
+                dtype_note,
             }),
             calibration: None,
         }

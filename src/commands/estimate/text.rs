@@ -164,8 +164,9 @@ fn utilization(out: &mut Text, u: &UtilizationReport) {
             p.evidence.name(),
             describe(&u.distribution),
             p.peak_dtype,
-            u.dtype_scale
-                .map(|s| format!(", x{} for this dtype's peak", short(s)))
+            p.dtype_note
+                .as_ref()
+                .map(|n| format!(", {n}"))
                 .unwrap_or_default()
         ),
         None => u.source.clone(),
