@@ -313,15 +313,56 @@ fn calibration_from_a_results_file() {
         "1",
     ]);
     let cal = &v["utilization"]["calibration"];
-    assert_eq!(cal["matmul_utilization"], 0.006);
+    // Recomputed from the measured rate and the file's rated peak, not read from the file.
+    assert!(close(
+        cal["matmul_utilization"].as_f64().unwrap(),
+        0.0032 / 0.55,
+        1e-12
+    ));
+    assert_eq!(cal["basis"], "best matmul");
+    assert_eq!(cal["above_peak"], false);
     assert_eq!(cal["device"], "cpu:0");
     // Median utilization = measured ceiling x the factor's median (0.525).
     assert!(close(
         v["utilization"]["median"].as_f64().unwrap(),
-        0.006 * 0.525,
+        0.0032 / 0.55 * 0.525,
         1e-9
     ));
     assert!(v.get("interval").is_some());
+}
+
+#[test]
+fn a_calibration_above_the_peak_is_used_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fast.json");
+    let mut doc = common::sample_results();
+    doc.runs[0].tflops.median = 0.7;
+    doc.runs[0].utilization.rated = Some(0.7 / 0.55);
+    flopmeter::results::write_atomic(&path, &doc).unwrap();
+    let out = Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args(["--json", "estimate", "hardware", "--calibrate"])
+        .arg(&path)
+        .args([
+            "--peak-tflops",
+            "0.55",
+            "--dtype",
+            "f32",
+            "--count",
+            "1",
+            "--days",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("above 100%"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["utilization"]["calibration"]["above_peak"], true);
 }
 
 fn bad(args: &[&str], needle: &str) {
@@ -454,7 +495,6 @@ fn bad_input_is_a_one_line_error() {
         ],
         "not both",
     );
-    bad(&["time", "--pfs-days", "10", "--gpu", "V100"], "--count");
     bad(
         &["time", "--pfs-days", "0", "--gpu", "V100", "--count", "8"],
         "'0'",
@@ -545,4 +585,507 @@ fn calibration_errors_name_the_file() {
         "--allow-other-device",
     ]);
     assert_eq!(v["utilization"]["calibration"]["device_name"], "AMD EPYC");
+}
+
+fn text(args: &[&str]) -> String {
+    let out = Command::cargo_bin("flopmeter")
+        .unwrap()
+        .arg("estimate")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn gpu_hours_as_papers_report_them() {
+    // DeepSeek-V3 reports 2.788M H800 GPU-hours; the estimate multiplies them out.
+    let v = estimate(&[
+        "hardware",
+        "--gpu",
+        "H800",
+        "--gpu-hours",
+        "2.788e6",
+        "--utilization",
+        "0.2",
+    ]);
+    assert_eq!(v["chip"], "H800 SXM5 80GB");
+    assert_eq!(v["dtype"], "bf16");
+    assert_eq!(f(&v, "gpu_hours"), 2.788e6);
+    assert!(v["count"].is_null() && v["days"].is_null(), "{v}");
+    assert!(close(
+        f(&v, "flops"),
+        2.788e6 * 3600.0 * 989.4e12 * 0.2,
+        1e-12
+    ));
+    // The same chip time written as chips x days gives the same compute.
+    let by_days = estimate(&[
+        "hardware",
+        "--gpu",
+        "H800",
+        "--count",
+        "2048",
+        "--days",
+        "30",
+        "--utilization",
+        "0.2",
+    ]);
+    assert_eq!(f(&by_days, "gpu_hours"), 2048.0 * 30.0 * 24.0);
+    let by_hours = estimate(&[
+        "hardware",
+        "--gpu",
+        "H800",
+        "--gpu-hours",
+        "1474560",
+        "--count",
+        "2048",
+        "--utilization",
+        "0.2",
+    ]);
+    assert!(close(f(&by_hours, "flops"), f(&by_days, "flops"), 1e-12));
+    assert!(close(f(&by_hours, "days"), 30.0, 1e-12));
+}
+
+#[test]
+fn time_answers_in_gpu_hours() {
+    let flops = "1e24";
+    let hours = estimate(&[
+        "time",
+        "--flops",
+        flops,
+        "--gpu",
+        "H100",
+        "--utilization",
+        "0.4",
+    ]);
+    assert_eq!(hours["solved_for"], "gpu_hours");
+    let want = 1e24 / (989.4e12 * 0.4) / 3600.0;
+    assert!(close(f(&hours, "gpu_hours"), want, 1e-12), "{hours}");
+    assert!(hours["count"].is_null() && hours["days"].is_null());
+    // Beside days and beside chips, the same GPU-hours.
+    let days = estimate(&[
+        "time",
+        "--flops",
+        flops,
+        "--gpu",
+        "H100",
+        "--count",
+        "512",
+        "--utilization",
+        "0.4",
+    ]);
+    assert!(close(f(&days, "gpu_hours"), want, 1e-12));
+    assert!(close(f(&days, "days") * 24.0 * 512.0, want, 1e-12));
+    let chips = estimate(&[
+        "time",
+        "--flops",
+        flops,
+        "--gpu",
+        "H100",
+        "--days",
+        "20",
+        "--utilization",
+        "0.4",
+    ]);
+    assert!(close(f(&chips, "count_exact") * 20.0 * 24.0, want, 1e-12));
+    assert!(close(f(&chips, "gpu_hours"), want, 1e-12));
+}
+
+#[test]
+fn tpu_cores_are_half_a_chip() {
+    // Meena: "a TPU-v3 Pod (2048 TPU cores)" for 30 days is 1024 chips, not 2048.
+    let cores = estimate(&[
+        "hardware",
+        "--gpu",
+        "TPU v3 cores",
+        "--count",
+        "2048",
+        "--days",
+        "30",
+        "--utilization",
+        "0.4",
+    ]);
+    let chips = estimate(&[
+        "hardware",
+        "--gpu",
+        "Cloud TPU v3",
+        "--count",
+        "1024",
+        "--days",
+        "30",
+        "--utilization",
+        "0.4",
+    ]);
+    assert_eq!(cores["chip"], "Google TPU v3 (core)");
+    assert_eq!(cores["count_unit"], "core");
+    assert_eq!(chips["count_unit"], "chip");
+    assert!(
+        close(f(&cores, "flops"), f(&chips, "flops"), 1e-12),
+        "{cores}"
+    );
+    assert!(text(&[
+        "hardware",
+        "--gpu",
+        "TPU v3 cores",
+        "--count",
+        "2048",
+        "--days",
+        "30",
+    ])
+    .contains("core-hours"));
+}
+
+#[test]
+fn an_fp8_estimate_converts_the_16_bit_prior() {
+    // DeepSeek-V3: 2.664M H800 GPU-hours of pre-training in fp8; 6ND with 37B active
+    // parameters and 14.8T tokens must fall inside the 90% interval of the default prior.
+    let six_nd = 6.0 * 37e9 * 14.8e12;
+    let fp8 = estimate(&[
+        "hardware",
+        "--gpu",
+        "H800",
+        "--gpu-hours",
+        "2.664e6",
+        "--dtype",
+        "fp8",
+    ]);
+    let u = &fp8["utilization"];
+    assert_eq!(u["prior"]["peak_dtype"], "bf16");
+    assert_eq!(u["prior"]["evidence"], "mixed");
+    assert!(close(
+        u["dtype_scale"].as_f64().unwrap(),
+        989.4 / 1978.9,
+        1e-12
+    ));
+    let i = &fp8["interval_flops"];
+    assert!(
+        f(i, "p5") < six_nd && six_nd < f(i, "p95"),
+        "{i} vs {six_nd:e}"
+    );
+    // The 16-bit estimate of the same run gives the same FLOP: only the peak's unit moved.
+    let bf16 = estimate(&["hardware", "--gpu", "H800", "--gpu-hours", "2.664e6"]);
+    assert!(bf16["utilization"]["dtype_scale"].is_null());
+    assert!(close(f(&fp8, "flops"), f(&bf16, "flops"), 1e-9));
+    // A number the user gives is theirs: never converted.
+    let given = estimate(&[
+        "hardware",
+        "--gpu",
+        "H800",
+        "--gpu-hours",
+        "2.664e6",
+        "--dtype",
+        "fp8",
+        "--utilization",
+        "0.2",
+    ]);
+    assert!(given["utilization"]["dtype_scale"].is_null());
+    // A custom fp8 peak has no 16-bit peak to convert by, and the estimate says so.
+    let custom = estimate(&[
+        "hardware",
+        "--peak-tflops",
+        "1979",
+        "--dtype",
+        "fp8",
+        "--count",
+        "8",
+        "--days",
+        "1",
+    ]);
+    let note = custom["utilization"]["prior"]["dtype_note"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("as it is"), "{note}");
+    assert!(close(
+        f(&given, "flops"),
+        2.664e6 * 3600.0 * 1978.9e12 * 0.2,
+        1e-12
+    ));
+}
+
+#[test]
+fn cost_and_energy_of_the_chip_hours() {
+    let base = [
+        "hardware",
+        "--gpu",
+        "A100",
+        "--count",
+        "64",
+        "--days",
+        "10",
+        "--utilization",
+        "0.4",
+        "--price-per-hour",
+        "2",
+    ];
+    let v = estimate(&base);
+    assert_eq!(f(&v, "gpu_hours"), 15360.0);
+    assert_eq!(f(&v, "cost"), 30720.0);
+    // Default power: the table's board power, labelled as such.
+    assert_eq!(f(&v, "watts"), 400.0);
+    assert!(v["watts_source"].as_str().unwrap().contains("table"));
+    assert!(close(f(&v, "energy_kwh"), 6144.0, 1e-12));
+    let mut with_watts = base.to_vec();
+    with_watts.extend(["--watts", "300"]);
+    let w = estimate(&with_watts);
+    assert!(close(f(&w, "energy_kwh"), 4608.0, 1e-12));
+    assert!(w["watts_source"].as_str().unwrap().contains("--watts"));
+    // Without a price there is no cost; the planned run of `time` has one, with its interval.
+    let t = estimate(&[
+        "time",
+        "--pfs-days",
+        "1000",
+        "--gpu",
+        "A100",
+        "--count",
+        "64",
+        "--price-per-hour",
+        "1.5",
+    ]);
+    assert!(close(f(&t, "cost"), 1.5 * f(&t, "gpu_hours"), 1e-12));
+    let ic = &t["interval_cost"];
+    let ih = &t["interval_gpu_hours"];
+    assert!(close(f(ic, "p95"), 1.5 * f(ih, "p95"), 1e-12), "{t}");
+    assert!(t["interval_energy_kwh"].is_object());
+    let none = estimate(&["hardware", "--gpu", "A100", "--count", "1", "--days", "1"]);
+    assert!(none["cost"].is_null() && none["price_per_hour"].is_null());
+}
+
+#[test]
+fn calibration_offers_the_measured_power() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gpu.json");
+    let mut r = common::sample_results();
+    r.runs[0].telemetry = Some(flopmeter::results::Telemetry {
+        source: "nvml".into(),
+        power_w_median: Some(250.0),
+        ..Default::default()
+    });
+    flopmeter::results::write_atomic(&path, &r).unwrap();
+    let args = [
+        "hardware",
+        "--calibrate",
+        path.to_str().unwrap(),
+        "--peak-tflops",
+        "0.55",
+        "--dtype",
+        "f32",
+        "--count",
+        "2",
+        "--days",
+        "1",
+    ];
+    let v = estimate(&args);
+    assert_eq!(f(&v, "watts"), 250.0);
+    assert!(v["watts_source"].as_str().unwrap().contains("measured"));
+    assert_eq!(f(&v, "energy_kwh"), 48.0 * 0.25);
+    let mut given = args.to_vec();
+    given.extend(["--watts", "100"]);
+    assert_eq!(f(&estimate(&given), "watts"), 100.0);
+}
+
+#[test]
+fn each_interval_key_has_one_meaning() {
+    let hw = estimate(&["hardware", "--gpu", "A100", "--count", "64", "--days", "10"]);
+    assert_eq!(hw["interval"], hw["interval_pfs_days"]);
+    assert!(hw.get("interval_days").is_none() && hw.get("interval_chips").is_none());
+    let t = ["time", "--pfs-days", "1000", "--gpu", "A100"];
+    let days = estimate(&[&t[..], &["--count", "64"]].concat());
+    assert_eq!(days["interval"], days["interval_days"]);
+    assert!(days.get("interval_chips").is_none());
+    assert!(f(&days["interval_gpu_hours"], "p5") < f(&days["interval_gpu_hours"], "p95"));
+    let chips = estimate(&[&t[..], &["--days", "30"]].concat());
+    assert_eq!(chips["interval"], chips["interval_chips"]);
+    assert!(chips.get("interval_days").is_none());
+    let hours = estimate(&t);
+    assert_eq!(hours["interval"], hours["interval_gpu_hours"]);
+    assert!(hours.get("interval_days").is_none() && hours.get("interval_chips").is_none());
+}
+
+#[test]
+fn overflow_is_bad_input_naming_the_inputs() {
+    Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args(["estimate", "ops", "--params", "1e300", "--tokens", "1e300"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("not a finite number")
+                .and(predicate::str::contains("--params 1e300"))
+                .and(predicate::str::contains("--tokens 1e300")),
+        );
+    bad(
+        &[
+            "hardware",
+            "--peak-tflops",
+            "1e300",
+            "--count",
+            "1e10",
+            "--days",
+            "1e300",
+            "--utilization",
+            "1",
+        ],
+        "--days 1e300",
+    );
+    bad(
+        &[
+            "time",
+            "--flops",
+            "1e300",
+            "--peak-tflops",
+            "1e-300",
+            "--utilization",
+            "1",
+        ],
+        "--flops 1e300",
+    );
+}
+
+#[test]
+fn hints_name_flags_that_exist() {
+    Command::cargo_bin("flopmeter")
+        .unwrap()
+        .args([
+            "estimate", "hardware", "--gpu", "H1OO", "--count", "8", "--days", "2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--peak-tflops")
+                .and(predicate::str::contains("--rated-tflops").not()),
+        );
+    let help = |sub: &str| {
+        let out = Command::cargo_bin("flopmeter")
+            .unwrap()
+            .args(["estimate", sub, "--help"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let hardware = help("hardware");
+    assert!(!hardware.contains("--flops ") && !hardware.contains("--pfs-days"));
+    assert!(hardware.contains("--gpu-hours") && hardware.contains("--price-per-hour"));
+    let time = help("time");
+    assert!(time.contains("--pfs-days") && !time.contains("--gpu-hours"));
+    bad(
+        &[
+            "hardware",
+            "--gpu",
+            "Titan RTX",
+            "--count",
+            "1",
+            "--days",
+            "1",
+        ],
+        "--dtype",
+    );
+    bad(
+        &[
+            "hardware",
+            "--gpu",
+            "Ascend 910B",
+            "--count",
+            "1",
+            "--days",
+            "1",
+        ],
+        "910B1",
+    );
+    bad(
+        &[
+            "hardware",
+            "--gpu",
+            "A100",
+            "--gpu-hours",
+            "10",
+            "--days",
+            "2",
+        ],
+        "not both",
+    );
+    bad(
+        &[
+            "time",
+            "--pfs-days",
+            "1",
+            "--gpu",
+            "A100",
+            "--gpu-hours",
+            "2",
+        ],
+        "--gpu-hours",
+    );
+}
+
+#[test]
+fn names_as_papers_write_them_reach_the_estimate() {
+    let hw = |gpu: &str| {
+        estimate(&[
+            "hardware",
+            "--gpu",
+            gpu,
+            "--count",
+            "8",
+            "--days",
+            "1",
+            "--utilization",
+            "0.4",
+        ])
+    };
+    assert_eq!(hw("A100-40G")["chip"], "A100 SXM4 40GB");
+    assert_eq!(hw("NVIDIA A100 GPUs")["chip"], "A100 SXM4 80GB");
+    let dgx = hw("DGX A100");
+    assert_eq!(dgx["chip"], "A100 SXM4 80GB");
+    assert!(dgx["chip_note"].as_str().unwrap().contains("DGX"));
+    assert!(hw("A100")["chip_note"].is_null());
+}
+
+#[test]
+fn human_output_has_four_significant_figures() {
+    let hw = text(&[
+        "hardware",
+        "--gpu",
+        "GTX 580",
+        "--count",
+        "2",
+        "--days",
+        "5.5",
+        "--utilization",
+        "0.33",
+    ]);
+    assert!(hw.contains("4.959e17 FLOP = 0.005739 pfs-days"), "{hw}");
+    assert!(hw.contains("5.5 days = 264.0 GPU-hours"), "{hw}");
+    let t = text(&[
+        "time",
+        "--pfs-days",
+        "1000",
+        "--gpu",
+        "H100",
+        "--count",
+        "1024",
+        "--price-per-hour",
+        "2",
+    ]);
+    // No long fractions, no 300-digit integers: at most 4 significant figures per result.
+    for word in t.split(|c: char| c.is_whitespace() || "(),;:".contains(c)) {
+        let digits: String = word
+            .split(['e', 'E'])
+            .next()
+            .unwrap()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let significant = digits.trim_start_matches('0').trim_end_matches('0');
+        assert!(significant.len() <= 4, "too many digits in '{word}':\n{t}");
+    }
+    assert!(
+        t.contains("Wall-clock time:") && t.contains("90% interval"),
+        "{t}"
+    );
 }

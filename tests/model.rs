@@ -7,6 +7,12 @@ use common::{flopmeter, FAST};
 use predicates::prelude::*;
 
 fn bench(args: &[&str]) -> (serde_json::Value, String) {
+    let (doc, text, _) = bench_file(args);
+    (doc, text)
+}
+
+/// As `bench`, keeping the results file.
+fn bench_file(args: &[&str]) -> (serde_json::Value, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.json");
     let assert = flopmeter()
@@ -19,12 +25,12 @@ fn bench(args: &[&str]) -> (serde_json::Value, String) {
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     let doc = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    (doc, stdout)
+    (doc, stdout, dir)
 }
 
 #[test]
 fn gpt2_small_on_the_cpu_records_its_gemms_and_the_weighted_figure() {
-    let (doc, text) = bench(&["--model", "gpt2-small", "--tokens-per-step", "256"]);
+    let (doc, text, dir) = bench_file(&["--model", "gpt2-small", "--tokens-per-step", "256"]);
     let m = &doc["model"];
     assert_eq!(m["name"], "gpt2-small");
     assert_eq!(m["config"]["hidden"], 768);

@@ -2,12 +2,12 @@
 //! parsers in `values`. Only this module and `commands` name clap; the work lives in `commands`.
 
 mod bench;
-mod estimate;
+pub mod estimate;
 mod trend;
 pub mod values;
 
 pub use bench::BenchArgs;
-pub use estimate::{EstimateArgs, EstimateCommand};
+pub use estimate::EstimateCommand;
 pub use trend::TrendArgs;
 
 use clap::{Parser, Subcommand};

@@ -85,12 +85,6 @@ pub fn backend(s: &str) -> Result<crate::results::Backend, String> {
     s.parse()
 }
 
-/// A dtype or one of its aliases.
-pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
-    s.parse()
-        .map_err(|e: crate::dtype::UnknownDtype| e.to_string())
-}
-
 /// A kernel of any backend.
 pub fn kernel(s: &str) -> Result<String, String> {
     let known = crate::gemm::kernels::all_kernel_names();
@@ -138,6 +132,15 @@ pub fn count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A dtype by name or alias (bf16, fp32, half, e4m3, ...).
+pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
+    s.parse().map_err(|_| {
+        "expected one of f64, f32, tf32, bf16, f16, fp8, int8 (aliases: fp64, double, fp32, \
+         float32, float, bfloat16, fp16, half, float16, e4m3)"
+            .to_string()
+    })
+}
+
 /// Seconds from 0 to an hour.
 pub fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -164,5 +167,11 @@ mod tests {
         assert!(whole("1.5").is_err());
         assert_eq!(seconds("0"), Ok(0.0));
         assert!(seconds("3601").is_err() && seconds("-1").is_err());
+        assert_eq!(count("20000"), Ok(20_000));
+        for bad in ["0", "-1", "1.5", "x"] {
+            assert!(count(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dtype("bfloat16"), Ok(crate::dtype::Dtype::Bf16));
+        assert!(dtype("fp4").unwrap_err().contains("bf16"));
     }
 }

@@ -1,6 +1,9 @@
-//! `flopmeter peaks [NAME] [--dtype D]`.
+//! `flopmeter peaks [NAME] [--dtype D]`: one typed view of the table's rows, serialized for
+//! `--json` and rendered as text.
 
-use serde_json::json;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use crate::cli::PeaksArgs;
 use crate::dtype::Dtype;
@@ -29,89 +32,165 @@ pub fn run(args: &PeaksArgs, json: bool) -> AppResult<()> {
     }
 }
 
+/// One dtype of one row.
+#[derive(Debug, Serialize)]
+struct OnePeak<'a> {
+    /// The name as given.
+    name: &'a str,
+    /// The table key it matched.
+    matched: &'a str,
+    /// How words beyond the chip's name were read ("DGX A100"); null when none.
+    name_note: Option<&'a str>,
+    dtype: Dtype,
+    tflops: f64,
+    /// "TFLOP/s", or "TOPS" for int8.
+    unit: &'static str,
+    /// Always true: the table holds dense peaks only.
+    dense: bool,
+    devices_per_board: u32,
+    source: &'a str,
+    notes: &'a str,
+}
+
+/// A row of the table with every dtype it has.
+#[derive(Debug, Serialize)]
+struct RowView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    matched: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_note: Option<&'a str>,
+    vendor: &'a str,
+    arch: &'a str,
+    /// dtype -> dense TFLOP/s (TOPS for int8) of the whole board.
+    peaks_tflops: BTreeMap<&'static str, f64>,
+    f64_vector_tflops: Option<f64>,
+    f16_f16acc_tflops: Option<f64>,
+    units: Option<u32>,
+    devices_per_board: u32,
+    boost_mhz: Option<f64>,
+    tensor_mhz: Option<f64>,
+    memory_gb: Option<f64>,
+    memory_bandwidth_gbs: Option<f64>,
+    tdp_w: Option<f64>,
+    released: &'a str,
+    source: &'a str,
+    notes: &'a str,
+    /// With `--dtype` on the whole table: that dtype and its peak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dtype: Option<Dtype>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tflops: Option<f64>,
+}
+
+impl<'a> RowView<'a> {
+    fn new(row: &'a ChipRow) -> Self {
+        RowView {
+            name: None,
+            matched: &row.key,
+            name_note: None,
+            vendor: &row.vendor,
+            arch: &row.arch,
+            peaks_tflops: row
+                .board_peaks()
+                .into_iter()
+                .map(|(d, v)| (d.name(), v))
+                .collect(),
+            f64_vector_tflops: row.f64,
+            f16_f16acc_tflops: row.f16_f16acc,
+            units: row.units,
+            devices_per_board: row.devices_per_board,
+            boost_mhz: row.boost_mhz,
+            tensor_mhz: row.tensor_mhz,
+            memory_gb: row.mem_gb,
+            memory_bandwidth_gbs: row.mem_bw_gbs,
+            tdp_w: row.tdp_w,
+            released: &row.released,
+            source: &row.source,
+            notes: &row.notes,
+            dtype: None,
+            tflops: None,
+        }
+    }
+}
+
+fn unit(d: Dtype) -> &'static str {
+    if d == Dtype::Int8 {
+        "TOPS"
+    } else {
+        "TFLOP/s"
+    }
+}
+
 fn one_dtype(name: &str, m: &Matched, d: Dtype, json: bool) -> AppResult<()> {
     let row = m.row;
     let Some(value) = row.board_peak(d) else {
         let has: Vec<_> = row.board_peaks().iter().map(|(d, _)| d.name()).collect();
-        return Err(AppError::usage(format!(
-            "'{}' has no dense {d} rate in the table (it has: {})",
-            row.key,
-            has.join(", ")
-        )));
+        return Err(AppError::usage(if has.is_empty() {
+            format!(
+                "'{}' has no rated peak in the table: {}",
+                row.key, row.notes
+            )
+        } else {
+            format!(
+                "'{}' has no dense {d} rate in the table (it has: {})",
+                row.key,
+                has.join(", ")
+            )
+        }));
+    };
+    let view = OnePeak {
+        name,
+        matched: &row.key,
+        name_note: m.note.as_deref(),
+        dtype: d,
+        tflops: value,
+        unit: unit(d),
+        dense: true,
+        devices_per_board: row.devices_per_board,
+        source: &row.source,
+        notes: &row.notes,
     };
     if json {
-        return print_json(&json!({
-            "name": name,
-            "matched": row.key,
-            "dtype": d,
-            "tflops": value,
-            "unit": if d == Dtype::Int8 { "TOPS" } else { "TFLOP/s" },
-            "dense": true,
-            "devices_per_board": row.devices_per_board,
-            "source": row.source,
-            "notes": row.notes,
-        }));
+        return print_json(&view);
     }
     println!(
         "{} -> {}: {} {} dense {} ({})",
-        name,
-        row.key,
+        view.name,
+        view.matched,
         tflops(value),
-        if d == Dtype::Int8 { "TOPS" } else { "TFLOP/s" },
+        view.unit,
         d,
         d.describe()
     );
-    print_provenance(row);
+    print_provenance(row, m.note.as_deref());
     Ok(())
-}
-
-fn peaks_object(row: &ChipRow) -> serde_json::Value {
-    row.board_peaks()
-        .into_iter()
-        .map(|(d, v)| (d.name().to_string(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
-fn row_json(row: &ChipRow) -> serde_json::Value {
-    json!({
-        "matched": row.key,
-        "vendor": row.vendor,
-        "arch": row.arch,
-        "peaks_tflops": peaks_object(row),
-        "f64_vector_tflops": row.f64,
-        "f16_f16acc_tflops": row.f16_f16acc,
-        "units": row.units,
-        "devices_per_board": row.devices_per_board,
-        "boost_mhz": row.boost_mhz,
-        "tensor_mhz": row.tensor_mhz,
-        "memory_gb": row.mem_gb,
-        "memory_bandwidth_gbs": row.mem_bw_gbs,
-        "tdp_w": row.tdp_w,
-        "released": row.released,
-        "source": row.source,
-        "notes": row.notes,
-    })
 }
 
 fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
     let row = m.row;
     if json {
-        let mut v = row_json(row);
-        v["name"] = json!(name);
-        return print_json(&v);
+        let view = RowView {
+            name: Some(name),
+            name_note: m.note.as_deref(),
+            ..RowView::new(row)
+        };
+        return print_json(&view);
     }
     println!("{} -> {} ({}, {})", name, row.key, row.vendor, row.arch);
-    let mut t = table(&["dtype", "dense peak", "math"]);
-    for (d, v) in row.board_peaks() {
-        let unit = if d == Dtype::Int8 { "TOPS" } else { "TFLOP/s" };
-        t.add_row(vec![
-            d.name().to_string(),
-            format!("{} {unit}", tflops(v)),
-            d.describe().to_string(),
-        ]);
+    if row.board_peaks().is_empty() {
+        println!("no rated peak in the table (see the notes)");
+    } else {
+        let mut t = table(&["dtype", "dense peak", "math"]);
+        for (d, v) in row.board_peaks() {
+            t.add_row(vec![
+                d.name().to_string(),
+                format!("{} {}", tflops(v), unit(d)),
+                d.describe().to_string(),
+            ]);
+        }
+        println!("{t}");
     }
-    println!("{t}");
     if let Some(v) = row.f16_f16acc {
         println!("f16 with f16 accumulate: {} TFLOP/s", tflops(v));
     }
@@ -121,33 +200,41 @@ fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
             row.devices_per_board, row.devices_per_board
         );
     }
-    print_provenance(row);
+    print_provenance(row, m.note.as_deref());
     Ok(())
 }
 
-fn print_provenance(row: &ChipRow) {
+fn print_provenance(row: &ChipRow, name_note: Option<&str>) {
+    if let Some(note) = name_note {
+        println!("name: {note}");
+    }
     println!("source: {}", row.source);
     if !row.notes.is_empty() {
         println!("notes: {}", row.notes);
     }
 }
 
+/// The whole table, as JSON `{"chips": [...]}`.
+#[derive(Debug, Serialize)]
+struct TableView<'a> {
+    chips: Vec<RowView<'a>>,
+}
+
 fn whole_table(dtype: Option<Dtype>, json: bool) -> AppResult<()> {
-    let rows = chips();
+    let rows: Vec<&ChipRow> = chips()
+        .iter()
+        .filter(|r| dtype.is_none_or(|d| r.board_peak(d).is_some()))
+        .collect();
     if json {
-        let list: Vec<_> = rows
+        let chips = rows
             .iter()
-            .filter(|r| dtype.is_none_or(|d| r.board_peak(d).is_some()))
-            .map(|r| {
-                let mut v = row_json(r);
-                if let Some(d) = dtype {
-                    v["dtype"] = json!(d);
-                    v["tflops"] = json!(r.board_peak(d));
-                }
-                v
+            .map(|r| RowView {
+                dtype,
+                tflops: dtype.and_then(|d| r.board_peak(d)),
+                ..RowView::new(r)
             })
             .collect();
-        return print_json(&json!({ "chips": list }));
+        return print_json(&TableView { chips });
     }
     let dtypes: Vec<Dtype> = match dtype {
         Some(d) => vec![d],
@@ -157,9 +244,6 @@ fn whole_table(dtype: Option<Dtype>, json: bool) -> AppResult<()> {
     header.extend(dtypes.iter().map(|d| d.name()));
     let mut t = table(&header);
     for r in rows {
-        if dtype.is_some_and(|d| r.board_peak(d).is_none()) {
-            continue;
-        }
         let mut cells = vec![r.key.clone()];
         cells.extend(
             dtypes

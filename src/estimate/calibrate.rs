@@ -1,5 +1,6 @@
 //! Utilization calibrated from a results file: the best verified matmul utilization measured on
-//! the chip (a ceiling on training MFU), times an end-to-end factor with a spread.
+//! the chip (a ceiling on training MFU), times an end-to-end factor with a spread. The best
+//! verified result is `results::best`'s one rule.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,8 @@ use serde::Serialize;
 
 use crate::dtype::Dtype;
 use crate::peaks::{lookup, ChipRow};
-use crate::results::{self, DeviceRecord, Results, VerificationStatus};
+use crate::results::best::{best_verified, is_verified};
+use crate::results::{self, DeviceRecord, Results, ResultsError, Run};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Calibration {
@@ -15,49 +17,24 @@ pub struct Calibration {
     pub device: String,
     pub device_name: String,
     pub dtype: Dtype,
-    /// Best verified median utilization of a matmul on that device (against its rated peak).
+    /// Best verified median utilization of a matmul on that device (against its rated peak),
+    /// recomputed from the measured TFLOP/s and the rated peak in the file; or, for a file of
+    /// `bench --model`, the FLOP-weighted utilization of the model's GEMMs.
     pub matmul_utilization: f64,
-    /// Which result gave it: "tiled f32 4096x4096x4096".
+    /// Which result gave it: "tiled f32 4096x4096x4096", or the model's weighted GEMMs.
     pub best_result: String,
+    /// "best matmul" or "model GEMMs (FLOP-weighted)".
+    pub basis: String,
+    /// The utilization is above 100% of the rated peak: a timing or peak error in the file.
+    pub above_peak: bool,
     /// The device's rated peak in the file, TFLOP/s.
     pub rated_tflops: Option<f64>,
+    /// Median board power sampled (NVML) during that result, watts; None without telemetry.
+    pub power_w: Option<f64>,
     /// Devices in the file with results of this dtype.
     pub devices_considered: usize,
     /// Which of them stands for the file: the slowest or the median.
     pub cluster_stat: ClusterStat,
-}
-
-fn same_chip(d: &DeviceRecord, gpu: &ChipRow) -> bool {
-    d.rated_matched.as_deref() == Some(gpu.key.as_str())
-        || lookup(&d.name)
-            .map(|m| m.row.key == gpu.key)
-            .unwrap_or(false)
-}
-
-/// Best verified utilization of `dtype` on each device of the file.
-fn best_per_device(r: &Results, dtype: Dtype) -> Vec<(&DeviceRecord, f64, String)> {
-    r.devices
-        .iter()
-        .filter_map(|d| {
-            r.runs
-                .iter()
-                .filter(|run| {
-                    run.device == d.id
-                        && run.dtype == dtype
-                        && run.verification.status == VerificationStatus::Passed
-                })
-                .filter_map(|run| {
-                    run.utilization.rated.map(|u| {
-                        (
-                            u,
-                            format!("{} {} {}x{}x{}", run.kernel, run.dtype, run.m, run.n, run.k),
-                        )
-                    })
-                })
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(u, what)| (d, u, what))
-        })
-        .collect()
 }
 
 /// Which GPU of a file with several stands for the cluster.
@@ -69,109 +46,239 @@ pub enum ClusterStat {
     Median,
 }
 
+impl ClusterStat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClusterStat::Slowest => "slowest",
+            ClusterStat::Median => "median",
+        }
+    }
+}
+
 impl std::str::FromStr for ClusterStat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "slowest" | "min" => Ok(ClusterStat::Slowest),
             "median" => Ok(ClusterStat::Median),
-            _ => Err(format!(
-                "invalid --cluster-stat '{s}': expected slowest or median"
-            )),
+            _ => Err("expected slowest or median".into()),
         }
     }
 }
 
-/// Reads `path` and finds the calibration for `dtype`. `gpu` is the chip the estimate is for:
-/// the file's device must be the same chip unless `allow_other_device`. `device` picks one
-/// device id in the file; otherwise the slowest device with results is used (synchronous
-/// training runs at the pace of its slowest chip).
-pub fn calibrate(
-    path: &Path,
-    dtype: Dtype,
-    gpu: Option<&ChipRow>,
-    device: Option<&str>,
-    allow_other_device: bool,
-    stat: ClusterStat,
-) -> Result<Calibration, String> {
-    let r = results::load(path).map_err(|e| e.to_string())?;
-    let mut candidates = best_per_device(&r, dtype);
-    if candidates.is_empty() {
-        let mut have: Vec<&str> = r
-            .runs
-            .iter()
-            .filter(|run| run.verification.status == VerificationStatus::Passed)
-            .map(|run| run.dtype.name())
-            .collect();
-        have.sort_unstable();
-        have.dedup();
-        return Err(format!(
-            "{} has no verified {dtype} result with a rated peak (it has: {})",
-            path.display(),
-            if have.is_empty() {
-                "none".to_string()
-            } else {
-                have.join(", ")
-            }
-        ));
+/// Why a results file cannot calibrate the estimate. The command layer says which flag helps.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    #[error(transparent)]
+    Load(#[from] ResultsError),
+    #[error("{} has no verified {dtype} result with a rated peak (it has: {})", .file.display(), list_or_none(.have))]
+    NoResult {
+        file: PathBuf,
+        dtype: Dtype,
+        have: Vec<String>,
+    },
+    #[error("{} has no verified {dtype} result for device '{device}'", .file.display())]
+    NoDevice {
+        file: PathBuf,
+        dtype: Dtype,
+        device: String,
+    },
+    /// The file's device is another chip than the estimate's.
+    #[error("{} was measured on {} but the estimate is for '{chip}'", .file.display(), .others.join(", "))]
+    OtherChip {
+        file: PathBuf,
+        others: Vec<String>,
+        chip: String,
+    },
+    /// Several different devices and nothing says which one.
+    #[error("{} holds {dtype} results of different devices ({})", .file.display(), .devices.join(", "))]
+    SeveralDevices {
+        file: PathBuf,
+        dtype: Dtype,
+        devices: Vec<String>,
+    },
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
     }
-    if let Some(id) = device {
-        candidates.retain(|(d, _, _)| d.id == id);
-        if candidates.is_empty() {
-            return Err(format!(
-                "{} has no verified {dtype} result for device '{id}'",
-                path.display()
-            ));
+}
+
+/// What to calibrate from: the file, and which of its devices may stand for the chip.
+#[derive(Debug, Clone)]
+pub struct CalibrationSpec<'a> {
+    pub path: &'a Path,
+    pub dtype: Dtype,
+    /// The chip the estimate is for; the file's device must be that chip unless `allow_other`.
+    pub chip: Option<&'a ChipRow>,
+    /// One device id of the file.
+    pub device: Option<&'a str>,
+    pub allow_other: bool,
+    pub stat: ClusterStat,
+}
+
+/// A device's figure for the dtype: its model's weighted GEMMs where the file has them, else its
+/// best verified result; utilization recomputed from TFLOP/s and the rated peak.
+struct Candidate<'a> {
+    device: &'a DeviceRecord,
+    run: &'a Run,
+    utilization: f64,
+    what: String,
+    basis: &'static str,
+}
+
+fn same_chip(d: &DeviceRecord, chip: &ChipRow) -> bool {
+    d.rated_matched.as_deref() == Some(chip.key.as_str())
+        || lookup(&d.name)
+            .map(|m| m.row.key == chip.key)
+            .unwrap_or(false)
+}
+
+/// The model's FLOP-weighted rate of a device, with what it covers.
+fn weighted<'a>(r: &'a Results, device: &str, dtype: Dtype) -> Option<(f64, String)> {
+    let m = r.model.as_ref()?;
+    let w = m
+        .weighted
+        .iter()
+        .find(|w| w.device == device && w.dtype == dtype)?;
+    Some((
+        w.weighted_tflops?,
+        format!(
+            "the FLOP-weighted GEMMs of {} ({:.1}% of the step's FLOP measured)",
+            m.name,
+            (1.0 - m.unmeasured_share) * 100.0
+        ),
+    ))
+}
+
+/// Each device's figure for `dtype` (the file's `utilization` fields are not trusted: the
+/// rate over the rated peak is recomputed).
+fn candidates(r: &Results, dtype: Dtype) -> Vec<Candidate<'_>> {
+    r.devices
+        .iter()
+        .filter_map(|device| {
+            let run = best_verified(r, &device.id, dtype)?;
+            let peak = device.rated_tflops.get(&dtype).copied()?;
+            let (tflops, what, basis) = match weighted(r, &device.id, dtype) {
+                Some((w, what)) => (w, what, "model GEMMs (FLOP-weighted)"),
+                None => (
+                    run.tflops.median,
+                    format!("{} {} {}x{}x{}", run.kernel, run.dtype, run.m, run.n, run.k),
+                    "best matmul",
+                ),
+            };
+            Some(Candidate {
+                device,
+                run,
+                utilization: tflops / peak,
+                what,
+                basis,
+            })
+        })
+        .collect()
+}
+
+fn verified_dtypes(r: &Results) -> Vec<String> {
+    let mut have: Vec<String> = r
+        .runs
+        .iter()
+        .filter(|run| is_verified(run))
+        .map(|run| run.dtype.name().to_string())
+        .collect();
+    have.sort_unstable();
+    have.dedup();
+    have
+}
+
+/// Keeps the devices that may stand for the estimate's chip, or says why none may.
+fn admissible<'a>(
+    spec: &CalibrationSpec<'_>,
+    mut found: Vec<Candidate<'a>>,
+) -> Result<Vec<Candidate<'a>>, CalibrateError> {
+    let file = spec.path.to_path_buf();
+    if let Some(id) = spec.device {
+        found.retain(|c| c.device.id == id);
+        if found.is_empty() {
+            return Err(CalibrateError::NoDevice {
+                file,
+                dtype: spec.dtype,
+                device: id.to_string(),
+            });
         }
     }
-    if let Some(chip) = gpu {
-        if !allow_other_device {
-            let others: Vec<String> = candidates
+    match spec.chip {
+        Some(chip) if !spec.allow_other => {
+            let others: Vec<String> = found
                 .iter()
-                .filter(|(d, _, _)| !same_chip(d, chip))
-                .map(|(d, _, _)| format!("{} '{}'", d.id, d.name))
+                .filter(|c| !same_chip(c.device, chip))
+                .map(|c| format!("{} '{}'", c.device.id, c.device.name))
                 .collect();
             if !others.is_empty() {
-                return Err(format!(
-                    "{} was measured on {} but --gpu is '{}': pass --allow-other-device to use it anyway",
-                    path.display(),
-                    others.join(", "),
-                    chip.key
-                ));
+                return Err(CalibrateError::OtherChip {
+                    file,
+                    others,
+                    chip: chip.key.clone(),
+                });
             }
         }
-    } else {
-        let mut names: Vec<&str> = candidates.iter().map(|(d, _, _)| d.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() > 1 && device.is_none() {
-            return Err(format!(
-                "{} holds {dtype} results of different devices ({}): choose one with --device",
-                path.display(),
-                candidates
-                    .iter()
-                    .map(|(d, _, _)| d.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        Some(_) => {}
+        None => {
+            let mut names: Vec<&str> = found.iter().map(|c| c.device.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            if names.len() > 1 && spec.device.is_none() {
+                return Err(CalibrateError::SeveralDevices {
+                    file,
+                    dtype: spec.dtype,
+                    devices: found.iter().map(|c| c.device.id.clone()).collect(),
+                });
+            }
         }
     }
-    let considered = candidates.len();
-    candidates.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let pick = match stat {
+    Ok(found)
+}
+
+/// Reads the results file and finds the calibration: among the admissible devices, the slowest
+/// (synchronous training runs at the pace of its slowest chip) or the median one.
+pub fn calibrate(spec: &CalibrationSpec<'_>) -> Result<Calibration, CalibrateError> {
+    let r = results::load(spec.path)?;
+    let found = candidates(&r, spec.dtype);
+    if found.is_empty() {
+        return Err(CalibrateError::NoResult {
+            file: spec.path.to_path_buf(),
+            dtype: spec.dtype,
+            have: verified_dtypes(&r),
+        });
+    }
+    let mut found = admissible(spec, found)?;
+    let considered = found.len();
+    found.sort_by(|a, b| a.utilization.total_cmp(&b.utilization));
+    let pick = match spec.stat {
         ClusterStat::Slowest => 0,
-        ClusterStat::Median => (candidates.len() - 1) / 2,
+        ClusterStat::Median => (found.len() - 1) / 2,
     };
-    let (d, u, what) = candidates.swap_remove(pick);
+    let Candidate {
+        device,
+        run,
+        utilization,
+        what,
+        basis,
+    } = found.swap_remove(pick);
     Ok(Calibration {
-        file: path.to_path_buf(),
-        device: d.id.clone(),
-        device_name: d.name.clone(),
-        dtype,
-        matmul_utilization: u,
+        file: spec.path.to_path_buf(),
+        device: device.id.clone(),
+        device_name: device.name.clone(),
+        dtype: spec.dtype,
+        matmul_utilization: utilization,
         best_result: what,
-        rated_tflops: d.rated_tflops.get(&dtype).copied(),
+        basis: basis.into(),
+        above_peak: utilization > 1.0,
+        rated_tflops: device.rated_tflops.get(&spec.dtype).copied(),
+        power_w: run.telemetry.as_ref().and_then(|t| t.power_w_median),
         devices_considered: considered,
-        cluster_stat: stat,
+        cluster_stat: spec.stat,
     })
 }

@@ -1,8 +1,16 @@
 //! Training compute in pfs-days: the two methods of "AI and Compute", utilization models
 //! (fixed, literature priors, calibrated from measurements), uncertainty, and the inverses.
+//!
+//! The command layer builds a typed `request::Request`; `answer::answer` turns it into a
+//! `result::Estimate`, which is serialized for `--json` and rendered for people. Nothing here
+//! parses flags or names them.
 
+pub mod answer;
 pub mod calibrate;
+pub mod chip;
 pub mod dist;
 pub mod model;
 pub mod priors;
 pub mod request;
+pub mod result;
+pub mod utilization;

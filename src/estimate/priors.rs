@@ -2,7 +2,9 @@
 
 use std::sync::LazyLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::dtype::Dtype;
 
 use super::dist::Dist;
 
@@ -11,16 +13,59 @@ struct PriorRow {
     name: String,
     kind: String,
     values: String,
-    applies_to: String,
+    applies_to: AppliesTo,
+    peak_dtype: Dtype,
+    evidence: Evidence,
     source: String,
+}
+
+/// What a prior is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliesTo {
+    Gpu,
+    Cpu,
+    Any,
+    /// The end-to-end factor of a calibration (training MFU / matmul utilization).
+    Calibration,
+}
+
+/// How the figures behind a prior were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Measured by whoever reports them (the authors of the run, a profiling study).
+    Measured,
+    /// Derived by a third party from other reported figures (GPU-hours and 6ND, a rate over a
+    /// peak).
+    BackComputed,
+    /// A rule of thumb.
+    Assumed,
+    /// Some measured, some back-computed.
+    Mixed,
+}
+
+impl Evidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Measured => "measured",
+            Evidence::BackComputed => "back-computed",
+            Evidence::Assumed => "assumed",
+            Evidence::Mixed => "mixed",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Prior {
     pub name: String,
     pub dist: Dist,
-    /// gpu, cpu, any, or calibration (the MFU / matmul-utilization factor).
-    pub applies_to: String,
+    pub applies_to: AppliesTo,
+    /// The dtype of the peak its MFU figures divide by: bf16 means runs at 16 bits or wider,
+    /// against the dense peak of their own precision (f16 on chips without bf16, f32 before
+    /// tensor units).
+    pub peak_dtype: Dtype,
+    pub evidence: Evidence,
     pub source: String,
 }
 
@@ -48,6 +93,8 @@ fn parse(row: PriorRow) -> Prior {
         name: row.name,
         dist,
         applies_to: row.applies_to,
+        peak_dtype: row.peak_dtype,
+        evidence: row.evidence,
         source: row.source,
     }
 }
@@ -63,22 +110,27 @@ pub fn all() -> &'static [Prior] {
     &PRIORS
 }
 
-/// A utilization prior by name (not the calibration factor).
-pub fn utilization_prior(name: &str) -> Result<&'static Prior, String> {
+/// A name that is not a utilization prior of the table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of {}", .known.join(", "))]
+pub struct UnknownPrior {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+fn utilization_priors() -> impl Iterator<Item = &'static Prior> {
     all()
         .iter()
-        .filter(|p| p.applies_to != "calibration")
+        .filter(|p| p.applies_to != AppliesTo::Calibration)
+}
+
+/// A utilization prior by name (not the calibration factor).
+pub fn utilization_prior(name: &str) -> Result<&'static Prior, UnknownPrior> {
+    utilization_priors()
         .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
-        .ok_or_else(|| {
-            format!(
-                "unknown --prior '{name}': expected one of {}",
-                all()
-                    .iter()
-                    .filter(|p| p.applies_to != "calibration")
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+        .ok_or_else(|| UnknownPrior {
+            name: name.to_string(),
+            known: utilization_priors().map(|p| p.name.clone()).collect(),
         })
 }
 
@@ -113,8 +165,18 @@ mod tests {
             0.38
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
+        // Each says what its figures divide by and how they were obtained.
+        let default = utilization_prior(DEFAULT_PRIOR).unwrap();
+        assert_eq!(default.peak_dtype, Dtype::Bf16);
+        assert_eq!(default.evidence, Evidence::Mixed);
+        assert_eq!(
+            utilization_prior("ai-and-compute-gpu").unwrap().evidence,
+            Evidence::Assumed
+        );
+        assert_eq!(calibration_factor().applies_to, AppliesTo::Calibration);
         assert!(utilization_prior("optimistic")
             .unwrap_err()
+            .to_string()
             .contains("observed-mfu"));
     }
 }

@@ -1,15 +1,20 @@
 //! Name and PCI-ID matching against the rated-peak table.
 //!
 //! Names are compared as sets of whole tokens after normalization, never as substrings, so
-//! "L4" cannot match "L40S", "A10" cannot match "A100", "B200" cannot match "GB200" and
-//! "RTX 3090" cannot match "RTX 3090 Ti". A name that matches no alias is an error with
-//! suggestions: an unknown chip never gets another chip's numbers.
+//! "L4" cannot match "L40S", "A10" cannot match "A100", "B200" cannot match "GB200", "H20"
+//! cannot match "H200" and "RTX 3090" cannot match "RTX 3090 Ti". Names are read as papers
+//! write them: plurals and packaging ("NVIDIA A100 GPUs", "TPU v4 chips", "Cloud TPU v3",
+//! "TPU v3 Pod"), memory sizes with a space or a short unit ("A100 80 GB", "A100-40G"), TPU
+//! cores ("2048 TPU v3 cores" is a per-core row), and a server or a count around a GPU ("DGX
+//! A100", "8x A100 (DGX)") means the GPU, with a note. A name that matches no alias is an error
+//! with suggestions: an unknown chip never gets another chip's numbers.
 
 use std::collections::BTreeSet;
 
 use super::table::{chips, ChipRow};
 
-/// Words that vendors and drivers put around the model name and that never tell chips apart.
+/// Words that vendors, drivers and papers put around the model name and that never tell chips
+/// apart.
 const NOISE_WORDS: &[&str] = &[
     "nvidia",
     "tesla",
@@ -24,32 +29,142 @@ const NOISE_WORDS: &[&str] = &[
     "tm",
     "google",
     "apple",
+    "huawei",
+    "amazon",
+    "aws",
     "corporation",
     "graphics",
     "gpu",
+    "gpus",
     "chip",
+    "chips",
+    "cloud",
+    "pod",
+    "pods",
+    "accelerator",
+    "accelerators",
+    "npu",
+    "npus",
+];
+
+/// Words that name a server or a board around GPUs: the GPU is meant.
+const SERVER_WORDS: &[&str] = &[
+    "dgx", "hgx", "superpod", "node", "nodes", "server", "servers",
 ];
 
 type TokenSet = BTreeSet<String>;
 
-/// Lower-cases, splits on anything that is not a letter or digit, and drops noise words.
+/// Lower-cases, splits on anything that is not a letter or digit, drops noise words, and writes
+/// the same thing one way: memory sizes as "80gb", TPU cores as "core".
 pub fn normalize(name: &str) -> Vec<String> {
-    name.to_lowercase()
+    let raw: Vec<String> = name
+        .to_lowercase()
         .replace(['®', '™'], " ")
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty() && !NOISE_WORDS.contains(t))
         .map(str::to_string)
-        .collect()
+        .collect();
+    let tpu = raw.iter().any(|t| t.starts_with("tpu"));
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let t = raw[i].as_str();
+        let next = raw.get(i + 1).map(String::as_str);
+        let is_core = |w: Option<&str>| matches!(w, Some("core" | "cores"));
+        if t == "tensor" && is_core(next) {
+            // "A100 Tensor Core GPU" is NVIDIA's product name; a TPU's TensorCore is a core.
+            if tpu {
+                out.push("core".into());
+            }
+            i += 2;
+            continue;
+        }
+        if t.chars().all(|c| c.is_ascii_digit()) && matches!(next, Some("gb" | "g")) {
+            out.push(format!("{t}gb"));
+            i += 2;
+            continue;
+        }
+        out.push(match t {
+            "cores" | "tensorcore" | "tensorcores" => "core".to_string(),
+            _ if is_short_memory(t) => format!("{t}b"),
+            _ => t.to_string(),
+        });
+        i += 1;
+    }
+    out
 }
 
-/// Memory sizes such as "80gb" or "144g" tell board variants apart but are optional in a query.
+/// "40g": a memory size with the short unit.
+fn is_short_memory(t: &str) -> bool {
+    t.strip_suffix('g')
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Memory sizes such as "80gb" tell board variants apart but are optional in a query.
 fn is_memory_token(t: &str) -> bool {
-    let digits = t.trim_end_matches("gb").trim_end_matches('g');
-    digits.len() < t.len() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+    t.strip_suffix("gb")
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A count written into the name: "8x", "x8".
+fn is_count_token(t: &str) -> bool {
+    let digits = t.strip_suffix('x').or_else(|| t.strip_prefix('x'));
+    digits.is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn token_set(tokens: &[String]) -> TokenSet {
     tokens.iter().cloned().collect()
+}
+
+/// The name without server words and counts, and a note saying how they were read; None when
+/// the name has neither.
+fn without_packaging(tokens: &[String]) -> Option<(Vec<String>, String)> {
+    let mut kept = Vec::new();
+    let mut servers = Vec::new();
+    let mut counts = Vec::new();
+    let number = |t: &str| t.chars().all(|c| c.is_ascii_digit());
+    // "2048 TPU v3 cores", "2,048 A100s": a number before the name is a count.
+    let mut i = 0;
+    while i + 1 < tokens.len() && number(&tokens[i]) && tokens[i + 1] != "x" {
+        i += 1;
+    }
+    if i > 0 {
+        counts.push(tokens[..i].join(","));
+    }
+    while i < tokens.len() {
+        let t = tokens[i].as_str();
+        if number(t) && tokens.get(i + 1).map(String::as_str) == Some("x") {
+            counts.push(format!("{t}x"));
+            i += 2;
+            continue;
+        }
+        if SERVER_WORDS.contains(&t) {
+            servers.push(t.to_uppercase());
+        } else if is_count_token(t) {
+            counts.push(t.to_string());
+        } else {
+            kept.push(tokens[i].clone());
+        }
+        i += 1;
+    }
+    if servers.is_empty() && counts.is_empty() {
+        return None;
+    }
+    let mut notes = Vec::new();
+    if !servers.is_empty() {
+        notes.push(format!(
+            "'{}' names a server: the GPU's figures are used; a DGX holds 8 GPUs (DGX-2: 16) and \
+             an HGX board 4 or 8, and counts are of GPUs",
+            servers.join(" ")
+        ));
+    }
+    if !counts.is_empty() {
+        notes.push(format!(
+            "the count '{}' in the name is not used: give the number of chips as the count",
+            counts.join(" ")
+        ));
+    }
+    Some((kept, notes.join("; ")))
 }
 
 /// How a row was found.
@@ -63,6 +178,8 @@ pub enum MatchedBy {
 pub struct Matched {
     pub row: &'static ChipRow,
     pub by: MatchedBy,
+    /// How words beyond the chip's name were read ("DGX", "8x").
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,12 +193,13 @@ pub enum LookupError {
     },
 }
 
+/// The suggestions, without any flag: each command adds the flag it has.
 fn suggestion_text(s: &[String]) -> String {
     if s.is_empty() {
         String::from(" (run `flopmeter peaks` for the list)")
     } else {
         format!(
-            "; nearest known: {} (or pass --rated-tflops)",
+            "; nearest known: {}",
             s.iter()
                 .map(|n| format!("\"{n}\""))
                 .collect::<Vec<_>>()
@@ -90,37 +208,50 @@ fn suggestion_text(s: &[String]) -> String {
     }
 }
 
+fn row_with_alias(wanted: &TokenSet) -> Option<&'static ChipRow> {
+    chips().iter().find(|row| {
+        row.aliases
+            .iter()
+            .any(|a| token_set(&normalize(a)) == *wanted)
+    })
+}
+
 /// Finds the table row for a device name as a driver or a paper writes it.
 pub fn lookup(name: &str) -> Result<Matched, LookupError> {
     let tokens = normalize(name);
     if tokens.is_empty() {
         return Err(LookupError::Empty);
     }
-    let exact = token_set(&tokens);
-    let without_memory: TokenSet = tokens
-        .iter()
-        .filter(|t| !is_memory_token(t))
-        .cloned()
-        .collect();
-    // First with memory sizes (they pick the 40GB or 80GB board), then without them.
-    for wanted in [&exact, &without_memory] {
+    let packaging = without_packaging(&tokens);
+    let plain = packaging.as_ref().map_or(&tokens, |(kept, _)| kept);
+    let without_memory =
+        |t: &[String]| -> TokenSet { t.iter().filter(|t| !is_memory_token(t)).cloned().collect() };
+    // First as written, with memory sizes (they pick the 40GB or 80GB board), then without
+    // them; then without server words and counts.
+    let tries = [
+        (token_set(&tokens), None),
+        (without_memory(&tokens), None),
+        (token_set(plain), packaging.as_ref().map(|(_, n)| n.clone())),
+        (
+            without_memory(plain),
+            packaging.as_ref().map(|(_, n)| n.clone()),
+        ),
+    ];
+    for (wanted, note) in tries {
         if wanted.is_empty() {
             continue;
         }
-        if let Some(row) = chips().iter().find(|row| {
-            row.aliases
-                .iter()
-                .any(|a| token_set(&normalize(a)) == *wanted)
-        }) {
+        if let Some(row) = row_with_alias(&wanted) {
             return Ok(Matched {
                 row,
                 by: MatchedBy::Name,
+                note,
             });
         }
     }
     Err(LookupError::Unknown {
         name: name.to_string(),
-        suggestions: suggest(&tokens, 3),
+        suggestions: suggest(plain, 3),
     })
 }
 
@@ -137,23 +268,33 @@ pub fn lookup_pci(vendor: u32, device: u32) -> Option<Matched> {
         .map(|row| Matched {
             row,
             by: MatchedBy::PciId,
+            note: None,
         })
 }
 
-/// The `n` table keys whose aliases read most like the query.
+/// The `n` table keys whose aliases read most like the query: by shared whole tokens ("tpu"),
+/// then by spelling (Jaro-Winkler), so "TPU v9" suggests TPUs rather than "Gaudi3".
 pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
     let query = tokens.join(" ");
+    let wanted = token_set(tokens);
     let mut scored: Vec<(f64, &str)> = chips()
         .iter()
-        .map(|row| {
+        .filter_map(|row| {
             let best = row
                 .aliases
                 .iter()
-                .map(|a| strsim::jaro_winkler(&normalize(a).join(" "), &query))
-                .fold(0.0, f64::max);
-            (best, row.key.as_str())
+                .map(|a| {
+                    let alias = normalize(a);
+                    let spelling = strsim::jaro_winkler(&alias.join(" "), &query);
+                    let shared = alias.iter().filter(|t| wanted.contains(*t)).count();
+                    (spelling > 0.6).then_some(spelling + shared as f64)
+                })
+                .fold(None, |a: Option<f64>, b| match (a, b) {
+                    (Some(x), Some(y)) => Some(x.max(y)),
+                    (x, y) => x.or(y),
+                })?;
+            Some((best, row.key.as_str()))
         })
-        .filter(|(score, _)| *score > 0.6)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored

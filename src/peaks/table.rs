@@ -66,6 +66,12 @@ impl ChipRow {
             .map(|p| p / f64::from(self.devices_per_board.max(1)))
     }
 
+    /// True for a row of one core of a chip ("Google TPU v3 (core)"), which papers count in
+    /// cores: counts and chip-hours of this row are of cores.
+    pub fn is_core_row(&self) -> bool {
+        self.key.ends_with("(core)")
+    }
+
     /// Board peaks for every dtype the chip has.
     pub fn board_peaks(&self) -> Vec<(Dtype, f64)> {
         Dtype::ALL
@@ -75,8 +81,15 @@ impl ChipRow {
     }
 
     /// The dtype a literature estimate assumes for this chip: its fastest dense float format of
-    /// 16 bits or more (f32 for chips without tensor units).
+    /// 16 bits or more (f32 for chips without tensor units, such as the P100 whose f16 is packed
+    /// vector math). None where the table cannot tell: no float rate, or tensor units (a tensor
+    /// clock) whose rate is known only with f16 accumulate (Titan RTX), which training does not
+    /// use.
     pub fn default_training_dtype(&self) -> Option<Dtype> {
+        let tensor_units = self.tensor_mhz.is_some();
+        if tensor_units && self.bf16.is_none() && self.f16.is_none() && self.f16_f16acc.is_some() {
+            return None;
+        }
         [Dtype::Bf16, Dtype::F16, Dtype::Tf32, Dtype::F32]
             .into_iter()
             .filter_map(|d| self.board_peak(d).map(|p| (d, p)))
@@ -147,11 +160,16 @@ mod tests {
 
     #[test]
     fn bundled_tables_parse_and_every_row_has_a_source_and_a_peak() {
-        assert!(chips().len() >= 50);
+        assert!(chips().len() >= 80);
         for row in chips() {
             assert!(!row.source.is_empty(), "{} has no source", row.key);
             assert!(!row.aliases.is_empty(), "{} has no alias", row.key);
-            assert!(!row.board_peaks().is_empty(), "{} has no peak", row.key);
+            // A family of SKUs with different peaks carries none, and says so.
+            assert!(
+                !row.board_peaks().is_empty() || row.notes.contains("family name"),
+                "{} has no peak",
+                row.key
+            );
             assert!(row.devices_per_board >= 1);
         }
         assert!(arch_rates(9, 0).is_some());
@@ -177,6 +195,33 @@ mod tests {
     }
 
     #[test]
+    fn tpu_core_rows_are_half_a_chip() {
+        let find = |k: &str| chips().iter().find(|r| r.key == k).unwrap();
+        for v in ["v2", "v3", "v4", "v5p"] {
+            let chip = find(&format!("Google TPU {v} (chip)"));
+            let core = find(&format!("Google TPU {v} (core)"));
+            assert_eq!(chip.board_peaks().len(), core.board_peaks().len(), "{v}");
+            for (d, p) in chip.board_peaks() {
+                assert_eq!(core.board_peak(d), Some(p / 2.0), "{v} {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn export_variants_keep_their_own_figures() {
+        let find = |k: &str| chips().iter().find(|r| r.key == k).unwrap();
+        // H800 and A800: the H100 / A100 tensor rates, with the cut interconnect in the notes.
+        assert_eq!(find("H800 SXM5 80GB").board_peak(Dtype::Bf16), Some(989.4));
+        assert_eq!(find("H800 SXM5 80GB").board_peak(Dtype::Fp8), Some(1978.9));
+        assert!(find("H800 SXM5 80GB").notes.contains("NVLink"));
+        assert_eq!(find("A800 SXM4 80GB").board_peak(Dtype::Bf16), Some(312.0));
+        assert!(find("A800 SXM4 80GB").notes.contains("NVLink"));
+        // H20: about 15% of an H100's tensor rate.
+        assert_eq!(find("H20 96GB").board_peak(Dtype::Bf16), Some(148.0));
+        assert_eq!(find("H20 96GB").board_peak(Dtype::Fp8), Some(296.0));
+    }
+
+    #[test]
     fn literature_default_dtype_is_the_fastest_wide_float() {
         let find = |k: &str| chips().iter().find(|r| r.key == k).unwrap();
         assert_eq!(
@@ -190,6 +235,17 @@ mod tests {
         assert_eq!(
             find("A100 SXM4 80GB").default_training_dtype(),
             Some(Dtype::Bf16)
+        );
+        // Only the f16-accumulate tensor rate is known: the table cannot say.
+        assert_eq!(find("NVIDIA Titan RTX").default_training_dtype(), None);
+        // No tensor units: f16 is packed vector math, and the literature used f32.
+        assert_eq!(
+            find("Tesla P100 SXM2").default_training_dtype(),
+            Some(Dtype::F32)
+        );
+        assert_eq!(
+            find("Huawei Ascend 910").default_training_dtype(),
+            Some(Dtype::F16)
         );
     }
 }

@@ -1,0 +1,503 @@
+//! From the typed flags of `estimate` to the library's typed request: which flags go together,
+//! the defaults, and which flag to name when the library says what is wrong. The library never
+//! sees a flag; every message that names one is written here.
+
+use crate::cli::estimate::{
+    ChipArgs, FleetArgs, GpuHoursArgs, HardwareArgs, OpsArgs, SpendArgs, TargetArgs, TimeArgs,
+    UtilizationArgs, WorkArgs,
+};
+use crate::error::{AppError, AppResult};
+use crate::estimate::calibrate::{calibrate, CalibrateError, CalibrationSpec, ClusterStat};
+use crate::estimate::chip::{Chip, ChipError};
+use crate::estimate::model::{Attention, Passes, Workload, PFS_DAY_FLOP, SECONDS_PER_DAY};
+use crate::estimate::priors::{utilization_prior, DEFAULT_PRIOR};
+use crate::estimate::request::{
+    ChipTime, Compute, HardwareRun, Platform, Power, Question, Request, Solve, Spend, Work,
+};
+use crate::estimate::utilization::Utilization;
+use crate::output::numbers::short;
+use crate::peaks::LookupError;
+
+fn usage(msg: &str) -> AppError {
+    AppError::usage(msg)
+}
+
+/// `estimate ops`.
+pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
+    let work = work(&a.work)?.ok_or_else(|| {
+        usage(
+            "estimate ops needs --macs-per-example or --flops-per-example with --examples, or \
+             --params with --tokens",
+        )
+    })?;
+    let hardware_given = a.chip.gpu.is_some()
+        || a.chip.peak_tflops.is_some()
+        || fleet_given(&a.fleet)
+        || a.gpu_hours.gpu_hours.is_some();
+    let hardware = if hardware_given {
+        let run = hardware_run(&a.chip, &a.fleet, &a.gpu_hours, &a.utilization, &a.spend).map_err(
+            |e| match e {
+                Missing::Chip | Missing::Time(_) => usage(
+                    "for both methods, `estimate ops` also needs --gpu (or --peak-tflops) and \
+                     --count with --days (or --hours), or --gpu-hours",
+                ),
+                Missing::Other(e) => e,
+            },
+        )?;
+        Some(run)
+    } else {
+        no_hardware_flags(&a.chip, &a.utilization, &a.spend)?;
+        None
+    };
+    Ok(Request {
+        question: Question::Ops { work, hardware },
+        draws: a.draws.draws,
+        seed: a.draws.seed,
+    })
+}
+
+/// `estimate hardware`.
+pub(super) fn hardware(a: &HardwareArgs) -> AppResult<Request> {
+    let run = hardware_run(&a.chip, &a.fleet, &a.gpu_hours, &a.utilization, &a.spend).map_err(
+        |e| match e {
+            Missing::Chip => usage("estimate hardware needs --gpu NAME or --peak-tflops P"),
+            Missing::Time(what) => usage(what),
+            Missing::Other(e) => e,
+        },
+    )?;
+    Ok(Request {
+        question: Question::Hardware {
+            run,
+            work: work(&a.work)?,
+        },
+        draws: a.draws.draws,
+        seed: a.draws.seed,
+    })
+}
+
+/// `estimate time`.
+pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
+    let compute = match (target_flop(&a.target)?, work(&a.work)?) {
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "give the compute once: --flops/--pfs-days or the operation inputs",
+            ))
+        }
+        (Some(f), None) => Compute::Flop(f),
+        (None, Some(w)) => Compute::Work(w),
+        (None, None) => {
+            return Err(usage(
+                "estimate time needs --flops F or --pfs-days P (or the operation inputs)",
+            ))
+        }
+    };
+    let chip =
+        chip(&a.chip)?.ok_or_else(|| usage("estimate time needs --gpu NAME or --peak-tflops P"))?;
+    let solve = match (a.fleet.count, seconds(&a.fleet)?) {
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "give --count (to get days) or --days/--hours (to get chips), not both \
+                 (or neither, to get GPU-hours)",
+            ))
+        }
+        (Some(count), None) => Solve::Days { count },
+        (None, Some(seconds)) => Solve::Chips { seconds },
+        (None, None) => Solve::ChipHours,
+    };
+    Ok(Request {
+        question: Question::Time {
+            compute,
+            platform: platform(chip, &a.chip, &a.utilization, &a.spend)?,
+            solve,
+        },
+        draws: a.draws.draws,
+        seed: a.draws.seed,
+    })
+}
+
+/// What a hardware run lacks, so each command can say what it needs in its own words.
+enum Missing {
+    Chip,
+    Time(&'static str),
+    Other(AppError),
+}
+
+impl From<AppError> for Missing {
+    fn from(e: AppError) -> Self {
+        Missing::Other(e)
+    }
+}
+
+fn hardware_run(
+    c: &ChipArgs,
+    f: &FleetArgs,
+    g: &GpuHoursArgs,
+    u: &UtilizationArgs,
+    s: &SpendArgs,
+) -> Result<HardwareRun, Missing> {
+    let chip = chip(c)?.ok_or(Missing::Chip)?;
+    let time = chip_time(f, g)?;
+    Ok(HardwareRun {
+        platform: platform(chip, c, u, s)?,
+        time,
+    })
+}
+
+fn fleet_given(f: &FleetArgs) -> bool {
+    f.count.is_some() || f.days.is_some() || f.hours.is_some()
+}
+
+fn seconds(f: &FleetArgs) -> AppResult<Option<f64>> {
+    match (f.days, f.hours) {
+        (Some(_), Some(_)) => Err(usage("give --days or --hours, not both")),
+        (Some(d), None) => Ok(Some(d * SECONDS_PER_DAY)),
+        (None, Some(h)) => Ok(Some(h * 3600.0)),
+        (None, None) => Ok(None),
+    }
+}
+
+fn chip_time(f: &FleetArgs, g: &GpuHoursArgs) -> Result<ChipTime, Missing> {
+    let seconds = seconds(f)?;
+    match (g.gpu_hours, f.count, seconds) {
+        (Some(_), _, Some(_)) => Err(usage(
+            "give --gpu-hours or --days/--hours, not both (--count may go with --gpu-hours)",
+        )
+        .into()),
+        (Some(hours), count, None) => Ok(ChipTime::ChipHours { hours, count }),
+        (None, Some(count), Some(seconds)) => Ok(ChipTime::Fleet { count, seconds }),
+        (None, None, _) => Err(Missing::Time(
+            "estimate hardware needs --count (number of chips) with --days or --hours, or \
+             --gpu-hours",
+        )),
+        (None, Some(_), None) => Err(Missing::Time(
+            "estimate hardware needs --days or --hours (or --gpu-hours instead of --count)",
+        )),
+    }
+}
+
+fn target_flop(t: &TargetArgs) -> AppResult<Option<f64>> {
+    match (t.flops, t.pfs_days) {
+        (Some(_), Some(_)) => Err(usage("give --flops or --pfs-days, not both")),
+        (Some(f), None) => Ok(Some(f)),
+        (None, Some(p)) => Ok(Some(p * PFS_DAY_FLOP)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Method 1's inputs, or None when none were given.
+fn work(w: &WorkArgs) -> AppResult<Option<Work>> {
+    let per_example = w.macs_per_example.is_some()
+        || w.flops_per_example.is_some()
+        || w.examples.is_some()
+        || w.epochs.is_some();
+    let attention_given = [w.layers, w.heads, w.head_dim, w.seq_len]
+        .iter()
+        .any(Option::is_some);
+    let transformer = w.params.is_some() || w.tokens.is_some() || attention_given;
+    let workload = match (per_example, transformer) {
+        (true, true) => {
+            return Err(usage(
+                "give either per-example inputs (--macs-per-example/--flops-per-example, \
+                 --examples) or transformer inputs (--params, --tokens), not both",
+            ))
+        }
+        (true, false) => per_example_workload(w)?,
+        (false, true) => transformer_workload(w)?,
+        (false, false) => {
+            if w.backward_factor.is_some() || w.recompute {
+                return Err(usage(
+                    "--backward-factor and --recompute apply to the operation inputs \
+                     (--macs-per-example ... or --params with --tokens)",
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(Work {
+        workload,
+        passes: Passes {
+            backward_factor: w.backward_factor.unwrap_or(2.0),
+            recompute: w.recompute,
+        },
+    }))
+}
+
+fn per_example_workload(w: &WorkArgs) -> AppResult<Workload> {
+    let forward_flop = match (w.macs_per_example, w.flops_per_example) {
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "give --macs-per-example or --flops-per-example, not both",
+            ))
+        }
+        (Some(m), None) => 2.0 * m,
+        (None, Some(f)) => f,
+        (None, None) => return Err(usage("missing --macs-per-example or --flops-per-example")),
+    };
+    Ok(Workload::PerExample {
+        forward_flop,
+        examples: w
+            .examples
+            .ok_or_else(|| usage("missing --examples (training examples per epoch)"))?,
+        epochs: w.epochs.unwrap_or(1.0),
+    })
+}
+
+fn transformer_workload(w: &WorkArgs) -> AppResult<Workload> {
+    let params = w
+        .params
+        .ok_or_else(|| usage("missing --params (transformer parameters N)"))?;
+    let tokens = w
+        .tokens
+        .ok_or_else(|| usage("missing --tokens (training tokens D)"))?;
+    let attention = match (w.layers, w.heads, w.head_dim, w.seq_len) {
+        (None, None, None, None) => None,
+        (Some(layers), Some(heads), Some(head_dim), Some(seq_len)) => Some(Attention {
+            layers,
+            heads,
+            head_dim,
+            seq_len,
+        }),
+        _ => {
+            let given: Vec<&str> = [
+                ("--layers", w.layers),
+                ("--heads", w.heads),
+                ("--head-dim", w.head_dim),
+                ("--seq-len", w.seq_len),
+            ]
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(n, _)| *n)
+            .collect();
+            return Err(AppError::usage(format!(
+                "the attention term needs all of --layers --heads --head-dim --seq-len (got only \
+                 {})",
+                given.join(", ")
+            )));
+        }
+    };
+    Ok(Workload::Transformer {
+        params,
+        tokens,
+        attention,
+    })
+}
+
+/// The chip from --gpu and --peak-tflops, or None when neither was given.
+fn chip(c: &ChipArgs) -> AppResult<Option<Chip>> {
+    Ok(match (&c.gpu, c.peak_tflops) {
+        (None, None) => None,
+        (None, Some(p)) => Some(Chip::custom(
+            p,
+            c.dtype,
+            "--peak-tflops (given by the user)".into(),
+        )),
+        (Some(name), peak) => {
+            let chip = Chip::from_table(name, c.dtype).map_err(chip_error)?;
+            Some(match peak {
+                Some(p) => chip.with_peak(
+                    p,
+                    "--peak-tflops (given by the user, overrides the table)".into(),
+                ),
+                None => chip,
+            })
+        }
+    })
+}
+
+fn chip_error(e: ChipError) -> AppError {
+    AppError::usage(match e {
+        ChipError::Lookup(LookupError::Unknown { .. }) => {
+            format!("--gpu: {e}; or pass --peak-tflops")
+        }
+        ChipError::Lookup(_) => format!("--gpu: {e}"),
+        ChipError::NoPeaks { .. } => format!("--gpu: {e}; or pass --peak-tflops"),
+        ChipError::NoDefaultDtype { .. } => format!("--gpu: {e}: pass --dtype or --peak-tflops"),
+        ChipError::NoRate { .. } => format!("{e}: pass another --dtype or --peak-tflops"),
+    })
+}
+
+/// Utilization, goodput, and the price and power of the chip.
+fn platform(chip: Chip, c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> AppResult<Platform> {
+    let utilization = utilization(u, &chip)?;
+    let spend = spend(s, &chip, &utilization);
+    Ok(Platform {
+        chip,
+        goodput: c.goodput.unwrap_or(1.0),
+        utilization,
+        spend,
+    })
+}
+
+fn utilization(u: &UtilizationArgs, chip: &Chip) -> AppResult<Utilization> {
+    let given = [
+        u.utilization.is_some(),
+        u.prior.is_some(),
+        u.calibrate.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(usage(
+            "give only one of --utilization, --prior and --calibrate",
+        ));
+    }
+    if (u.device.is_some() || u.allow_other_device || u.cluster_stat.is_some())
+        && u.calibrate.is_none()
+    {
+        return Err(usage(
+            "--device, --allow-other-device and --cluster-stat go with --calibrate",
+        ));
+    }
+    if let Some(value) = u.utilization {
+        return Ok(Utilization::fixed(
+            value,
+            "--utilization (given by the user)".into(),
+        ));
+    }
+    if let Some(path) = &u.calibrate {
+        let dtype = chip.dtype.ok_or_else(|| {
+            usage("--calibrate needs the dtype: pass --gpu (its default dtype is used) or --dtype")
+        })?;
+        let spec = CalibrationSpec {
+            path,
+            dtype,
+            chip: chip.row,
+            device: u.device.as_deref(),
+            allow_other: u.allow_other_device,
+            stat: u.cluster_stat.unwrap_or(ClusterStat::Slowest),
+        };
+        let cal = calibrate(&spec).map_err(calibrate_error)?;
+        if cal.above_peak {
+            eprintln!(
+                "warning: {} measured {:.1}% of the rated peak on {} ({}): above 100% is a timing \
+                 or peak error in that file; the estimate uses it as given",
+                cal.file.display(),
+                cal.matmul_utilization * 100.0,
+                cal.device,
+                cal.best_result
+            );
+        }
+        if cal.basis != "best matmul" {
+            eprintln!(
+                "note: {} holds a model bench: calibrating on {}",
+                cal.file.display(),
+                cal.best_result
+            );
+        }
+        return Ok(Utilization::calibrated(cal));
+    }
+    let prior = match u.prior {
+        Some(p) => p,
+        None => utilization_prior(DEFAULT_PRIOR).expect("the default prior is bundled"),
+    };
+    Ok(Utilization::from_prior(prior, chip, u.prior.is_none()))
+}
+
+fn calibrate_error(e: CalibrateError) -> AppError {
+    match e {
+        CalibrateError::Load(e) => e.into(),
+        CalibrateError::OtherChip { .. } => AppError::usage(format!(
+            "--calibrate: {e}: pass --allow-other-device to use it anyway"
+        )),
+        CalibrateError::SeveralDevices { .. } => {
+            AppError::usage(format!("--calibrate: {e}: choose one with --device"))
+        }
+        CalibrateError::NoDevice { .. } => AppError::usage(format!("--device: {e}")),
+        CalibrateError::NoResult { .. } => AppError::usage(format!("--calibrate: {e}")),
+    }
+}
+
+/// Price and power: --watts, else the power measured during the calibration, else the table's
+/// board power.
+fn spend(s: &SpendArgs, chip: &Chip, u: &Utilization) -> Spend {
+    let measured = u.calibration.as_ref().and_then(|c| {
+        c.power_w.map(|w| Power {
+            watts: w,
+            source: format!(
+                "measured: median NVML board power during {} on {} in {} (a GEMM's draw, not a \
+                 whole training step's)",
+                c.best_result,
+                c.device,
+                c.file.display()
+            ),
+        })
+    });
+    let table = || {
+        chip.table_watts().map(|w| Power {
+            watts: w,
+            source: format!(
+                "table: {} board power (TDP), the most the board is rated to draw",
+                chip.name
+            ),
+        })
+    };
+    let power = match s.watts {
+        Some(w) => Some(Power {
+            watts: w,
+            source: "--watts (given by the user)".into(),
+        }),
+        None => measured.or_else(table),
+    };
+    Spend {
+        price_per_hour: s.price_per_hour,
+        power,
+    }
+}
+
+/// Without hardware time there is nothing for these flags to act on.
+fn no_hardware_flags(c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> AppResult<()> {
+    let given = u.utilization.is_some()
+        || u.prior.is_some()
+        || u.calibrate.is_some()
+        || c.goodput.is_some()
+        || c.dtype.is_some()
+        || s.price_per_hour.is_some()
+        || s.watts.is_some();
+    if given {
+        return Err(usage(
+            "utilization, goodput, dtype, price and watts apply to hardware time: add --gpu, \
+             --count and --days (or --gpu-hours)",
+        ));
+    }
+    Ok(())
+}
+
+/// The numbers given, as "--params 1e300, --tokens 1e300", for an error about all of them.
+pub(super) fn numbers_given(
+    w: &WorkArgs,
+    c: &ChipArgs,
+    f: &FleetArgs,
+    g: Option<&GpuHoursArgs>,
+    t: Option<&TargetArgs>,
+    s: &SpendArgs,
+) -> String {
+    let mut all = vec![
+        ("--macs-per-example", w.macs_per_example),
+        ("--flops-per-example", w.flops_per_example),
+        ("--examples", w.examples),
+        ("--epochs", w.epochs),
+        ("--backward-factor", w.backward_factor),
+        ("--params", w.params),
+        ("--tokens", w.tokens),
+        ("--layers", w.layers),
+        ("--heads", w.heads),
+        ("--head-dim", w.head_dim),
+        ("--seq-len", w.seq_len),
+        ("--peak-tflops", c.peak_tflops),
+        ("--price-per-hour", s.price_per_hour),
+        ("--watts", s.watts),
+    ];
+    all.extend([
+        ("--count", f.count),
+        ("--days", f.days),
+        ("--hours", f.hours),
+    ]);
+    if let Some(g) = g {
+        all.push(("--gpu-hours", g.gpu_hours));
+    }
+    if let Some(t) = t {
+        all.extend([("--flops", t.flops), ("--pfs-days", t.pfs_days)]);
+    }
+    all.iter()
+        .filter_map(|(flag, v)| v.map(|v| format!("{flag} {}", short(v))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

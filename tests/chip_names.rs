@@ -1,0 +1,165 @@
+//! Chip names as papers, model cards and drivers write them, each resolved to its row of the
+//! rated-peak table (issue 13). A name must never get another chip's numbers: the substring
+//! traps (H20/H200, MI250/MI250X, L4/L40, A10/A100) are here too.
+
+use flopmeter::peaks::{lookup, LookupError};
+
+fn key(name: &str) -> String {
+    lookup(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .row
+        .key
+        .clone()
+}
+
+#[test]
+fn names_as_papers_write_them() {
+    let cases = [
+        // Memory sizes with a space or a short unit pick the right board.
+        ("A100 80 GB", "A100 SXM4 80GB"),
+        ("A100 80GB", "A100 SXM4 80GB"),
+        ("A100-40G", "A100 SXM4 40GB"),
+        ("A100 40 GB", "A100 SXM4 40GB"),
+        ("A100 (40GB)", "A100 SXM4 40GB"),
+        ("NVIDIA A100-SXM4-40GB", "A100 SXM4 40GB"),
+        ("A100 SXM4 80 GB", "A100 SXM4 80GB"),
+        ("V100 32GB", "Tesla V100 SXM2"),
+        ("Tesla V100 DGXS 32 GB", "Tesla V100 SXM2"),
+        // Plurals, product words and cloud packaging.
+        ("NVIDIA A100 GPUs", "A100 SXM4 80GB"),
+        ("NVIDIA A100 Tensor Core GPU", "A100 SXM4 80GB"),
+        ("NVIDIA Tesla V100 GPUs", "Tesla V100 SXM2"),
+        ("TPU v4 chips", "Google TPU v4 (chip)"),
+        ("Cloud TPU v4", "Google TPU v4 (chip)"),
+        ("TPU v3 Pod", "Google TPU v3 (chip)"),
+        ("Cloud TPU v3", "Google TPU v3 (chip)"),
+        ("TPU-v3", "Google TPU v3 (chip)"),
+        ("TPUv4", "Google TPU v4 (chip)"),
+        ("TPU v5e chips", "Google TPU v5e (chip)"),
+        ("TPU v6e", "Google TPU v6e (chip)"),
+        ("Trillium", "Google TPU v6e (chip)"),
+        ("Cloud TPU v6e", "Google TPU v6e (chip)"),
+        // TPU cores: Google's papers count cores, 2 per chip on v2-v4 and v5p.
+        ("TPU v3 cores", "Google TPU v3 (core)"),
+        ("TPU v3 core", "Google TPU v3 (core)"),
+        ("2048 TPU v3 cores", "Google TPU v3 (core)"),
+        ("2,048 TPU v3 cores", "Google TPU v3 (core)"),
+        ("TPU v3 TensorCores", "Google TPU v3 (core)"),
+        ("TPU v2 cores", "Google TPU v2 (core)"),
+        ("TPU v4 cores", "Google TPU v4 (core)"),
+        ("TPU v5p cores", "Google TPU v5p (core)"),
+        // v5e and v6e have one core per chip.
+        ("TPU v5e cores", "Google TPU v5e (chip)"),
+        ("TPU v6e cores", "Google TPU v6e (chip)"),
+        // A server or a count around a GPU means the GPU.
+        ("DGX A100", "A100 SXM4 80GB"),
+        ("8x A100 (DGX)", "A100 SXM4 80GB"),
+        ("8 x A100", "A100 SXM4 80GB"),
+        ("HGX H100", "H100 SXM5 80GB"),
+        ("DGX H100", "H100 SXM5 80GB"),
+        ("DGX-2", "Tesla V100 SXM3"),
+        // Export variants and the chips of recent runs.
+        ("H800", "H800 SXM5 80GB"),
+        ("NVIDIA H800 80GB HBM3", "H800 SXM5 80GB"),
+        ("NVIDIA H800 PCIe", "H800 PCIe 80GB"),
+        ("H800 GPUs", "H800 SXM5 80GB"),
+        ("A800", "A800 SXM4 80GB"),
+        ("NVIDIA A800-SXM4-80GB", "A800 SXM4 80GB"),
+        ("A800 80GB PCIe", "A800 PCIe 80GB"),
+        ("A800 PCIe 40GB", "A800 PCIe 40GB"),
+        ("H20", "H20 96GB"),
+        ("NVIDIA H20", "H20 96GB"),
+        ("HGX H20", "H20 96GB"),
+        ("MI250", "Instinct MI250 (board)"),
+        ("AMD Instinct MI250", "Instinct MI250 (board)"),
+        ("AMD Instinct MI250X", "Instinct MI250X (board)"),
+        ("Ascend 910", "Huawei Ascend 910"),
+        ("Huawei Ascend 910 NPUs", "Huawei Ascend 910"),
+        ("Ascend 910B", "Huawei Ascend 910B"),
+        ("Ascend 910B3", "Huawei Ascend 910B3"),
+        ("Trainium", "AWS Trainium (Trn1 chip)"),
+        ("AWS Trainium chips", "AWS Trainium (Trn1 chip)"),
+        ("Trainium2", "AWS Trainium2 (chip)"),
+        ("Titan V", "NVIDIA Titan V"),
+        ("NVIDIA TITAN V", "NVIDIA Titan V"),
+        ("NVIDIA TITAN RTX", "NVIDIA Titan RTX"),
+        ("Titan X", "GeForce GTX Titan X (Maxwell)"),
+        ("A30", "A30"),
+        ("NVIDIA A30", "A30"),
+        ("RTX A5000", "RTX A5000"),
+        ("NVIDIA RTX A5000", "RTX A5000"),
+        // The older names of AI and Compute still work.
+        ("K80", "Tesla K80 (board)"),
+        ("GTX 580", "GeForce GTX 580"),
+        ("V100", "Tesla V100 SXM2"),
+        ("H100", "H100 SXM5 80GB"),
+    ];
+    let mut wrong = Vec::new();
+    for (name, want) in cases {
+        match lookup(name) {
+            Ok(m) if m.row.key == want => {}
+            Ok(m) => wrong.push(format!("{name:?} -> {:?}, want {want:?}", m.row.key)),
+            Err(e) => wrong.push(format!("{name:?} -> error {e}, want {want:?}")),
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn substring_traps_get_their_own_rows() {
+    for (a, b) in [
+        ("H20", "H200"),
+        ("MI250", "MI250X"),
+        ("L4", "L40"),
+        ("L40", "L40S"),
+        ("A10", "A100"),
+        ("B200", "GB200"),
+        ("Titan V", "Titan X"),
+        ("A800", "A100"),
+        ("H800", "H100"),
+        ("TPU v3 cores", "TPU v3"),
+    ] {
+        assert_ne!(key(a), key(b), "{a} vs {b}");
+    }
+}
+
+#[test]
+fn a_server_or_a_count_in_the_name_is_said() {
+    let m = lookup("DGX A100").unwrap();
+    let note = m.note.expect("a note for DGX");
+    assert!(note.contains("DGX") && note.contains("8 GPUs"), "{note}");
+    let m = lookup("8x A100 (DGX)").unwrap();
+    assert!(m.note.unwrap().contains("'8x'"));
+    assert!(lookup("A100").unwrap().note.is_none());
+}
+
+#[test]
+fn suggestions_read_like_the_name() {
+    let suggestions = |name: &str| match lookup(name) {
+        Err(LookupError::Unknown { suggestions, .. }) => suggestions,
+        other => panic!("{name}: {other:?}"),
+    };
+    // A TPU the table lacks suggests TPUs, never Gaudi3.
+    let s = suggestions("Cloud TPU v9");
+    assert!(
+        !s.is_empty() && s.iter().all(|k| k.contains("TPU")),
+        "{s:?}"
+    );
+    // A server around an unknown GPU suggests GPUs of that name, never the GTX 1080.
+    let s = suggestions("DGX H1OO");
+    assert!(s.iter().any(|k| k.starts_with("H100")), "{s:?}");
+    assert!(!s.iter().any(|k| k.contains("1080")), "{s:?}");
+    // A variant the table lacks is an error, never its sibling's numbers.
+    for unknown in [
+        "NVIDIA H20-3e",
+        "NVIDIA H800 NVL",
+        "A800 40GB Active",
+        "TPU v7",
+    ] {
+        assert!(
+            lookup(unknown).is_err(),
+            "{unknown} matched {}",
+            key(unknown)
+        );
+    }
+}
