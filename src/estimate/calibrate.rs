@@ -138,7 +138,7 @@ fn same_chip(d: &DeviceRecord, chip: &ChipRow) -> bool {
 }
 
 /// The model's FLOP-weighted rate of a device, with what it covers.
-fn weighted<'a>(r: &'a Results, device: &str, dtype: Dtype) -> Option<(f64, String)> {
+fn weighted(r: &Results, device: &str, dtype: Dtype) -> Option<(f64, String)> {
     let m = r.model.as_ref()?;
     let w = m
         .weighted
