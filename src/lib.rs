@@ -2,30 +2,30 @@
 //! dense peak) and turns measured utilization into training-compute estimates in pfs-days.
 
 pub mod arch;
-pub mod bench;
-pub mod charts;
-pub mod cli;
-pub mod cluster;
-pub mod commands;
+pub(crate) mod bench;
+pub(crate) mod charts;
+pub(crate) mod cli;
+pub(crate) mod cluster;
+pub(crate) mod commands;
 pub mod device;
 pub mod dtype;
-pub mod error;
-pub mod estimate;
+pub(crate) mod error;
+pub(crate) mod estimate;
 pub mod files;
 pub mod gemm;
 pub mod measure;
-pub mod model;
-pub mod output;
-pub mod panic_guard;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod panic_guard;
 pub mod peaks;
-pub mod reference;
-pub mod report;
+pub(crate) mod reference;
+pub(crate) mod report;
 pub mod results;
 pub mod shape;
-pub mod signals;
-pub mod telemetry;
-pub mod trend;
-pub mod units;
+pub(crate) mod signals;
+pub(crate) mod telemetry;
+pub(crate) mod trend;
+pub(crate) mod units;
 
 use clap::Parser;
 

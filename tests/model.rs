@@ -66,6 +66,35 @@ fn gpt2_small_on_the_cpu_records_its_gemms_and_the_weighted_figure() {
         text.contains("Not measured: the attention products"),
         "{text}"
     );
+
+    // `estimate --calibrate` prefers the model's weighted figure, and says so.
+    let out = flopmeter()
+        .args(["--json", "estimate", "hardware", "--calibrate"])
+        .arg(dir.path().join("m.json"))
+        .args([
+            "--peak-tflops",
+            "1",
+            "--dtype",
+            "f32",
+            "--count",
+            "1",
+            "--days",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds a model bench"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cal = &v["utilization"]["calibration"];
+    assert_eq!(cal["basis"], "model GEMMs (FLOP-weighted)");
+    let peak = doc["devices"][0]["rated_tflops"]["f32"].as_f64().unwrap();
+    let got = cal["matmul_utilization"].as_f64().unwrap();
+    assert!((got - w / peak).abs() < 1e-12, "{got} vs {}", w / peak);
 }
 
 #[test]

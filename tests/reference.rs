@@ -108,3 +108,32 @@ fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
         "{text}"
     );
 }
+
+#[test]
+fn peaks_gives_the_reference_with_its_source() {
+    for (name, dtype, tflops) in [
+        ("NVIDIA H100 80GB HBM3", "bf16", 794.5),
+        ("NVIDIA A100-SXM4-80GB", "bf16", 271.2),
+        ("AMD Instinct MI300X", "bf16", 708.0),
+        ("NVIDIA L4", "bf16", 70.89),
+    ] {
+        let out = flopmeter()
+            .args(["peaks", name, "--dtype", dtype, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = &v["reference"];
+        assert_eq!(r["tflops"], tflops, "{name}");
+        assert!(r["source"].as_str().unwrap().starts_with("http"), "{name}");
+        let f = r["fraction_of_peak"].as_f64().unwrap();
+        assert!(f > 0.5 && f < 1.0, "{name}: {f}");
+    }
+    // A chip without a published measurement says so with null.
+    let out = flopmeter()
+        .args(["peaks", "Tesla K80", "--dtype", "f32", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["reference"].is_null());
+}

@@ -116,7 +116,9 @@ fn measure(
     let at_sampled_clock = telemetry
         .as_ref()
         .and_then(|t| t.sm_clock_mhz_median)
-        .zip(crate::peaks::reference_clock_mhz(d, job.dtype))
+        .zip(crate::device::rated_clock::reference_clock_mhz(
+            d, job.dtype,
+        ))
         .zip(d.rated_tflops.get(&job.dtype))
         .map(|((sampled, reference), peak)| tflops.median / (peak * sampled / reference));
     Ok(Run {

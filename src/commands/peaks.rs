@@ -12,14 +12,7 @@ use crate::output::{print_json, table, tflops};
 use crate::peaks::{chips, lookup, ChipRow, Matched};
 
 pub fn run(args: &PeaksArgs, json: bool) -> AppResult<()> {
-    let dtype = args
-        .dtype
-        .as_deref()
-        .map(|d| {
-            d.parse::<Dtype>()
-                .map_err(|e| AppError::usage(e.to_string()))
-        })
-        .transpose()?;
+    let dtype = args.dtype;
     match &args.name {
         Some(name) => {
             let m = lookup(name).map_err(|e| AppError::usage(e.to_string()))?;
@@ -29,6 +22,66 @@ pub fn run(args: &PeaksArgs, json: bool) -> AppResult<()> {
             }
         }
         None => whole_table(dtype, json),
+    }
+}
+
+/// The best published measured rate of a chip and dtype (data/reference_rates.csv).
+#[derive(Debug, Serialize)]
+struct ReferenceView<'a> {
+    /// Per device as drivers show it (one GCD of an MI250X).
+    tflops: f64,
+    /// Of the per-device rated peak.
+    fraction_of_peak: Option<f64>,
+    shape: &'a str,
+    software: &'a str,
+    date: &'a str,
+    measured_by: &'a str,
+    /// high, medium or low.
+    confidence: &'a str,
+    /// The board power it was measured at, where the source says, watts.
+    power_w: Option<f64>,
+    source: &'a str,
+    notes: &'a str,
+    /// Other publications of the same chip and dtype: TFLOP/s, who measured it, where.
+    corroborating: Vec<(f64, &'a str, &'a str)>,
+}
+
+impl<'a> ReferenceView<'a> {
+    fn of(row: &ChipRow, d: Dtype) -> Option<ReferenceView<'static>> {
+        let r = crate::reference::reference(&row.key, d)?;
+        let per_device = row
+            .board_peak(d)
+            .map(|p| p / f64::from(row.devices_per_board.max(1)));
+        Some(ReferenceView {
+            tflops: r.tflops,
+            fraction_of_peak: per_device.map(|p| r.tflops / p),
+            shape: &r.shape,
+            software: &r.software,
+            date: &r.date,
+            measured_by: &r.measured_by,
+            confidence: &r.confidence,
+            power_w: r.power_w,
+            source: &r.source,
+            notes: &r.notes,
+            corroborating: crate::reference::corroborating(&row.key, d)
+                .into_iter()
+                .map(|c| (c.tflops, c.measured_by.as_str(), c.source.as_str()))
+                .collect(),
+        })
+    }
+
+    /// Two lines: the rate, then who measured it and when.
+    fn lines(&self) -> String {
+        format!(
+            "best published measurement: {} TFLOP/s per device{}, {} confidence\n  by {}, {}",
+            tflops(self.tflops),
+            self.fraction_of_peak
+                .map(|f| format!(" ({:.1}% of its peak)", f * 100.0))
+                .unwrap_or_default(),
+            self.confidence,
+            self.measured_by,
+            self.date
+        )
     }
 }
 
@@ -50,6 +103,8 @@ struct OnePeak<'a> {
     devices_per_board: u32,
     source: &'a str,
     notes: &'a str,
+    /// The best published measured rate for this chip and dtype; null when none is bundled.
+    reference: Option<ReferenceView<'a>>,
 }
 
 /// A row of the table with every dtype it has.
@@ -76,6 +131,9 @@ struct RowView<'a> {
     released: &'a str,
     source: &'a str,
     notes: &'a str,
+    /// dtype -> the best published measured rate (data/reference_rates.csv).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    references: BTreeMap<&'static str, ReferenceView<'a>>,
     /// With `--dtype` on the whole table: that dtype and its peak.
     #[serde(skip_serializing_if = "Option::is_none")]
     dtype: Option<Dtype>,
@@ -108,6 +166,11 @@ impl<'a> RowView<'a> {
             released: &row.released,
             source: &row.source,
             notes: &row.notes,
+            references: row
+                .board_peaks()
+                .into_iter()
+                .filter_map(|(d, _)| ReferenceView::of(row, d).map(|r| (d.name(), r)))
+                .collect(),
             dtype: None,
             tflops: None,
         }
@@ -150,6 +213,7 @@ fn one_dtype(name: &str, m: &Matched, d: Dtype, json: bool) -> AppResult<()> {
         devices_per_board: row.devices_per_board,
         source: &row.source,
         notes: &row.notes,
+        reference: ReferenceView::of(row, d),
     };
     if json {
         return print_json(&view);
@@ -163,6 +227,9 @@ fn one_dtype(name: &str, m: &Matched, d: Dtype, json: bool) -> AppResult<()> {
         d,
         d.describe()
     );
+    if let Some(r) = &view.reference {
+        println!("{}", r.lines());
+    }
     print_provenance(row, m.note.as_deref());
     Ok(())
 }
@@ -181,11 +248,14 @@ fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
     if row.board_peaks().is_empty() {
         println!("no rated peak in the table (see the notes)");
     } else {
-        let mut t = table(&["dtype", "dense peak", "math"]);
+        let mut t = table(&["dtype", "dense peak", "best measured", "math"]);
         for (d, v) in row.board_peaks() {
             t.add_row(vec![
                 d.name().to_string(),
                 format!("{} {}", tflops(v), unit(d)),
+                ReferenceView::of(row, d)
+                    .map(|r| tflops(r.tflops))
+                    .unwrap_or_else(|| "-".into()),
                 d.describe().to_string(),
             ]);
         }

@@ -4,6 +4,7 @@ pub mod cpu;
 pub mod cpu_clock;
 pub mod cuda;
 pub mod cuda_libs;
+pub mod rated_clock;
 pub mod wgpu;
 
 use serde::Serialize;

@@ -64,11 +64,6 @@ impl Dist {
             ),
         }
     }
-
-    /// Lowest and highest possible values.
-    pub fn range(&self) -> (f64, f64) {
-        (self.inverse_cdf(0.0), self.inverse_cdf(1.0))
-    }
 }
 
 /// The 5th, 50th and 95th percentiles of a quantity.

@@ -149,7 +149,7 @@ mod tests {
     fn bundled_priors_parse_and_lie_in_0_1() {
         assert!(all().len() >= 6);
         for p in all() {
-            let (lo, hi) = p.dist.range();
+            let (lo, hi) = (p.dist.inverse_cdf(0.0), p.dist.inverse_cdf(1.0));
             assert!(0.0 < lo && lo <= hi && hi <= 1.0, "{}", p.name);
             assert!(!p.source.is_empty());
         }

@@ -18,7 +18,7 @@ pub enum PeakKind {
     Table,
     /// A formula from the device's own properties.
     Estimated,
-    /// Given by the user with --rated-tflops.
+    /// Given by the user.
     User,
     /// Nothing known: utilization cannot be computed.
     Unknown,
@@ -99,7 +99,7 @@ impl RatedPeaks {
     pub fn with_user_value(mut self, dtype: Dtype, tflops: f64) -> Self {
         self.tflops.insert(dtype, tflops);
         self.kind = PeakKind::User;
-        self.source = format!("--rated-tflops {tflops} for {dtype} (given by the user)");
+        self.source = format!("given by the user: {tflops} TFLOP/s {dtype}");
         self
     }
 

@@ -2,7 +2,7 @@
 //! the defaults, and which flag to name when the library says what is wrong. The library never
 //! sees a flag; every message that names one is written here.
 
-use crate::cli::estimate::{
+use crate::cli::{
     ChipArgs, FleetArgs, GpuHoursArgs, HardwareArgs, OpsArgs, SpendArgs, TargetArgs, TimeArgs,
     UtilizationArgs, WorkArgs,
 };
