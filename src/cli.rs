@@ -1,18 +1,20 @@
 //! The command line (clap derive): what was typed, parsed into typed values by the parsers in
-//! `commands::values`. Only this file and `commands` name clap; the work lives in `commands`.
+//! `values`. Only this file and `commands` name clap; the work lives in `commands`.
+
+pub mod values;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::bench::options::{DeviceSelection, DimValues, Sweep};
-use crate::commands::values::{self, count, dtype, fraction, positive, whole};
 use crate::dtype::Dtype;
 use crate::estimate::calibrate::ClusterStat;
 use crate::estimate::priors::{utilization_prior, Prior};
 use crate::measure::Budget;
 use crate::model::ModelConfig;
 use crate::results::{Backend, Shape};
+use values::{count, dtype, fraction, positive, whole};
 
 #[derive(Debug, Parser)]
 #[command(

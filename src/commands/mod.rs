@@ -8,7 +8,6 @@ pub mod merge;
 pub mod peaks;
 pub mod report;
 pub mod trend;
-pub mod values;
 
 use crate::cli::{Cli, Command};
 use crate::error::AppResult;

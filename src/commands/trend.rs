@@ -1,6 +1,8 @@
 //! `flopmeter trend`: the runs of a window, each era's doubling time beside the published one,
 //! and the chart.
 
+mod render;
+
 use std::path::Path;
 
 use serde::Serialize;
@@ -10,9 +12,9 @@ use crate::cli::TrendArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::print_json;
 use crate::trend::data::Point;
-use crate::trend::render::text;
 use crate::trend::view::{view, TrendView};
 use crate::trend::window::{parse_added, parse_year, Window, DEFAULT_SINCE};
+use render::text;
 
 /// The JSON document: the view, and the chart written.
 #[derive(Serialize)]

@@ -4,6 +4,5 @@
 pub mod data;
 pub mod eras;
 pub mod fit;
-pub mod render;
 pub mod view;
 pub mod window;

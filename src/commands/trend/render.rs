@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::data::{Basis, Method, Point};
-use super::view::{EraFit, HeadlineCheck, TrendView};
 use crate::output::{numbers::sig, table};
+use crate::trend::data::{Basis, Method, Point};
+use crate::trend::view::{EraFit, HeadlineCheck, TrendView};
 
 /// Text lines are wrapped to this width.
 const WIDTH: usize = 100;
