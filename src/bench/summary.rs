@@ -82,7 +82,7 @@ pub fn print_best_shapes(r: &Results) {
 /// on each device and dtype.
 pub fn print_model(r: &Results, m: &ModelRecord) {
     println!(
-        "Model {} ({} tokens per step, tp {}): {:.3e} GEMM FLOP per step on one GPU",
+        "Model {} ({} tokens per step, tp {}): {:.3e} GEMM FLOP per step on one device",
         m.name, m.split.tokens_per_step, m.split.tp, m.step_flop
     );
     let first = m.weighted.first();
