@@ -77,6 +77,22 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The file to write for `path` (a link's target), refused when it exists and is not a regular
+/// file.
+fn writable_target(path: &Path) -> Result<PathBuf, FileError> {
+    let real = target(path)?;
+    match fs::metadata(&real) {
+        Ok(m) if m.is_dir() => Err(FileError::Folder {
+            path: path.to_path_buf(),
+        }),
+        Ok(m) if !m.is_file() => Err(FileError::Special {
+            path: path.to_path_buf(),
+            kind: kind_of(&m),
+        }),
+        _ => Ok(real),
+    }
+}
+
 /// Checks up front that `path` can be written and is none of `inputs`, creating its missing
 /// folders, so a long run does not end in a write error and an input is never overwritten.
 pub fn check_output(path: &Path, inputs: &[&Path]) -> Result<(), FileError> {
@@ -85,20 +101,7 @@ pub fn check_output(path: &Path, inputs: &[&Path]) -> Result<(), FileError> {
             path: path.to_path_buf(),
         });
     }
-    let real = target(path)?;
-    if let Ok(m) = fs::metadata(&real) {
-        if m.is_dir() {
-            return Err(FileError::Folder {
-                path: path.to_path_buf(),
-            });
-        }
-        if !m.is_file() {
-            return Err(FileError::Special {
-                path: path.to_path_buf(),
-                kind: kind_of(&m),
-            });
-        }
-    }
+    let real = writable_target(path)?;
     let dir = folder_of(&real);
     if let Some(file) = dir.ancestors().find(|a| a.is_file()) {
         return Err(FileError::ParentNotFolder {
@@ -197,20 +200,7 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> Result<(), FileError> {
-    let real = target(path)?;
-    if let Ok(m) = fs::metadata(&real) {
-        if m.is_dir() {
-            return Err(FileError::Folder {
-                path: path.to_path_buf(),
-            });
-        }
-        if !m.is_file() {
-            return Err(FileError::Special {
-                path: path.to_path_buf(),
-                kind: kind_of(&m),
-            });
-        }
-    }
+    let real = writable_target(path)?;
     fs::create_dir_all(folder_of(&real)).map_err(|e| io(path, e))?;
     remove_stale_temporaries(&real);
     let tmp = temporary(&real, std::process::id());

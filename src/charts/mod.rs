@@ -24,6 +24,25 @@ pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
     (lo.max(hi / 1e12), hi)
 }
 
+/// The legend every chart draws, in one corner.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    corner: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(corner)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Registers the bundled font under the family name "sans-serif" (once).
 pub fn register_font() {
     static ONCE: Once = Once::new();

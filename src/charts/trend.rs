@@ -198,13 +198,7 @@ impl Chart for TrendChart<'_> {
         draw_fits(&mut ctx, v)?;
         draw_runs(&mut ctx, v)?;
         draw_added(&mut ctx, v)?;
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(err)?;
+        super::draw_legend(&mut ctx, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     }
 }
