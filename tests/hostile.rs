@@ -287,3 +287,51 @@ fn a_duplicate_device_inside_one_file_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_hostile_slurm_job_id_stays_a_folder_name() {
+    let dir = tempfile::tempdir().unwrap();
+    flopmeter()
+        .current_dir(dir.path())
+        .args(["bench", "--backend", "cpu", "--size", "64"])
+        .args(common::FAST)
+        .env("SLURM_PROCID", "0")
+        .env("SLURM_NTASKS", "2")
+        .env("SLURM_LOCALID", "0")
+        .env("SLURM_JOB_ID", "../../escape")
+        .assert()
+        .success();
+    let folder = dir.path().join("results/cluster-slurm-______escape");
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "{folder:?}");
+    assert!(!dir.path().join("escape").exists());
+}
+
+#[test]
+fn help_into_a_full_disk_and_names_without_words_are_reported() {
+    if Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flopmeter"))
+            .arg("--help")
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the help"));
+    }
+    for name in ["🚀", "!!!"] {
+        let out = run_within(&[os("peaks"), os(name)], 20);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr.contains("has no letters or digits"), "{stderr}");
+    }
+    let out = run_within(&[os("peaks"), os("ＮＶＩＤＩＡ Ｈ１００")], 20);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

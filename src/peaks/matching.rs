@@ -57,7 +57,7 @@ type TokenSet = BTreeSet<String>;
 /// Lower-cases, splits on anything that is not a letter or digit, drops noise words, and writes
 /// the same thing one way: memory sizes as "80gb", TPU cores as "core".
 pub fn normalize(name: &str) -> Vec<String> {
-    let raw: Vec<String> = name
+    let raw: Vec<String> = fold_full_width(name)
         .to_lowercase()
         .replace(['®', '™'], " ")
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -182,10 +182,23 @@ pub struct Matched {
     pub note: Option<String>,
 }
 
+/// Full-width ASCII (U+FF01..U+FF5E, as CJK input methods type "Ａ１００") as plain ASCII.
+fn fold_full_width(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     #[error("empty device name: give a name such as \"NVIDIA H100 80GB HBM3\"")]
     Empty,
+    #[error("'{0}' has no letters or digits a chip name could match: give a name such as \"NVIDIA H100 80GB HBM3\"")]
+    NoWords(String),
     #[error("unknown device '{name}': not in the rated-peak table{}", suggestion_text(.suggestions))]
     Unknown {
         name: String,
@@ -220,7 +233,11 @@ fn row_with_alias(wanted: &TokenSet) -> Option<&'static ChipRow> {
 pub fn lookup(name: &str) -> Result<Matched, LookupError> {
     let tokens = normalize(name);
     if tokens.is_empty() {
-        return Err(LookupError::Empty);
+        return Err(if name.trim().is_empty() {
+            LookupError::Empty
+        } else {
+            LookupError::NoWords(name.to_string())
+        });
     }
     let packaging = without_packaging(&tokens);
     let plain = packaging.as_ref().map_or(&tokens, |(kept, _)| kept);
@@ -470,6 +487,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(lookup("  "), Err(LookupError::Empty)));
+        assert!(matches!(lookup("🚀"), Err(LookupError::NoWords(_))));
+        // Full-width letters and digits, as CJK input methods type them.
+        assert_eq!(
+            lookup("ＮＶＩＤＩＡ　Ａ１００").unwrap().row.key,
+            "A100 SXM4 80GB"
+        );
         assert!(lookup("Frobnicator 9000").is_err());
     }
 

@@ -10,6 +10,9 @@ use super::types::{DeviceRecord, Results, Run};
 pub const MAX_TFLOPS: f64 = 1e6;
 /// Nor below a kiloFLOP/s (subnormal or zero rates would make every chart's log axis endless).
 pub const MIN_TFLOPS: f64 = 1e-9;
+/// Largest dimension a results file may hold (a bench accepts 2^17; products stay far from
+/// overflowing).
+pub const MAX_DIM: usize = 1 << 24;
 /// Utilization above this (1000%) is not a timing error any more but a forged or broken file.
 pub const MAX_UTILIZATION: f64 = 10.0;
 
@@ -45,6 +48,11 @@ fn check_run(i: usize, r: &Run, devices: &[DeviceRecord]) -> Result<(), String> 
         .ok_or_else(|| format!("{at}: device {} is not among the file's devices", r.device))?;
     if r.m == 0 || r.n == 0 || r.k == 0 {
         return Err(format!("{at}: a dimension is 0"));
+    }
+    if r.m.max(r.n).max(r.k) > MAX_DIM {
+        return Err(format!(
+            "{at}: a dimension above {MAX_DIM} was not measured"
+        ));
     }
     let flop = 2.0 * r.m as f64 * r.n as f64 * r.k as f64;
     if !positive(r.flop) || (r.flop - flop).abs() > 1e-9 * flop {
