@@ -1,7 +1,6 @@
-//! The `bench` workflow: options, plan, execution, summary, and a model's weighted figure.
+//! The `bench` workflow: options, plan, execution, and a model's weighted figure.
 
 pub mod options;
 pub mod plan;
 pub mod runner;
-pub mod summary;
 pub mod weighted;

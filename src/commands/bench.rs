@@ -1,12 +1,14 @@
 //! `flopmeter bench`: measure, verify, summarize, and write a results file.
 
+mod summary;
+
 use std::path::PathBuf;
 
 use crate::bench::options::{
     unique, BenchOptions, DeviceSelection, ModelBench, Ranges, Sizes, Sweep,
 };
 use crate::bench::plan::PlanError;
-use crate::bench::{plan, runner, summary};
+use crate::bench::{plan, runner};
 use crate::cli::BenchArgs;
 use crate::cluster::launcher::RankInfo;
 use crate::device::Inventory;
