@@ -4,6 +4,8 @@
 mod common;
 
 use common::{flopmeter, h100_results};
+use std::path::Path;
+
 use flopmeter::results::write_atomic;
 
 fn report_json(doc: &flopmeter::results::Results) -> serde_json::Value {
@@ -62,6 +64,19 @@ fn as_expected_and_above_the_reference() {
     assert_eq!(verdicts[1]["verdict"], "above");
 }
 
+/// `merge A B --out OUT`, and its stdout.
+fn merge(a: &Path, b: &Path, out: &Path) -> (std::process::Output, String) {
+    let o = flopmeter()
+        .arg("merge")
+        .args([a, b])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    (o, text)
+}
+
 #[test]
 fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,14 +86,7 @@ fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
     write_atomic(&a, &h100_results("node-a", &[596.0, 600.0], 520.0)).unwrap();
     write_atomic(&b, &h100_results("node-b", &[598.0, 601.0], 520.0)).unwrap();
     let out = dir.path().join("cluster.json");
-    let merged = flopmeter()
-        .arg("merge")
-        .args([&a, &b])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&merged.stdout);
+    let (merged, text) = merge(&a, &b, &out);
     assert!(merged.status.success(), "{text}");
     assert!(text.contains("No stragglers"), "{text}");
     assert!(
@@ -94,14 +102,8 @@ fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
     // One slow GPU among good ones is a straggler, and no cluster-wide problem.
     write_atomic(&a, &h100_results("node-a", &[790.0, 600.0], 690.0)).unwrap();
     write_atomic(&b, &h100_results("node-b", &[795.0, 792.0], 690.0)).unwrap();
-    let merged = flopmeter()
-        .arg("merge")
-        .args([&a, &b])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&merged.stdout);
+    let (merged, text) = merge(&a, &b, &out);
+    assert!(merged.status.success(), "{text}");
     assert!(!text.contains("Cluster-wide"), "{text}");
     assert!(
         text.contains("below expected by 24% (600.0 vs 794.5 TFLOP/s; at 690 W of a 700 W cap: power-limited)"),

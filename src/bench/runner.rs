@@ -326,28 +326,21 @@ impl Context<'_> {
 }
 
 fn run_sequential(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
-    let Context {
-        plan,
-        stop,
-        before_job,
-        bar,
-        ..
-    } = *ctx;
     let mut devices = Devices::default();
-    for job in &plan.jobs {
-        if stop.load(Ordering::Relaxed) {
+    for job in &ctx.plan.jobs {
+        if ctx.stop.load(Ordering::Relaxed) {
             break;
         }
-        let d = &plan.devices[job.device];
-        bar.set_message(format!(
+        let d = &ctx.plan.devices[job.device];
+        ctx.bar.set_message(format!(
             "{} {} {} {}",
             d.id, job.kernel, job.dtype, job.shape
         ));
-        before_job();
+        (ctx.before_job)();
         let result = ctx.run(&mut devices, d, job);
-        record(result, out, bar);
+        record(result, out, ctx.bar);
         checkpoint(out);
-        bar.inc(1);
+        ctx.bar.inc(1);
     }
 }
 
