@@ -20,6 +20,7 @@
 #
 #   cargo build --release && OUT=/tmp/out scripts/gpu-check.sh
 #
+# The caps add up to 405 s (devices 2 x 20, pre-flight 45, bench 190, WGSL 50, torch 80).
 # Exit status: 0 all targets met; 1 a step failed or a target was missed; 3 no CUDA device.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -124,8 +125,8 @@ if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
 fi
 
 log "devices"
-capped 30 "$BIN" devices --no-clock-probe
-timeout -s INT 30 "$BIN" devices --json --no-clock-probe >"$OUT/devices.json" 2>>"$LOG"
+capped 20 "$BIN" devices --no-clock-probe
+timeout -s INT 20 "$BIN" devices --json --no-clock-probe >"$OUT/devices.json" 2>>"$LOG"
 # json_field EXPR: a Python expression over d, the devices JSON.
 json_field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$OUT/devices.json" 2>/dev/null; }
 CUDA_STATUS=$(json_field "d['cuda']['status']")
@@ -143,7 +144,7 @@ say "pre-flight: $PASSED runs verified"
 [ "$PASSED" -gt 0 ] || { say "STOP: nothing verified at 256^3; the long bench would measure nothing"; log "done"; exit 1; }
 
 log "bench: every CUDA kernel and dtype at 4096^3 and 8192^3"
-capped 200 "$BIN" bench --backend cuda --size 4096,8192 --out "$OUT/cuda.json" || STATUS=1
+capped 190 "$BIN" bench --backend cuda --size 4096,8192 --out "$OUT/cuda.json" || STATUS=1
 
 log "bench: WGSL kernels on the GPU through Vulkan"
 if [ -n "$WGPU_GPU" ]; then
