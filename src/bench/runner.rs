@@ -170,6 +170,11 @@ enum JobResult {
     Failed(String),
 }
 
+/// "cuda:0 cublas bf16 8192x8192x8192": a job as progress and errors name it.
+fn what(d: &DeviceRecord, job: &Job) -> String {
+    format!("{} {} {} {}", d.id, job.kernel, job.dtype, job.shape)
+}
+
 fn run_job(
     devices: &mut Devices,
     d: &DeviceRecord,
@@ -185,10 +190,7 @@ fn run_job(
     match result {
         Ok(run) if run.samples.is_empty() => JobResult::Nothing,
         Ok(run) => JobResult::Measured(Box::new(run)),
-        Err(e) => JobResult::Failed(format!(
-            "{} {} {} {}: {e}",
-            d.id, job.kernel, job.dtype, job.shape
-        )),
+        Err(e) => JobResult::Failed(format!("{}: {e}", what(d, job))),
     }
 }
 
@@ -244,12 +246,7 @@ fn run_job_guarded(
     stop: &AtomicBool,
 ) -> JobResult {
     crate::panic_guard::guard("panicked", || Ok(run(devices, d, job, budget, seed, stop)))
-        .unwrap_or_else(|e| {
-            JobResult::Failed(format!(
-                "{} {} {} {}: {e}",
-                d.id, job.kernel, job.dtype, job.shape
-            ))
-        })
+        .unwrap_or_else(|e| JobResult::Failed(format!("{}: {e}", what(d, job))))
 }
 
 /// Called after each job with everything measured so far (the bench writes its results file
@@ -332,10 +329,7 @@ fn run_sequential(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
             break;
         }
         let d = &ctx.plan.devices[job.device];
-        ctx.bar.set_message(format!(
-            "{} {} {} {}",
-            d.id, job.kernel, job.dtype, job.shape
-        ));
+        ctx.bar.set_message(what(d, job));
         (ctx.before_job)();
         let result = ctx.run(&mut devices, d, job);
         record(result, out, ctx.bar);

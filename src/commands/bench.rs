@@ -238,6 +238,9 @@ fn unrated_notes(plan: &plan::Plan) -> Vec<String> {
     notes
 }
 
+/// Least time between two saves of the partial results (what a killed run can lose).
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The results document before any run: everything but the measurements.
 fn skeleton(
     plan: &plan::Plan,
@@ -329,7 +332,14 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     let mut doc = skeleton(&plan, &budget, opts.seed, host, created_at);
     let outcome = {
         let mut warned = false;
+        let mut last_saved: Option<std::time::Instant> = None;
         let mut checkpoint = |o: &runner::Outcome| {
+            // Every job's result is kept, but a sweep of thousands of small shapes must not
+            // rewrite an ever larger file thousands of times: at most one save per interval.
+            if last_saved.is_some_and(|t| t.elapsed() < CHECKPOINT_INTERVAL) {
+                return;
+            }
+            last_saved = Some(std::time::Instant::now());
             let mut partial = doc.clone();
             partial.runs = o.runs.clone();
             partial.notes.extend(o.notes.iter().cloned());

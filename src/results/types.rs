@@ -22,7 +22,8 @@ pub struct Results {
     pub devices: Vec<DeviceRecord>,
     pub runs: Vec<Run>,
     /// True when the run was stopped early (a signal) or has not finished: the file is saved
-    /// after every job and says true until the last one is done. What is here was measured.
+    /// as jobs finish (at most every 2 s) and says true until the last one is done. What is here
+    /// was measured.
     #[serde(default)]
     pub interrupted: bool,
     /// Warnings and remarks made during the run.
