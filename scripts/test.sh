@@ -6,8 +6,19 @@
 #   - Debian's Open MPI (openmpi-bin, libopenmpi-dev) and libclang, for the mpirun tests and the
 #     `mpi` feature build;
 #   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU.
+#
+# A test whose dependency is missing fails here rather than passing unchecked: this script sets
+# FLOPMETER_REQUIRE_ALL=1, and it refuses to run with a FLOPMETER_NO_* opt-out set (those are
+# for running single tests by hand on a machine without the dependency; a skip says so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+optouts=$(env | grep -o '^FLOPMETER_NO_[A-Z_]*' || true)
+if [ -n "$optouts" ]; then
+  echo "error: $(echo $optouts) set: the test command runs every test; unset it to run them all" >&2
+  exit 2
+fi
+export FLOPMETER_REQUIRE_ALL=1
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -37,5 +48,7 @@ export LD_LIBRARY_PATH="$PWD/${nvrtc_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "== cargo test (release) =="
 cargo test --release --locked --lib --bins --tests "$@"
 
+# In its own target folder, so target/release/flopmeter stays the default-features binary
+# (the one carried to a GPU machine, which has no Open MPI).
 echo "== cargo test --features mpi (cluster tests with an MPI barrier and gather) =="
-cargo test --release --locked --features mpi --test cluster "$@"
+CARGO_TARGET_DIR=target/mpi cargo test --release --locked --features mpi --test cluster "$@"

@@ -110,6 +110,10 @@ pub struct ReportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DevicesArgs {
+    /// Backends to probe, comma-separated: cuda, wgpu, cpu [default: all]. The others are not
+    /// initialised at all (a CUDA-only probe never loads Vulkan).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::backend)]
+    pub backend: Vec<Backend>,
     /// Do not time the CPU clock (use the clock the OS reports).
     #[arg(long)]
     pub no_clock_probe: bool,

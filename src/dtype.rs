@@ -33,6 +33,26 @@ impl Dtype {
         Dtype::Int8,
     ];
 
+    /// The order a bench runs dtypes in when none are given: the training headline first, so a
+    /// time cap or a crash late in a run keeps the number that matters most.
+    pub const HEADLINE_FIRST: [Dtype; 7] = [
+        Dtype::Bf16,
+        Dtype::Fp8,
+        Dtype::F16,
+        Dtype::Tf32,
+        Dtype::F32,
+        Dtype::F64,
+        Dtype::Int8,
+    ];
+
+    /// Position in [`Dtype::HEADLINE_FIRST`].
+    pub fn headline_rank(self) -> usize {
+        Dtype::HEADLINE_FIRST
+            .iter()
+            .position(|d| *d == self)
+            .unwrap_or(usize::MAX)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Dtype::F64 => "f64",

@@ -4,7 +4,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{flopmeter, FAST};
+use common::{flopmeter, requires, Dep, FAST};
 use predicates::prelude::*;
 
 fn run_json(args: &[&str], out: &Path) -> serde_json::Value {
@@ -42,7 +42,10 @@ fn validate(doc: &serde_json::Value) {
 
 #[test]
 fn every_wgsl_kernel_and_dtype_is_verified_at_awkward_sizes() {
-    if std::env::var_os("FLOPMETER_NO_VULKAN").is_some() {
+    if !requires(
+        Dep::Vulkan,
+        "every_wgsl_kernel_and_dtype_is_verified_at_awkward_sizes",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -263,7 +266,7 @@ fn bad_input_is_a_one_line_error_and_writes_nothing() {
     bad(&["--target-spread", "2"], "'2'");
     bad(&["--rated-tflops", "0"], "'0'");
     bad(&["--backend", "cpu", "--size", "65536"], "free");
-    if std::env::var_os("FLOPMETER_NO_VULKAN").is_none() {
+    if requires(Dep::Vulkan, "bad_bench_flags (wgpu binding limit)") {
         // 8192^2 f32 is 256 MiB, beyond lavapipe's 128 MiB storage binding limit.
         bad(&["--backend", "wgpu", "--size", "8192"], "binds at most");
     }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{flopmeter, FAST};
+use common::{flopmeter, requires, Dep, FAST};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -95,7 +95,7 @@ fn ranks_need_a_shared_folder() {
 /// Debian's Open MPI launches two ranks of the CPU backend; merging gives a two-rank file.
 #[test]
 fn mpirun_two_ranks_then_merge() {
-    if std::env::var_os("FLOPMETER_NO_MPI").is_some() {
+    if !requires(Dep::Mpi, "mpirun_two_ranks_then_merge") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -311,7 +311,10 @@ fn merge_bad_input() {
 
 #[test]
 fn device_all_runs_every_selected_device_together() {
-    if std::env::var_os("FLOPMETER_NO_VULKAN").is_some() {
+    if !requires(
+        Dep::Vulkan,
+        "device_all_runs_every_selected_device_together",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::flopmeter;
+use common::{flopmeter, requires, Dep};
 use predicates::prelude::*;
 
 fn json_of(cmd: &mut Command) -> serde_json::Value {
@@ -34,8 +34,10 @@ fn devices_lists_cpu_and_says_why_cuda_is_missing() {
 
 #[test]
 fn devices_finds_a_vulkan_adapter_with_rated_peaks() {
-    // CI installs Mesa's lavapipe; skip only where no Vulkan driver was installed on purpose.
-    if std::env::var_os("FLOPMETER_NO_VULKAN").is_some() {
+    if !requires(
+        Dep::Vulkan,
+        "devices_finds_a_vulkan_adapter_with_rated_peaks",
+    ) {
         return;
     }
     let v = json_of(flopmeter().args(["devices", "--json", "--no-clock-probe"]));
@@ -162,4 +164,44 @@ fn bad_dtypes_and_missing_rates_are_one_line_errors() {
 fn unknown_subcommands_and_flags_exit_2() {
     flopmeter().arg("frobnicate").assert().code(2);
     flopmeter().args(["devices", "--bogus"]).assert().code(2);
+}
+
+/// A run that does not select wgpu never initialises Vulkan, so a Vulkan driver that fails
+/// cannot stop it. The Vulkan loader announces itself with VK_LOADER_DEBUG=info.
+#[test]
+fn backends_not_selected_are_never_initialised() {
+    if !requires(Dep::Vulkan, "backends_not_selected_are_never_initialised") {
+        return;
+    }
+    let loader_started = |args: &[&str]| {
+        let o = flopmeter()
+            .args(args)
+            .env("VK_LOADER_DEBUG", "info")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).contains("Vulkan Loader")
+    };
+    // The control: probing wgpu starts the loader, so its message is seen when it happens.
+    assert!(loader_started(&[
+        "devices",
+        "--backend",
+        "wgpu",
+        "--no-clock-probe"
+    ]));
+    assert!(!loader_started(&[
+        "devices",
+        "--backend",
+        "cpu",
+        "--no-clock-probe"
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cpu.json");
+    let mut args = vec!["bench", "--backend", "cpu", "--size", "64"];
+    args.extend(common::FAST);
+    args.extend(["--out", out.to_str().unwrap()]);
+    assert!(!loader_started(&args));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["runs"][0]["device"], "cpu:0");
 }

@@ -3,24 +3,16 @@
 
 use assert_cmd::Command;
 use flopmeter::arch::ComputeCapability;
-use flopmeter::gemm::cuda::nvrtc::{compile, nvrtc_present, Target};
+use flopmeter::gemm::cuda::nvrtc::{compile, Target};
 use flopmeter::gemm::kernels::{cuda_kernel, CudaKernel};
 use predicates::prelude::*;
 
-fn nvrtc_required() -> bool {
-    if std::env::var_os("FLOPMETER_NO_NVRTC").is_some() {
-        return false;
-    }
-    assert!(
-        nvrtc_present(),
-        "libnvrtc not found: run the tests through scripts/test.sh, which installs nvidia-cuda-nvrtc"
-    );
-    true
-}
+mod common;
+use common::{requires, Dep};
 
 #[test]
 fn every_kernel_compiles_for_sm80_and_sm90() {
-    if !nvrtc_required() {
+    if !requires(Dep::Nvrtc, "every_kernel_compiles_for_sm80_and_sm90") {
         return;
     }
     let out = Command::cargo_bin("flopmeter")
@@ -48,7 +40,7 @@ fn every_kernel_compiles_for_sm80_and_sm90() {
 
 #[test]
 fn the_tensor_core_kernel_really_uses_mma() {
-    if !nvrtc_required() {
+    if !requires(Dep::Nvrtc, "the_tensor_core_kernel_really_uses_mma") {
         return;
     }
     let ptx = compile(
@@ -77,7 +69,7 @@ fn the_tensor_core_kernel_really_uses_mma() {
 
 #[test]
 fn a_broken_kernel_fails_with_the_compiler_log() {
-    if !nvrtc_required() {
+    if !requires(Dep::Nvrtc, "a_broken_kernel_fails_with_the_compiler_log") {
         return;
     }
     let broken = CudaKernel {
@@ -92,7 +84,10 @@ fn a_broken_kernel_fails_with_the_compiler_log() {
 
 #[test]
 fn cubin_is_machine_code_for_the_exact_architecture() {
-    if !nvrtc_required() {
+    if !requires(
+        Dep::Nvrtc,
+        "cubin_is_machine_code_for_the_exact_architecture",
+    ) {
         return;
     }
     // What the runner loads first, so that a driver older than NVRTC still takes our kernels.

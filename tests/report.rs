@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::flopmeter;
+use common::{flopmeter, requires, Dep};
 use predicates::prelude::*;
 
 /// Two results files of the same device: a baseline and one 10% faster.
@@ -82,13 +82,10 @@ fn html_is_self_contained_with_charts() {
 /// Loads the page in headless Chromium: no console errors, and the charts are in the DOM.
 #[test]
 fn html_renders_in_headless_chromium() {
-    if std::env::var_os("FLOPMETER_NO_CHROMIUM").is_some() {
+    if !requires(Dep::Chromium, "html_renders_in_headless_chromium") {
         return;
     }
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("Debian's chromium is needed (scripts/test.sh installs it)");
+    let chromium = common::chromium().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_files(dir.path());
     let html = dir.path().join("r.html");

@@ -5,8 +5,11 @@ use flopmeter::gemm::kernels::{wgsl_kernel, WgslKernel};
 use flopmeter::gemm::wgpu::{prepare_kernel, WgpuContext};
 use flopmeter::results::{Shape, VerificationStatus};
 
-fn context() -> Option<WgpuContext> {
-    if std::env::var_os("FLOPMETER_NO_VULKAN").is_some() {
+mod common;
+use common::{requires, Dep};
+
+fn context(test: &str) -> Option<WgpuContext> {
+    if !requires(Dep::Vulkan, test) {
         return None;
     }
     let adapter = flopmeter::device::wgpu::adapters().into_iter().next()?;
@@ -28,7 +31,9 @@ fn verify_with(ctx: &WgpuContext, source: &'static str) -> VerificationStatus {
 
 #[test]
 fn a_kernel_that_drops_the_last_k_term_is_caught() {
-    let Some(ctx) = context() else { return };
+    let Some(ctx) = context("a_kernel_that_drops_the_last_k_term_is_caught") else {
+        return;
+    };
     let good = wgsl_kernel("naive").unwrap().source;
     assert_eq!(verify_with(&ctx, good), VerificationStatus::Passed);
     // Off by one in the k loop.

@@ -158,8 +158,12 @@ struct Setting {
 /// GPU of its local rank (the CPU where there is none) unless devices were named.
 fn setting(args: &BenchArgs, opts: &mut BenchOptions, created_at: &str) -> AppResult<Setting> {
     let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
-    let inv = Inventory::discover(true);
-    let cpu = inv.cpu.devices().first().and_then(|d| d.cpu.clone());
+    // Only the backends asked for are probed: a CUDA run never initialises Vulkan. The CPU
+    // clock is timed when the CPU, or a software wgpu adapter rated from it, may be measured.
+    let backends = opts.backends.clone().unwrap_or(Backend::ALL.to_vec());
+    let time_clock = backends.contains(&Backend::Cpu) || backends.contains(&Backend::Wgpu);
+    let inv = Inventory::discover_only(&backends, time_clock);
+    let cpu = inv.host.cpu.clone();
     let mut host = env::host(
         cpu.as_ref().map(|c| c.model.as_str()).unwrap_or("unknown"),
         cpu.as_ref().map(|c| c.physical_cores),

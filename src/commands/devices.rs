@@ -9,12 +9,24 @@ use crate::output::{bytes, print_json, tflops};
 use crate::results::{Backend, DeviceRecord, Library};
 
 pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
-    let inv = Inventory::discover(!args.no_clock_probe);
-    let libraries = crate::device::cuda_libs::probe_all();
+    let backends = if args.backend.is_empty() {
+        Backend::ALL.to_vec()
+    } else {
+        args.backend.clone()
+    };
+    // The clock rates the CPU and the software wgpu adapters, which are rated from it.
+    let time_clock = !args.no_clock_probe
+        && (backends.contains(&Backend::Cpu) || backends.contains(&Backend::Wgpu));
+    let inv = Inventory::discover_only(&backends, time_clock);
+    let libraries = if backends.contains(&Backend::Cuda) {
+        crate::device::cuda_libs::probe_all()
+    } else {
+        Vec::new()
+    };
     if json {
         return print_json(&DevicesReport::new(&inv, &libraries));
     }
-    for b in Backend::ALL {
+    for b in Backend::ALL.into_iter().filter(|b| backends.contains(b)) {
         match inv.status(b) {
             BackendStatus::Unavailable(why) => println!("{b}: unavailable ({why})"),
             BackendStatus::Available(devs) => {

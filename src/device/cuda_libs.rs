@@ -129,6 +129,46 @@ pub fn probe_all() -> Vec<Library> {
     CudaLib::ALL.iter().map(|l| l.probe()).collect()
 }
 
+/// Which CUDA libraries cannot be loaded here, and why: found once with the devices, and
+/// given to the planner, so planning is the same function of its inputs on any machine
+/// (tests inject the set they need).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LibrarySet {
+    missing: Vec<(CudaLib, String)>,
+}
+
+impl LibrarySet {
+    /// The libraries of this machine.
+    pub fn probe() -> LibrarySet {
+        let missing = CudaLib::ALL
+            .into_iter()
+            .filter(|l| !l.present())
+            .map(|l| (l, l.probe().detail.unwrap_or_default()))
+            .collect();
+        LibrarySet { missing }
+    }
+
+    /// Every library present (also the set of a run that probes no CUDA device).
+    pub fn all_present() -> LibrarySet {
+        LibrarySet::default()
+    }
+
+    /// Every library present but these, each with the reason it is missing.
+    pub fn without(missing: &[(CudaLib, &str)]) -> LibrarySet {
+        LibrarySet {
+            missing: missing.iter().map(|(l, w)| (*l, w.to_string())).collect(),
+        }
+    }
+
+    /// Why the library is missing, or None when it loads.
+    pub fn missing(&self, lib: CudaLib) -> Option<&str> {
+        self.missing
+            .iter()
+            .find(|(l, _)| *l == lib)
+            .map(|(_, why)| why.as_str())
+    }
+}
+
 /// The file mapped into this process for `soname` (e.g. "libcublas.so" matches
 /// ".../libcublas.so.13.1.0.3" but not "libcublasLt.so.13"), from /proc/self/maps.
 pub fn loaded_path(soname: &str) -> Option<String> {

@@ -37,18 +37,52 @@ pub struct Inventory {
     /// Devices left out of an available backend, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The host CPU, described whether or not the CPU backend was probed (results need it).
+    #[serde(skip)]
+    pub host: DeviceRecord,
+    /// The CUDA libraries that do not load (probed with the CUDA devices).
+    #[serde(skip)]
+    pub cuda_libs: cuda_libs::LibrarySet,
 }
+
+/// Why a backend that was not asked for has no devices.
+pub const NOT_PROBED: &str = "not probed (not selected)";
 
 impl Inventory {
     /// Probes every backend. `measure_cpu_clock` times the CPU clock (about 0.1 s).
     pub fn discover(measure_cpu_clock: bool) -> Inventory {
+        Inventory::discover_only(&Backend::ALL, measure_cpu_clock)
+    }
+
+    /// Probes only the backends given; the others are unavailable, "not probed". A CUDA-only
+    /// run never initialises Vulkan, so a driver that fails there cannot stop it. The host CPU
+    /// is always described (results need it), its clock timed only when `measure_cpu_clock`.
+    pub fn discover_only(backends: &[Backend], measure_cpu_clock: bool) -> Inventory {
+        let skipped = || BackendStatus::Unavailable(NOT_PROBED.into());
         let host = cpu::discover(measure_cpu_clock);
-        let (cuda, notes) = cuda::discover();
+        let (cuda, notes, cuda_libs) = if backends.contains(&Backend::Cuda) {
+            let (cuda, notes) = cuda::discover();
+            (cuda, notes, cuda_libs::LibrarySet::probe())
+        } else {
+            (skipped(), Vec::new(), cuda_libs::LibrarySet::all_present())
+        };
+        let wgpu = if backends.contains(&Backend::Wgpu) {
+            wgpu::discover(&host)
+        } else {
+            skipped()
+        };
+        let cpu = if backends.contains(&Backend::Cpu) {
+            BackendStatus::Available(vec![host.clone()])
+        } else {
+            skipped()
+        };
         Inventory {
             cuda,
-            wgpu: wgpu::discover(&host),
-            cpu: BackendStatus::Available(vec![host]),
+            wgpu,
+            cpu,
             notes,
+            host,
+            cuda_libs,
         }
     }
 

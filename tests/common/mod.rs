@@ -171,3 +171,70 @@ pub fn h100_results(host: &str, bf16_tflops: &[f64], power_w: f64) -> Results {
     }
     doc
 }
+
+/// What some tests need beyond the Rust toolchain; `scripts/test.sh` installs each.
+#[derive(Debug, Clone, Copy)]
+pub enum Dep {
+    /// A Vulkan adapter (Mesa's lavapipe).
+    Vulkan,
+    /// Debian's chromium, for the HTML reports.
+    Chromium,
+    /// Open MPI's mpirun.
+    Mpi,
+    /// libnvrtc (PyPI's nvidia-cuda-nvrtc).
+    Nvrtc,
+}
+
+impl Dep {
+    fn opt_out(self) -> &'static str {
+        match self {
+            Dep::Vulkan => "FLOPMETER_NO_VULKAN",
+            Dep::Chromium => "FLOPMETER_NO_CHROMIUM",
+            Dep::Mpi => "FLOPMETER_NO_MPI",
+            Dep::Nvrtc => "FLOPMETER_NO_NVRTC",
+        }
+    }
+
+    /// Why the dependency is missing here, or None when it is present.
+    fn missing(self) -> Option<String> {
+        let found = match self {
+            Dep::Vulkan => !flopmeter::device::wgpu::adapters().is_empty(),
+            Dep::Chromium => chromium().is_some(),
+            Dep::Mpi => std::process::Command::new("mpirun")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            Dep::Nvrtc => flopmeter::gemm::cuda::nvrtc::nvrtc_present(),
+        };
+        (!found).then(|| format!("{self:?} not found"))
+    }
+}
+
+/// Debian's chromium, where installed.
+pub fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+/// True when the test can run. Without the dependency (or with its FLOPMETER_NO_* opt-out set)
+/// the test says on stderr that it skipped; under the README's test command
+/// (FLOPMETER_REQUIRE_ALL=1, set by scripts/test.sh) a skip is a failure instead, so CI cannot
+/// pass having checked nothing.
+pub fn requires(dep: Dep, test: &str) -> bool {
+    let why = if std::env::var_os(dep.opt_out()).is_some() {
+        format!("{} is set", dep.opt_out())
+    } else {
+        match dep.missing() {
+            None => return true,
+            Some(why) => why,
+        }
+    };
+    assert!(
+        std::env::var_os("FLOPMETER_REQUIRE_ALL").is_none(),
+        "{test}: cannot run ({why}) under the test command, which requires every dependency \
+         (scripts/test.sh installs them)"
+    );
+    eprintln!("SKIPPED {test}: {why}");
+    false
+}
