@@ -3,7 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{flopmeter, requires, Dep};
+use common::{flopmeter, one_line_error, requires, Dep};
 use predicates::prelude::*;
 
 fn json_of(cmd: &mut Command) -> serde_json::Value {
@@ -148,16 +148,14 @@ fn unknown_names_are_errors_with_suggestions_never_numbers() {
 
 #[test]
 fn bad_dtypes_and_missing_rates_are_one_line_errors() {
-    flopmeter()
-        .args(["peaks", "H100", "--dtype", "fp4"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("'fp4'").and(predicate::str::contains("bf16")));
-    flopmeter()
-        .args(["peaks", "Tesla V100-SXM2-16GB", "--dtype", "bf16"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no dense bf16"));
+    one_line_error(
+        flopmeter().args(["peaks", "H100", "--dtype", "fp4"]),
+        &["'fp4'", "bf16"],
+    );
+    one_line_error(
+        flopmeter().args(["peaks", "Tesla V100-SXM2-16GB", "--dtype", "bf16"]),
+        &["no dense bf16"],
+    );
 }
 
 #[test]

@@ -73,39 +73,27 @@ pub fn sample(
     budget: &Budget,
     stop: &AtomicBool,
 ) -> Result<Sampling, String> {
-    let start = Instant::now();
-    let mut warm_times = Vec::new();
-    let mut stable = false;
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        warm_times.extend(timed.run()?);
-        let elapsed = start.elapsed().as_secs_f64();
-        stable = settled(&warm_times);
-        if elapsed >= budget.warmup_s {
-            // Iterations slower than warmup_s / 10 cannot fill two windows: go on to sampling
-            // rather than spend minutes warming up.
-            let too_slow_to_judge = warm_times.len() < 2 * WINDOW;
-            if stable || too_slow_to_judge || elapsed >= 3.0 * budget.warmup_s {
-                break;
-            }
-        }
-    }
-    let warmup = Warmup {
-        seconds: start.elapsed().as_secs_f64(),
-        iterations: warm_times.len(),
-        stable,
-    };
+    let origin = Instant::now();
+    sample_with_clock(timed, budget, stop, &mut || origin.elapsed().as_secs_f64())
+}
 
-    let start = Instant::now();
+/// [`sample`] against a clock (seconds since any origin): the real one, or one a test drives,
+/// so the warm-up and stopping rules are tested without sleeping.
+pub fn sample_with_clock(
+    timed: &mut dyn Timed,
+    budget: &Budget,
+    stop: &AtomicBool,
+    clock: &mut dyn FnMut() -> f64,
+) -> Result<Sampling, String> {
+    let warmup = warm_up(timed, budget, stop, clock)?;
+    let start = clock();
     let mut samples = Vec::new();
     let stop_reason = loop {
         if stop.load(Ordering::Relaxed) {
             break StopReason::Interrupted;
         }
         samples.extend(timed.run()?);
-        let elapsed = start.elapsed().as_secs_f64();
+        let elapsed = clock() - start;
         if elapsed >= budget.min_time_s
             && samples.len() >= budget.min_samples
             && median_rel_spread(&samples) <= budget.target_rel_spread
@@ -123,23 +111,75 @@ pub fn sample(
     })
 }
 
+/// Runs until the rate has settled (two windows agree) and the warm-up time is spent, or three
+/// times that time has passed.
+fn warm_up(
+    timed: &mut dyn Timed,
+    budget: &Budget,
+    stop: &AtomicBool,
+    clock: &mut dyn FnMut() -> f64,
+) -> Result<Warmup, String> {
+    let start = clock();
+    let mut warm_times = Vec::new();
+    let mut stable = false;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        warm_times.extend(timed.run()?);
+        let elapsed = clock() - start;
+        stable = settled(&warm_times);
+        if elapsed >= budget.warmup_s {
+            // Iterations slower than warmup_s / 10 cannot fill two windows: go on to sampling
+            // rather than spend minutes warming up.
+            let too_slow_to_judge = warm_times.len() < 2 * WINDOW;
+            if stable || too_slow_to_judge || elapsed >= 3.0 * budget.warmup_s {
+                break;
+            }
+        }
+    }
+    Ok(Warmup {
+        seconds: clock() - start,
+        iterations: warm_times.len(),
+        stable,
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
     use super::*;
 
-    /// A fake device: each call returns the next time of a script, and takes no real time.
+    /// A fake device: each call returns the next time of a script and advances the test's
+    /// clock by exactly that time, as a device with no launch overhead would.
     struct Scripted {
         times: Box<dyn FnMut(usize) -> f64>,
         calls: usize,
-        sleep_s: f64,
+        now: Rc<Cell<f64>>,
     }
 
     impl Timed for Scripted {
         fn run(&mut self) -> Result<Vec<f64>, String> {
             self.calls += 1;
-            std::thread::sleep(std::time::Duration::from_secs_f64(self.sleep_s));
-            Ok(vec![(self.times)(self.calls)])
+            let t = (self.times)(self.calls);
+            self.now.set(self.now.get() + t);
+            Ok(vec![t])
         }
+    }
+
+    fn scripted(times: impl FnMut(usize) -> f64 + 'static) -> Scripted {
+        Scripted {
+            times: Box::new(times),
+            calls: 0,
+            now: Rc::new(Cell::new(0.0)),
+        }
+    }
+
+    fn run(t: &mut Scripted, budget: &Budget, stop: bool) -> Result<Sampling, String> {
+        let now = t.now.clone();
+        sample_with_clock(t, budget, &AtomicBool::new(stop), &mut || now.get())
     }
 
     fn budget() -> Budget {
@@ -153,63 +193,70 @@ mod tests {
     }
 
     #[test]
-    fn steady_timings_converge() {
-        let mut t = Scripted {
-            times: Box::new(|i| 1e-3 * (1.0 + 0.001 * (i % 3) as f64)),
-            calls: 0,
-            sleep_s: 0.001,
-        };
-        let s = sample(&mut t, &budget(), &AtomicBool::new(false)).unwrap();
+    fn steady_timings_converge_once_min_time_and_min_samples_are_reached() {
+        // 1 ms per iteration, within 0.2%: settled after two windows, converged at min_time.
+        let mut t = scripted(|i| 1e-3 * (1.0 + 0.001 * (i % 3) as f64));
+        let s = run(&mut t, &budget(), false).unwrap();
         assert_eq!(s.stop_reason, StopReason::Converged);
-        assert!(s.samples.len() >= 10);
         assert!(s.warmup.stable);
+        // Warm-up ends at the first iteration past 20 ms; sampling likewise 20 ms later.
+        assert_eq!(s.warmup.iterations, 20);
+        assert_eq!(s.samples.len(), 20);
     }
 
     #[test]
     fn noisy_timings_run_out_of_budget() {
-        let mut t = Scripted {
-            // Alternates between 1 and 2 ms: the median never settles to 1%.
-            times: Box::new(|i| if i % 2 == 0 { 1e-3 } else { 2e-3 }),
-            calls: 0,
-            sleep_s: 0.001,
-        };
+        // Alternates between 1 and 2 ms: the median never settles to 1%.
+        let mut t = scripted(|i| if i % 2 == 0 { 1e-3 } else { 2e-3 });
         let b = Budget {
             max_time_s: 0.05,
             ..budget()
         };
-        let s = sample(&mut t, &b, &AtomicBool::new(false)).unwrap();
+        let s = run(&mut t, &b, false).unwrap();
         assert_eq!(s.stop_reason, StopReason::TimeBudget);
+        // 50 ms of 1.5 ms iterations on average, and not one more.
+        let spent: f64 = s.samples.iter().sum();
+        assert!((0.05..0.0525).contains(&spent), "{spent}");
     }
 
     #[test]
     fn warmup_waits_for_a_settled_rate() {
-        // Cold start: the first 40 iterations are slow, then the rate settles.
-        let mut t = Scripted {
-            times: Box::new(|i| {
-                if i < 40 {
-                    5e-3 / (i as f64).sqrt()
-                } else {
-                    1e-3
-                }
-            }),
-            calls: 0,
-            sleep_s: 0.0005,
+        // Cold start: the rate drifts from 2 ms to 1 ms over the first 40 iterations, then
+        // holds. The warm-up time (30 ms) is spent after about 16 iterations; it must go on
+        // until two windows of 5 agree within 2% (iteration 47), before its 90 ms cap.
+        let mut t = scripted(|i| {
+            if i < 40 {
+                2e-3 - 2.5e-5 * i as f64
+            } else {
+                1e-3
+            }
+        });
+        let b = Budget {
+            warmup_s: 0.03,
+            ..budget()
         };
-        let s = sample(&mut t, &budget(), &AtomicBool::new(false)).unwrap();
-        assert!(s.warmup.iterations >= 40, "{:?}", s.warmup);
+        let s = run(&mut t, &b, false).unwrap();
+        assert!(s.warmup.stable, "{:?}", s.warmup);
+        assert_eq!(s.warmup.iterations, 47, "{:?}", s.warmup);
         assert!(s.samples.iter().all(|&x| x == 1e-3));
     }
 
     #[test]
+    fn an_unsettled_warmup_gives_up_at_three_times_its_budget() {
+        // Never settles (alternating 1 and 3 ms): warm-up stops after 3 x 20 ms, unstable.
+        let mut t = scripted(|i| if i % 2 == 0 { 1e-3 } else { 3e-3 });
+        let s = run(&mut t, &budget(), false).unwrap();
+        assert!(!s.warmup.stable);
+        assert!((0.06..0.063).contains(&s.warmup.seconds), "{:?}", s.warmup);
+    }
+
+    #[test]
     fn a_stop_request_ends_sampling_with_what_was_measured() {
-        let stop = AtomicBool::new(true);
-        let mut t = Scripted {
-            times: Box::new(|_| 1e-3),
-            calls: 0,
-            sleep_s: 0.0,
-        };
-        let s = sample(&mut t, &budget(), &stop).unwrap();
+        let mut t = scripted(|_| 1e-3);
+        let s = run(&mut t, &budget(), true).unwrap();
         assert_eq!(s.stop_reason, StopReason::Interrupted);
+        assert!(s.samples.is_empty());
+        assert_eq!(t.calls, 0);
     }
 
     #[test]

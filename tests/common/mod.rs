@@ -238,3 +238,16 @@ pub fn requires(dep: Dep, test: &str) -> bool {
     eprintln!("SKIPPED {test}: {why}");
     false
 }
+
+/// Runs a command that must fail on bad input: exit status 2, and exactly one line on stderr
+/// containing every one of `needles`. Returns that line.
+pub fn one_line_error(cmd: &mut assert_cmd::Command, needles: &[&str]) -> String {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
+    for n in needles {
+        assert!(stderr.contains(n), "{n:?} not in {stderr:?}");
+    }
+    stderr
+}

@@ -633,18 +633,24 @@ mod tests {
 
     #[test]
     fn storage_round_trips_values() {
-        for s in [
-            Storage::F64,
-            Storage::F32,
-            Storage::Bf16,
-            Storage::F16,
-            Storage::E4m3,
-        ] {
+        // Expected values and bits worked out by hand (IEEE 754 binary16, bfloat16 rounded to
+        // nearest even, OCP FP8 E4M3 with bias 7), not by the encoder under test: 1.5 and 2.75
+        // are exact in every storage; -0.3337 rounds to the nearest value each can hold.
+        let cases: [(Storage, f64, &[u8]); 5] = [
+            (Storage::F64, -0.3337, &(-0.3337f64).to_le_bytes()),
+            (Storage::F32, -0.3337000012397766, &[0xba, 0xda, 0xaa, 0xbe]),
+            (Storage::Bf16, -0.333984375, &[0xab, 0xbe]),
+            (Storage::F16, -0.333740234375, &[0x57, 0xb5]),
+            (Storage::E4m3, -0.34375, &[0xab]),
+        ];
+        for (s, rounded, bits) in cases {
             let mut bytes = Vec::new();
             let stored: Vec<f64> = [1.5, -0.3337, 2.75]
                 .iter()
                 .map(|x| s.store_for_test(*x, &mut bytes))
                 .collect();
+            assert_eq!(stored, [1.5, rounded, 2.75], "{s:?}");
+            assert_eq!(&bytes[s.bytes()..2 * s.bytes()], bits, "{s:?}");
             for (i, v) in stored.iter().enumerate() {
                 assert_eq!(s.load(&bytes, i), *v, "{s:?}");
             }
