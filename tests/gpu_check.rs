@@ -297,3 +297,98 @@ fn the_comparison_passes_only_when_every_target_is_met() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("not passed: ['mma bf16 8192']"), "{text}");
 }
+
+/// scripts/torch_reference.py against a stand-in torch (tests/fixtures/fake_torch): what it
+/// writes, and that a stop (the GPU check's cap) still writes what was measured.
+fn torch_reference(args: &[&str]) -> std::process::Child {
+    let root = env!("CARGO_MANIFEST_DIR");
+    Command::new("python3")
+        .arg(format!("{root}/scripts/torch_reference.py"))
+        .args(args)
+        .env("PYTHONPATH", format!("{root}/tests/fixtures/fake_torch"))
+        .env("FAKE_TORCH_MATMUL_S", "0.001")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn the_torch_reference_writes_every_dtype_headline_first() {
+    let quick = [
+        "--warmup",
+        "0.02",
+        "--min-time",
+        "0.02",
+        "--max-time",
+        "0.05",
+    ];
+    let mut args = vec!["--sizes", "128,64"];
+    args.extend(quick);
+    let out = torch_reference(&args).wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["interrupted"], false);
+    assert!(v["libraries"].is_array());
+    let got: Vec<(String, u64)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["dtype"].as_str().unwrap().to_string(),
+                r["m"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut want = Vec::new();
+    for d in ["bf16", "fp8", "f16", "tf32", "f32", "f64"] {
+        for n in [128, 64] {
+            want.push((d.to_string(), n));
+        }
+    }
+    assert_eq!(got, want);
+    assert!(v["results"][0]["tflops"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_stopped_torch_reference_still_writes_what_it_measured() {
+    use std::io::{BufRead, BufReader};
+    // 120 measurements of about 0.1 s if nothing stops it; SIGINT once the first is printed.
+    let sizes = vec!["64"; 20].join(",");
+    let mut child = torch_reference(&[
+        "--sizes",
+        &sizes,
+        "--warmup",
+        "0.01",
+        "--min-time",
+        "0.05",
+        "--max-time",
+        "0.1",
+    ]);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("\"dtype\": \"bf16\""), "{first}");
+    let sent = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(sent.elapsed().as_secs() < 5, "{:?}", sent.elapsed());
+    assert_eq!(out.status.code(), Some(130));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["interrupted"], true);
+    let results = v["results"].as_array().unwrap();
+    assert!((1..120).contains(&results.len()), "{}", results.len());
+    assert_eq!(results[0]["dtype"], "bf16");
+    assert!(
+        results.iter().all(|r| r["tflops"].as_f64().is_some()),
+        "{results:?}"
+    );
+}
