@@ -439,7 +439,7 @@ fn goodput_is_its_own_factor_beside_utilization() {
 
 #[test]
 fn time_reports_training_alone_and_the_wall_clock_to_expect() {
-    let v = estimate(&[
+    let args = [
         "time",
         "--flops",
         "1e24",
@@ -451,29 +451,15 @@ fn time_reports_training_alone_and_the_wall_clock_to_expect() {
         "0.4",
         "--goodput",
         "0.8",
-    ]);
+    ];
+    let v = estimate(&args);
     let training = 1e24 / (989.4e12 * 0.4) / 3600.0;
     assert!(close(f(&v, "training_gpu_hours"), training, 1e-12), "{v}");
     assert!(close(f(&v, "gpu_hours"), training / 0.8, 1e-12));
-    assert!(close(
-        f(&v, "training_days"),
-        training / 512.0 / 24.0,
-        1e-12
-    ));
-    assert!(close(f(&v, "days"), training / 0.8 / 512.0 / 24.0, 1e-12));
-    let t = text(&[
-        "time",
-        "--flops",
-        "1e24",
-        "--gpu",
-        "H100",
-        "--count",
-        "512",
-        "--utilization",
-        "0.4",
-        "--goodput",
-        "0.8",
-    ]);
+    let days = training / 512.0 / 24.0;
+    assert!(close(f(&v, "training_days"), days, 1e-12));
+    assert!(close(f(&v, "days"), days / 0.8, 1e-12));
+    let t = text(&args);
     assert!(
         t.contains("training alone (goodput 1): 57.12 days, 701900 GPU-hours"),
         "{t}"

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::estimate::dist::{Dist, Interval};
+use crate::estimate::priors::Evidence;
 use crate::estimate::result::*;
 use crate::output::numbers::{short, sig};
 
@@ -151,18 +152,25 @@ fn notes(out: &mut Text, notes: &[String]) {
 }
 
 fn goodput(out: &mut Text, g: &GoodputReport) {
-    // The prior's evidence list is long: --json has it; the text says what it is.
     let source = match &g.prior {
         Some(p) => format!(
-            "prior '{}' ({}{} evidence): {}, share of the chip-time that trained",
-            p.name,
-            if p.default { "default; " } else { "" },
-            p.evidence.name(),
-            describe(&g.distribution)
+            "{}, share of the chip-time that trained",
+            prior_words(&p.name, p.default, p.evidence, &g.distribution)
         ),
         None => g.source.clone(),
     };
     out.line(format!("  goodput: {} median; {source}", short(g.median)));
+}
+
+/// A prior as the text names it: its literature source is long (--json has it), so the text
+/// says which prior, whether it is the default, its evidence and its distribution.
+fn prior_words(name: &str, default: bool, evidence: Evidence, d: &Dist) -> String {
+    format!(
+        "prior '{name}' ({}{} evidence): {}",
+        if default { "default; " } else { "" },
+        evidence.name(),
+        describe(d)
+    )
 }
 
 fn chip(out: &mut Text, c: &ChipReport, count: Option<f64>) {
@@ -183,14 +191,10 @@ fn chip(out: &mut Text, c: &ChipReport, count: Option<f64>) {
 }
 
 fn utilization(out: &mut Text, u: &UtilizationReport) {
-    // A prior's literature source is long: --json has it; the text says what it is.
     let source = match &u.prior {
         Some(p) => format!(
-            "prior '{}' ({}{} evidence): {}, {} MFU against the {} peak{}",
-            p.name,
-            if p.default { "default; " } else { "" },
-            p.evidence.name(),
-            describe(&u.distribution),
+            "{}, {} MFU against the {} peak{}",
+            prior_words(&p.name, p.default, p.evidence, &u.distribution),
             p.basis.name(),
             p.peak_dtype,
             p.dtype_note
@@ -317,14 +321,6 @@ fn time(out: &mut Text, t: &TimeEstimate) {
             hours.trim_end_matches("-hours")
         )),
     }
-    let training_days = t
-        .training_days
-        .map(|d| format!("{} days, ", sig(d)))
-        .unwrap_or_default();
-    out.line(format!(
-        "  training alone (goodput 1): {training_days}{} {hours}; the time above includes goodput",
-        sig(t.training_gpu_hours)
-    ));
     let unit = match t.solved_for {
         Solved::Days => "days",
         Solved::Count => "chips",
@@ -333,6 +329,14 @@ fn time(out: &mut Text, t: &TimeEstimate) {
     if let Some(i) = &t.interval {
         out.line(format!("  90% interval: {}", interval(i, unit)));
     }
+    let training_days = t
+        .training_days
+        .map(|d| format!("{} days, ", sig(d)))
+        .unwrap_or_default();
+    out.line(format!(
+        "  training alone (goodput 1): {training_days}{} {hours}; the time above includes goodput",
+        sig(t.training_gpu_hours)
+    ));
     chip(out, &t.chip, t.count);
     utilization(out, &t.utilization);
     goodput(out, &t.goodput);
