@@ -20,6 +20,7 @@ use crate::estimate::request::{
 };
 use crate::estimate::utilization::Utilization;
 use crate::output::numbers::short;
+use crate::peaks::slice::SliceUnit;
 use crate::peaks::LookupError;
 
 fn usage(msg: &str) -> AppError {
@@ -180,9 +181,8 @@ fn slice_count(chip: &Chip, given: Option<f64>) -> AppResult<Option<f64>> {
             slice.name,
             slice.chips,
             match slice.unit {
-                crate::peaks::slice::SliceUnit::TensorCores =>
-                    format!("{} TensorCores, 2 per chip", slice.number),
-                crate::peaks::slice::SliceUnit::Chips => "its number counts chips".to_string(),
+                SliceUnit::TensorCores => format!("{} TensorCores, 2 per chip", slice.number),
+                SliceUnit::Chips => "its number counts chips".to_string(),
             }
         ))),
         _ => Ok(Some(chips)),
