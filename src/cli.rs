@@ -372,7 +372,8 @@ pub struct WorkArgs {
 /// The chip and how well it is used.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ChipArgs {
-    /// Accelerator as papers or drivers name it ("V100", "A100 80 GB", "TPU v3 cores", "H800").
+    /// Accelerator as papers or drivers name it ("V100", "A100 80 GB", "TPU v3 cores", "H800"),
+    /// or a TPU slice ("v5p-1024", which also gives the count).
     #[arg(long, value_name = "NAME", help_heading = "Hardware")]
     pub gpu: Option<String>,
     /// Dense peak of one chip, TFLOP/s (overrides the table's value for --gpu).
@@ -381,7 +382,8 @@ pub struct ChipArgs {
     /// Precision of the peak [default: the chip's fastest dense float of 16 bits or more].
     #[arg(long, value_name = "DTYPE", value_parser = dtype, help_heading = "Hardware")]
     pub dtype: Option<Dtype>,
-    /// Fraction of wall-clock time doing useful work [default: 1].
+    /// Share of the chip-time doing useful training [default: the goodput prior, or 1 with a
+    /// wall-clock utilization prior]; 1 means the time given is pure training time.
     #[arg(long, value_name = "G", value_parser = fraction, allow_hyphen_values = true, help_heading = "Hardware")]
     pub goodput: Option<f64>,
 }
@@ -414,8 +416,8 @@ pub struct UtilizationArgs {
     /// Utilization as a number in (0, 1].
     #[arg(long, value_name = "U", value_parser = fraction, allow_hyphen_values = true, help_heading = "Utilization (one of)")]
     pub utilization: Option<f64>,
-    /// A literature prior: observed-mfu (default), ai-and-compute-gpu, ai-and-compute-cpu,
-    /// epoch-llm, epoch-other, epoch-profiling.
+    /// A literature prior: reported-mfu (default), observed-mfu, ai-and-compute-gpu,
+    /// ai-and-compute-cpu, epoch-llm, epoch-other, epoch-profiling.
     #[arg(long, value_name = "NAME", value_parser = prior, help_heading = "Utilization (one of)")]
     pub prior: Option<&'static Prior>,
     /// A flopmeter results file: the measured matmul utilization x an end-to-end factor.
@@ -447,6 +449,16 @@ pub struct SpendArgs {
     /// power]: gives the energy.
     #[arg(long, value_name = "W", value_parser = positive, allow_hyphen_values = true, help_heading = "Cost and energy")]
     pub watts: Option<f64>,
+    /// Power usage effectiveness of the data centre, for the facility's energy [default: 1.2].
+    #[arg(long, value_name = "P", value_parser = values::at_least_one, allow_hyphen_values = true, help_heading = "Cost and energy")]
+    pub pue: Option<f64>,
+    /// Power of one node's hosts (CPUs, memory, NICs, switches, fans), watts [default: the
+    /// chip's DGX maximum less its GPUs, else not counted].
+    #[arg(long, value_name = "W", value_parser = values::non_negative, allow_hyphen_values = true, help_heading = "Cost and energy")]
+    pub host_watts: Option<f64>,
+    /// Chips per node sharing that host power [default: the DGX's, else 8].
+    #[arg(long, value_name = "N", value_parser = whole, allow_hyphen_values = true, help_heading = "Cost and energy")]
+    pub chips_per_node: Option<f64>,
 }
 
 /// The compute an inverse problem starts from.

@@ -88,6 +88,44 @@ fn names_as_papers_write_them() {
         ("NVIDIA A30", "A30"),
         ("RTX A5000", "RTX A5000"),
         ("NVIDIA RTX A5000", "RTX A5000"),
+        // Marketing forms and names typed without spaces.
+        ("NVIDIA GH200 Grace Hopper Superchip", "GH200 (Hopper GPU)"),
+        ("GH200 Superchip", "GH200 (Hopper GPU)"),
+        ("H100 SXM5 80GB HBM3", "H100 SXM5 80GB"),
+        ("8x H100 nodes", "H100 SXM5 80GB"),
+        ("rtx4090", "GeForce RTX 4090"),
+        ("RTX4090", "GeForce RTX 4090"),
+        ("NVIDIA GeForce RTX4090", "GeForce RTX 4090"),
+        ("a100-80gb", "A100 SXM4 80GB"),
+        ("MI300X", "Instinct MI300X"),
+        // The chips of issue 22.
+        ("B300", "B300 (HGX)"),
+        ("HGX B300", "B300 (HGX)"),
+        ("GB300", "GB300 (per GPU)"),
+        ("GB300 NVL72", "GB300 (per GPU)"),
+        ("TPU v7", "Google TPU v7 (chip)"),
+        ("Ironwood", "Google TPU v7 (chip)"),
+        ("TPU7x", "Google TPU v7 (chip)"),
+        ("Ascend 910C", "Huawei Ascend 910C"),
+        ("Atlas 800T A2", "Huawei Atlas 800T A2 (910B server)"),
+        ("Ascend 800T A2", "Huawei Atlas 800T A2 (910B server)"),
+        ("MI355X", "Instinct MI355X"),
+        ("AMD Instinct MI350X", "Instinct MI350X"),
+        ("MI250X GCD", "Instinct MI250X (GCD)"),
+        ("MI250 GCD", "Instinct MI250 (GCD)"),
+        ("Intel Gaudi 3", "Intel Gaudi3"),
+        ("HL-325L", "Intel Gaudi3"),
+        ("HL-338", "Intel Gaudi3 PCIe (HL-338)"),
+        ("Gaudi 3 PCIe", "Intel Gaudi3 PCIe (HL-338)"),
+        ("Trainium NeuronCore", "AWS Trainium NeuronCore-v2 (core)"),
+        ("NeuronCore-v2", "AWS Trainium NeuronCore-v2 (core)"),
+        ("NeuronCore-v3", "AWS Trainium2 NeuronCore-v3 (core)"),
+        // TPU slice names give the chip (and the count).
+        ("TPUv5e-256", "Google TPU v5e (chip)"),
+        ("v5litepod-256", "Google TPU v5e (chip)"),
+        ("v5p-1024", "Google TPU v5p (chip)"),
+        ("TPUv3-32", "Google TPU v3 (chip)"),
+        ("v4-128", "Google TPU v4 (chip)"),
         // The older names of AI and Compute still work.
         ("K80", "Tesla K80 (board)"),
         ("GTX 580", "GeForce GTX 580"),
@@ -107,20 +145,52 @@ fn names_as_papers_write_them() {
 
 #[test]
 fn substring_traps_get_their_own_rows() {
-    for (a, b) in [
-        ("H20", "H200"),
-        ("MI250", "MI250X"),
-        ("L4", "L40"),
-        ("L40", "L40S"),
-        ("A10", "A100"),
-        ("B200", "GB200"),
-        ("Titan V", "Titan X"),
-        ("A800", "A100"),
-        ("H800", "H100"),
-        ("TPU v3 cores", "TPU v3"),
+    // Each name is a substring of another's, or one letter away: each gets exactly its row.
+    for (name, row) in [
+        ("H20", "H20 96GB"),
+        ("H200", "H200 SXM 141GB"),
+        ("MI250", "Instinct MI250 (board)"),
+        ("MI250X", "Instinct MI250X (board)"),
+        ("L4", "L4"),
+        ("L40", "L40"),
+        ("L40S", "L40S"),
+        ("A10", "A10"),
+        ("A100", "A100 SXM4 80GB"),
+        ("B200", "B200 (HGX)"),
+        ("GB200", "GB200 (per GPU)"),
+        ("B300", "B300 (HGX)"),
+        ("GB300", "GB300 (per GPU)"),
+        ("Titan V", "NVIDIA Titan V"),
+        ("Titan X", "GeForce GTX Titan X (Maxwell)"),
+        ("A800", "A800 SXM4 80GB"),
+        ("H800", "H800 SXM5 80GB"),
+        ("H100", "H100 SXM5 80GB"),
+        ("TPU v3 cores", "Google TPU v3 (core)"),
+        ("TPU v3", "Google TPU v3 (chip)"),
+        ("MI350X", "Instinct MI350X"),
+        ("MI355X", "Instinct MI355X"),
     ] {
-        assert_ne!(key(a), key(b), "{a} vs {b}");
+        assert_eq!(key(name), row, "{name}");
     }
+}
+
+#[test]
+fn slice_names_carry_their_size() {
+    for (name, chips) in [
+        ("TPUv5e-256", 256),
+        ("v5p-1024", 512),
+        ("TPUv3-32", 16),
+        ("v4-128", 64),
+    ] {
+        let m = lookup(name).unwrap();
+        assert_eq!(m.slice.map(|s| s.chips), Some(chips), "{name}");
+        assert!(
+            m.note.unwrap().contains(&format!("{chips} chips")),
+            "{name}"
+        );
+    }
+    assert!(lookup("TPU v5p").unwrap().slice.is_none());
+    assert!(matches!(lookup("v2-7"), Err(LookupError::BadSlice(_))));
 }
 
 #[test]
@@ -149,12 +219,26 @@ fn suggestions_read_like_the_name() {
     let s = suggestions("DGX H1OO");
     assert!(s.iter().any(|k| k.starts_with("H100")), "{s:?}");
     assert!(!s.iter().any(|k| k.contains("1080")), "{s:?}");
+    // A nearby name suggests chips that share a word with it, never an unrelated one.
+    for (name, family) in [
+        ("B400", "B"),
+        ("MI400X", "Instinct MI"),
+        ("TPU v9", "Google TPU"),
+    ] {
+        let s = suggestions(name);
+        assert!(
+            !s.is_empty() && s.iter().all(|k| k.starts_with(family)),
+            "{name}: {s:?}"
+        );
+    }
+    assert!(!suggestions("B400").iter().any(|k| k == "A30"));
+    assert!(suggestions("Frobnicator 9000").is_empty());
     // A variant the table lacks is an error, never its sibling's numbers.
     for unknown in [
         "NVIDIA H20-3e",
         "NVIDIA H800 NVL",
         "A800 40GB Active",
-        "TPU v7",
+        "TPU v8",
     ] {
         assert!(
             lookup(unknown).is_err(),

@@ -45,6 +45,8 @@ fn alexnet_by_both_methods() {
         "5.5",
         "--utilization",
         "0.33",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&hw, "flops"), 500e15, 0.01), "{hw}");
     assert!(close(f(&hw, "pfs_days"), 0.0058, 0.02));
@@ -79,6 +81,8 @@ fn alexnet_by_both_methods() {
         "--prior",
         "ai-and-compute-gpu",
     ]);
+    // AI and Compute's 33% is a share of the days of training: goodput is inside it.
+    assert_eq!(both["hardware"]["goodput"]["median"], 1.0);
     let r = f(&both, "ratio_hardware_over_ops");
     assert!(close(r, 496.0 / 486.0, 0.01), "{r}");
     assert!(close(
@@ -113,6 +117,8 @@ fn resnet151_and_deepspeech2() {
         "5",
         "--utilization",
         "0.5",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&ds2, "flops"), 21_000e15, 0.02), "{ds2}");
     assert!(close(f(&ds2, "pfs_days"), 0.25, 0.05));
@@ -145,6 +151,8 @@ fn units_and_conventions() {
         "2",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     let hours = estimate(&[
         "hardware",
@@ -156,6 +164,8 @@ fn units_and_conventions() {
         "48",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&days, "flops"), f(&hours, "flops"), 1e-12));
     // 6ND, recompute (8ND) and goodput.
@@ -212,6 +222,8 @@ fn estimate_then_time_gives_back_the_input() {
         "30",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     let flops = format!("{:e}", f(&hw, "flops"));
     let days = estimate(&[
@@ -224,6 +236,8 @@ fn estimate_then_time_gives_back_the_input() {
         "1024",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&days, "days"), 30.0, 1e-9), "{days}");
     let chips = estimate(&[
@@ -236,6 +250,8 @@ fn estimate_then_time_gives_back_the_input() {
         "30",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&chips, "count_exact"), 1024.0, 1e-9), "{chips}");
     assert_eq!(f(&chips, "count"), 1024.0);
@@ -250,23 +266,45 @@ fn estimate_then_time_gives_back_the_input() {
         "1024",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&by_pfs, "days"), 30.0, 1e-9));
 }
 
 #[test]
-fn distributions_give_ordered_intervals() {
-    // Default: the observed-MFU distribution, with its source stated.
-    let v = estimate(&["hardware", "--gpu", "A100", "--count", "64", "--days", "10"]);
+fn distributions_give_intervals_with_the_hand_computed_ends() {
+    // The default prior's piecewise-linear CDF through 0.245 / 0.325 / 0.378 / 0.425 / 0.4765:
+    // its 5th percentile is 0.245 + 0.2 x (0.325 - 0.245) = 0.261 and its 95th
+    // 0.425 + 0.8 x (0.4765 - 0.425) = 0.4662. With goodput 1, pfs-days = 64 x 312 TFLOP/s x
+    // 10 days x u.
+    let v = estimate(&[
+        "hardware",
+        "--gpu",
+        "A100",
+        "--count",
+        "64",
+        "--days",
+        "10",
+        "--goodput",
+        "1",
+    ]);
+    let pfs = |u: f64| 64.0 * 312e12 * 10.0 * 86400.0 * u / 8.64e19;
     let i = &v["interval"];
-    let (p5, p50, p95) = (f(i, "p5"), f(i, "p50"), f(i, "p95"));
-    assert!(p5 < p50 && p50 < p95, "{i}");
-    assert!(close(f(&v, "pfs_days"), p50, 1e-12));
+    assert!(close(f(i, "p5"), pfs(0.261), 0.01), "{i} vs {}", pfs(0.261));
+    assert!(close(f(i, "p50"), pfs(0.378), 0.01), "{i}");
+    assert!(
+        close(f(i, "p95"), pfs(0.4662), 0.01),
+        "{i} vs {}",
+        pfs(0.4662)
+    );
+    assert!(close(f(&v, "pfs_days"), f(i, "p50"), 1e-12));
     assert!(v["utilization"]["source"]
         .as_str()
         .unwrap()
-        .contains("observed-mfu"));
-    // For time the interval is of days: lower utilization means more days.
+        .contains("reported-mfu"));
+    // For time the interval is of days, and its ends swap: the low utilization gives the most
+    // days. 1000 pfs-days on 64 A100s at u: 1000 x 8.64e19 / (64 x 312e12 x 86400 x u) days.
     let t = estimate(&[
         "time",
         "--pfs-days",
@@ -275,10 +313,22 @@ fn distributions_give_ordered_intervals() {
         "A100",
         "--count",
         "64",
+        "--goodput",
+        "1",
     ]);
+    let days = |u: f64| 1000.0 * 8.64e19 / (64.0 * 312e12 * 86400.0 * u);
     let i = &t["interval"];
-    assert!(f(i, "p5") < f(i, "p50") && f(i, "p50") < f(i, "p95"), "{i}");
-    // A fixed utilization has no interval.
+    assert!(
+        close(f(i, "p5"), days(0.4662), 0.01),
+        "{i} vs {}",
+        days(0.4662)
+    );
+    assert!(
+        close(f(i, "p95"), days(0.261), 0.01),
+        "{i} vs {}",
+        days(0.261)
+    );
+    // A fixed utilization and goodput have no interval.
     let fixed = estimate(&[
         "hardware",
         "--gpu",
@@ -289,8 +339,408 @@ fn distributions_give_ordered_intervals() {
         "10",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(fixed.get("interval").is_none());
+}
+
+#[test]
+fn goodput_is_its_own_factor_beside_utilization() {
+    // peak x time x MFU x goodput, each said.
+    let hw = |goodput: &str| {
+        estimate(&[
+            "hardware",
+            "--gpu",
+            "H100",
+            "--count",
+            "1024",
+            "--days",
+            "30",
+            "--utilization",
+            "0.4",
+            "--goodput",
+            goodput,
+        ])
+    };
+    let (one, half) = (hw("1"), hw("0.5"));
+    let hand = 1024.0 * 989.4e12 * 30.0 * 86400.0 * 0.4;
+    assert!(close(f(&one, "flops"), hand, 1e-12));
+    assert!(close(f(&half, "flops"), hand * 0.5, 1e-12));
+    assert_eq!(half["goodput"]["median"], 0.5);
+    assert!(half["goodput"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("--goodput"));
+    // By default: the goodput prior, with the same keys as utilization.
+    let v = estimate(&[
+        "hardware", "--gpu", "H100", "--count", "1024", "--days", "30",
+    ]);
+    let g = &v["goodput"];
+    for key in ["median", "distribution", "source"] {
+        assert!(
+            g.get(key).is_some() && v["utilization"].get(key).is_some(),
+            "{key}"
+        );
+    }
+    assert_eq!(g["median"], 0.8458);
+    assert_eq!(g["distribution"]["kind"], "quantiles");
+    assert_eq!(
+        g["distribution"]["values"],
+        serde_json::json!([0.589, 0.755, 0.8458, 0.9598, 1.0])
+    );
+    assert_eq!(
+        (&g["prior"]["name"], &g["prior"]["default"]),
+        (&"goodput".into(), &true.into())
+    );
+    assert!(g["source"]
+        .as_str()
+        .unwrap()
+        .contains("data/priors/goodput.csv"));
+    // The median of the product is near the product of the medians (independent draws).
+    let median = 1024.0 * 989.4e12 * 30.0 * 86400.0 * 0.378 * 0.8458;
+    assert!(
+        close(f(&v, "flops"), median, 0.03),
+        "{} vs {median:e}",
+        f(&v, "flops")
+    );
+    // A prior of utilization over wall-clock time has goodput inside it: 1, and said so.
+    let aic = estimate(&[
+        "hardware",
+        "--gpu",
+        "H100",
+        "--count",
+        "1024",
+        "--days",
+        "30",
+        "--prior",
+        "ai-and-compute-gpu",
+    ]);
+    assert_eq!(aic["goodput"]["median"], 1.0);
+    assert!(aic["goodput"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("wall-clock"));
+    assert!(close(
+        f(&aic, "flops"),
+        1024.0 * 989.4e12 * 30.0 * 86400.0 * 0.33,
+        1e-12
+    ));
+    // In the text, both factors are named.
+    let t = text(&[
+        "hardware", "--gpu", "H100", "--count", "1024", "--days", "30",
+    ]);
+    assert!(
+        t.contains("utilization: 0.378 median; prior 'reported-mfu'"),
+        "{t}"
+    );
+    assert!(t.contains("goodput: 0.8458 median; prior 'goodput'"), "{t}");
+}
+
+#[test]
+fn time_reports_training_alone_and_the_wall_clock_to_expect() {
+    let args = [
+        "time",
+        "--flops",
+        "1e24",
+        "--gpu",
+        "H100",
+        "--count",
+        "512",
+        "--utilization",
+        "0.4",
+        "--goodput",
+        "0.8",
+    ];
+    let v = estimate(&args);
+    let training = 1e24 / (989.4e12 * 0.4) / 3600.0;
+    assert!(close(f(&v, "training_gpu_hours"), training, 1e-12), "{v}");
+    assert!(close(f(&v, "gpu_hours"), training / 0.8, 1e-12));
+    let days = training / 512.0 / 24.0;
+    assert!(close(f(&v, "training_days"), days, 1e-12));
+    assert!(close(f(&v, "days"), days / 0.8, 1e-12));
+    let t = text(&args);
+    assert!(
+        t.contains("training alone (goodput 1): 57.12 days, 701900 GPU-hours"),
+        "{t}"
+    );
+}
+
+#[test]
+fn both_methods_give_the_implied_mfu_and_flag_the_implausible() {
+    // Llama 2 70B: 2T tokens in 1.72M A100-hours.
+    let v = estimate(&[
+        "hardware",
+        "--gpu",
+        "A100",
+        "--gpu-hours",
+        "1720320",
+        "--params",
+        "70e9",
+        "--tokens",
+        "2e12",
+        "--goodput",
+        "0.8",
+        "--utilization",
+        "0.4",
+    ]);
+    let implied = 6.0 * 70e9 * 2e12 / (1720320.0 * 3600.0 * 312e12);
+    assert!(close(f(&v, "implied_utilization"), implied, 1e-12), "{v}");
+    assert!(close(f(&v, "implied_mfu"), implied / 0.8, 1e-12));
+    assert_eq!(v["notes"], serde_json::json!([]));
+    // Ten times the tokens in the same time: an MFU above 0.75 is noted, not refused.
+    let high = estimate(&[
+        "hardware",
+        "--gpu",
+        "A100",
+        "--gpu-hours",
+        "1720320",
+        "--params",
+        "70e9",
+        "--tokens",
+        "2e13",
+    ]);
+    let notes = high["notes"].to_string();
+    assert!(notes.contains("above 0.75"), "{notes}");
+    let low = estimate(&[
+        "hardware",
+        "--gpu",
+        "A100",
+        "--gpu-hours",
+        "1720320",
+        "--params",
+        "70e9",
+        "--tokens",
+        "1e11",
+    ]);
+    assert!(
+        low["notes"].to_string().contains("below 0.05"),
+        "{}",
+        low["notes"]
+    );
+}
+
+#[test]
+fn implausible_inputs_are_noted_not_refused() {
+    let billions = estimate(&["hardware", "--gpu", "H100", "--count", "2e9", "--days", "1"]);
+    assert!(
+        billions["notes"].to_string().contains("in the billions"),
+        "{billions}"
+    );
+    let short = estimate(&[
+        "hardware", "--gpu", "H100", "--count", "8", "--hours", "0.5",
+    ]);
+    assert!(
+        short["notes"].to_string().contains("less than an hour"),
+        "{short}"
+    );
+    let fine = estimate(&["hardware", "--gpu", "H100", "--count", "8", "--hours", "1"]);
+    assert_eq!(fine["notes"], serde_json::json!([]));
+    let t = text(&["hardware", "--gpu", "H100", "--count", "2e9", "--days", "1"]);
+    assert!(
+        t.contains("note: a count of 2e9 chips is in the billions"),
+        "{t}"
+    );
+}
+
+#[test]
+fn tpu_slice_names_give_the_chip_and_the_count() {
+    let slice = estimate(&[
+        "hardware",
+        "--gpu",
+        "v5p-1024",
+        "--days",
+        "10",
+        "--utilization",
+        "0.4",
+        "--goodput",
+        "1",
+    ]);
+    assert_eq!(
+        (&slice["chip"], &slice["count"]),
+        (&"Google TPU v5p (chip)".into(), &512.0.into())
+    );
+    assert!(slice["chip_note"]
+        .as_str()
+        .unwrap()
+        .contains("1024 TensorCores = 512 chips"));
+    assert!(close(
+        f(&slice, "flops"),
+        512.0 * 459e12 * 10.0 * 86400.0 * 0.4,
+        1e-12
+    ));
+    for (name, chips) in [
+        ("TPUv5e-256", 256.0),
+        ("v5litepod-256", 256.0),
+        ("TPUv3-32", 16.0),
+        ("v4-128", 64.0),
+    ] {
+        let v = estimate(&["hardware", "--gpu", name, "--days", "1"]);
+        assert_eq!(v["count"], chips, "{name}");
+        // A count that agrees is accepted; one that disagrees is an error naming both.
+        let agree = chips.to_string();
+        estimate(&["hardware", "--gpu", name, "--count", &agree, "--days", "1"]);
+    }
+    bad(
+        &[
+            "hardware", "--gpu", "v5p-1024", "--count", "1024", "--days", "1",
+        ],
+        "--count 1024 disagrees with --gpu 'v5p-1024', which is 512 chips",
+    );
+    bad(
+        &["hardware", "--gpu", "v3-33", "--days", "1"],
+        "'v3-33' is not a TPU slice",
+    );
+    // The inverse takes the slice's chips and gives days.
+    let t = estimate(&["time", "--pfs-days", "1000", "--gpu", "v5p-1024"]);
+    assert_eq!(
+        (&t["solved_for"], &t["count"]),
+        (&"days".into(), &512.0.into())
+    );
+    bad(
+        &[
+            "time",
+            "--pfs-days",
+            "1000",
+            "--gpu",
+            "v5p-1024",
+            "--days",
+            "3",
+        ],
+        "slice of 512 chips",
+    );
+    // TPU time is chip-hours, not GPU-hours.
+    assert_eq!(slice["hours_unit"], "chip-hours");
+    let text = text(&["hardware", "--gpu", "v4-128", "--days", "2"]);
+    assert!(text.contains("2 days = 3072 chip-hours"), "{text}");
+    assert!(!text.contains("GPU-hours"), "{text}");
+}
+
+#[test]
+fn mi250x_gcds_are_half_a_board_and_board_counts_are_noted() {
+    let run = |gpu: &str, count: &str| {
+        estimate(&[
+            "hardware",
+            "--gpu",
+            gpu,
+            "--count",
+            count,
+            "--days",
+            "10",
+            "--utilization",
+            "0.4",
+            "--goodput",
+            "1",
+        ])
+    };
+    let gcds = run("MI250X GCD", "1024");
+    let boards = run("MI250X", "512");
+    assert_eq!(gcds["chip"], "Instinct MI250X (GCD)");
+    assert!(close(f(&gcds, "flops"), f(&boards, "flops"), 1e-12));
+    assert!(close(
+        f(&gcds, "flops"),
+        1024.0 * 191.5e12 * 10.0 * 86400.0 * 0.4,
+        1e-12
+    ));
+    assert_eq!(gcds["notes"], serde_json::json!([]));
+    let note = boards["notes"].to_string();
+    assert!(
+        note.contains("count GCDs") && note.contains("'MI250X GCD'"),
+        "{note}"
+    );
+}
+
+#[test]
+fn facility_energy_adds_hosts_and_pue_to_the_chips() {
+    // Patterson et al. 2021 Table 4, T5-11B: 512 TPU v3 for 20 days at a measured 310 W per
+    // chip including its host, PUE 1.12: 85.7 MWh published.
+    let t5 = estimate(&[
+        "hardware",
+        "--gpu",
+        "TPU v3",
+        "--count",
+        "512",
+        "--days",
+        "20",
+        "--watts",
+        "310",
+        "--pue",
+        "1.12",
+        "--host-watts",
+        "0",
+    ]);
+    assert!(close(f(&t5, "facility_energy_kwh"), 85_700.0, 0.01), "{t5}");
+    assert!(close(f(&t5, "energy_kwh"), 512.0 * 480.0 * 0.310, 1e-12));
+    // Defaults: PUE 1.2 and, for an H100, a DGX H100's 10.2 kW less its 8 GPUs' 5.6 kW.
+    let h100 = estimate(&["hardware", "--gpu", "H100", "--count", "64", "--days", "1"]);
+    let gpu_hours = 64.0 * 24.0;
+    let hand = (gpu_hours * 700.0 + gpu_hours / 8.0 * 4600.0) / 1000.0 * 1.2;
+    assert!(
+        close(f(&h100, "facility_energy_kwh"), hand, 1e-12),
+        "{h100}"
+    );
+    assert_eq!(
+        (f(&h100, "pue"), f(&h100, "host_watts_per_node")),
+        (1.2, 4600.0)
+    );
+    assert!(h100["host_source"].as_str().unwrap().contains("DGX H100"));
+    assert!(h100["pue_source"]
+        .as_str()
+        .unwrap()
+        .starts_with("default 1.2"));
+    // A chip without a known node counts no hosts, and says so.
+    let tpu = estimate(&["hardware", "--gpu", "TPU v3", "--count", "8", "--days", "1"]);
+    assert!(tpu["host_watts_per_node"].is_null());
+    assert!(close(
+        f(&tpu, "facility_energy_kwh"),
+        f(&tpu, "energy_kwh") * 1.2,
+        1e-12
+    ));
+    // --host-watts with --chips-per-node.
+    let given = estimate(&[
+        "hardware",
+        "--gpu",
+        "A100",
+        "--count",
+        "16",
+        "--days",
+        "1",
+        "--host-watts",
+        "2000",
+        "--chips-per-node",
+        "4",
+        "--pue",
+        "1",
+    ]);
+    let hand = (384.0 * 400.0 + 384.0 / 4.0 * 2000.0) / 1000.0;
+    assert!(
+        close(f(&given, "facility_energy_kwh"), hand, 1e-12),
+        "{given}"
+    );
+    bad(
+        &[
+            "hardware", "--gpu", "A100", "--count", "1", "--days", "1", "--pue", "0.9",
+        ],
+        "'0.9'",
+    );
+    bad(
+        &[
+            "hardware",
+            "--gpu",
+            "A100",
+            "--count",
+            "1",
+            "--days",
+            "1",
+            "--host-watts",
+            "-5",
+        ],
+        "'-5'",
+    );
+    bad(
+        &["ops", "--params", "1e9", "--tokens", "1e9", "--pue", "1.1"],
+        "hardware",
+    );
 }
 
 #[test]
@@ -476,6 +926,8 @@ fn bad_input_is_a_one_line_error() {
             "1e9",
             "--utilization",
             "0.3",
+            "--goodput",
+            "1",
         ],
         "hardware",
     );
@@ -613,6 +1065,8 @@ fn gpu_hours_as_papers_report_them() {
         "2.788e6",
         "--utilization",
         "0.2",
+        "--goodput",
+        "1",
     ]);
     assert_eq!(v["chip"], "H800 SXM5 80GB");
     assert_eq!(v["dtype"], "bf16");
@@ -634,6 +1088,8 @@ fn gpu_hours_as_papers_report_them() {
         "30",
         "--utilization",
         "0.2",
+        "--goodput",
+        "1",
     ]);
     assert_eq!(f(&by_days, "gpu_hours"), 2048.0 * 30.0 * 24.0);
     let by_hours = estimate(&[
@@ -646,6 +1102,8 @@ fn gpu_hours_as_papers_report_them() {
         "2048",
         "--utilization",
         "0.2",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&by_hours, "flops"), f(&by_days, "flops"), 1e-12));
     assert!(close(f(&by_hours, "days"), 30.0, 1e-12));
@@ -662,6 +1120,8 @@ fn time_answers_in_gpu_hours() {
         "H100",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert_eq!(hours["solved_for"], "gpu_hours");
     let want = 1e24 / (989.4e12 * 0.4) / 3600.0;
@@ -678,6 +1138,8 @@ fn time_answers_in_gpu_hours() {
         "512",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&days, "gpu_hours"), want, 1e-12));
     assert!(close(f(&days, "days") * 24.0 * 512.0, want, 1e-12));
@@ -691,6 +1153,8 @@ fn time_answers_in_gpu_hours() {
         "20",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert!(close(f(&chips, "count_exact") * 20.0 * 24.0, want, 1e-12));
     assert!(close(f(&chips, "gpu_hours"), want, 1e-12));
@@ -709,6 +1173,8 @@ fn tpu_cores_are_half_a_chip() {
         "30",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     let chips = estimate(&[
         "hardware",
@@ -720,6 +1186,8 @@ fn tpu_cores_are_half_a_chip() {
         "30",
         "--utilization",
         "0.4",
+        "--goodput",
+        "1",
     ]);
     assert_eq!(cores["chip"], "Google TPU v3 (core)");
     assert_eq!(cores["count_unit"], "core");
@@ -782,6 +1250,8 @@ fn an_fp8_estimate_converts_the_16_bit_prior() {
         "fp8",
         "--utilization",
         "0.2",
+        "--goodput",
+        "1",
     ]);
     assert!(given["utilization"]["dtype_scale"].is_null());
     // A custom fp8 peak has no 16-bit peak to convert by, and the estimate says so.
@@ -1036,6 +1506,8 @@ fn names_as_papers_write_them_reach_the_estimate() {
             "1",
             "--utilization",
             "0.4",
+            "--goodput",
+            "1",
         ])
     };
     assert_eq!(hw("A100-40G")["chip"], "A100 SXM4 40GB");
@@ -1058,6 +1530,8 @@ fn human_output_has_four_significant_figures() {
         "5.5",
         "--utilization",
         "0.33",
+        "--goodput",
+        "1",
     ]);
     assert!(hw.contains("4.959e17 FLOP = 0.005739 pfs-days"), "{hw}");
     assert!(hw.contains("5.5 days = 264.0 GPU-hours"), "{hw}");

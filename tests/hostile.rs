@@ -334,4 +334,7 @@ fn help_into_a_full_disk_and_names_without_words_are_reported() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The full-width name reaches its own row, not just some row.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("-> H100 SXM5 80GB"), "{stdout}");
 }

@@ -18,6 +18,22 @@ pub fn fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A finite number of at least 1: a power usage effectiveness.
+pub fn at_least_one(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1.0 => Ok(v),
+        _ => Err("expected a finite number of at least 1, e.g. 1.1".into()),
+    }
+}
+
+/// A finite number of zero or more: a power that may be left out.
+pub fn non_negative(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err("expected a finite number of zero or more".into()),
+    }
+}
+
 /// A positive whole number (1e3 accepted, 1.5 refused).
 pub fn whole(s: &str) -> Result<f64, String> {
     match positive(s) {

@@ -1,12 +1,16 @@
 //! The arithmetic of an estimate: a typed request in, a typed result out. Uncertain utilization
-//! is propagated by Monte Carlo; a quantity that overflows is an error, never a NaN printed.
+//! and goodput are propagated by Monte Carlo; a quantity that overflows is an error, never a NaN
+//! printed.
 
 use super::chip::Chip;
 use super::dist::{propagate, Interval};
+use super::energy::facility_kwh;
+use super::goodput::Goodput;
 use super::model::{
     chips_needed, hardware_flop, ops_flop, pfs_days, seconds_needed, Hardware, Workload,
     SECONDS_PER_DAY,
 };
+use super::notes;
 use super::request::{
     ChipTime, Compute, HardwareRun, Platform, Question, Request, Solve, Spend, Work,
 };
@@ -23,46 +27,57 @@ pub enum EstimateError {
 
 /// Answers the question of `req`.
 pub fn answer(req: &Request) -> Result<Estimate, EstimateError> {
-    let spread = |u| Spread {
-        u,
-        draws: req.draws,
-        seed: req.seed,
-    };
+    let spread = |p| spread(req, p);
     Ok(match &req.question {
         Question::Ops { work, hardware } => {
             let ops = ops_part(work)?;
             let hardware = hardware
                 .as_ref()
-                .map(|run| hardware_part(run, &spread(&run.platform.utilization)))
+                .map(|run| hardware_part(run, &spread(&run.platform)))
                 .transpose()?;
             let ratio = hardware.as_ref().map(|h| ratio(h, ops.flops));
+            let notes = run_notes(hardware.as_ref(), ratio.as_ref());
             Estimate::Ops(OpsEstimate {
                 ops,
                 hardware,
                 ratio,
+                notes,
             })
         }
         Question::Hardware { run, work } => {
-            let hardware = hardware_part(run, &spread(&run.platform.utilization))?;
+            let hardware = hardware_part(run, &spread(&run.platform))?;
             let ops = work.as_ref().map(ops_part).transpose()?;
             let ratio = ops.as_ref().map(|o| ratio(&hardware, o.flops));
+            let notes = run_notes(Some(&hardware), ratio.as_ref());
             Estimate::Hardware(HardwareEstimate {
                 hardware,
                 ops,
                 ratio,
+                notes,
             })
         }
         Question::Time {
             compute,
             platform,
             solve,
-        } => Estimate::Time(time(
-            compute,
-            platform,
-            *solve,
-            &spread(&platform.utilization),
-        )?),
+        } => Estimate::Time(time(compute, platform, *solve, &spread(platform))?),
     })
+}
+
+fn spread<'a>(req: &Request, p: &'a Platform) -> Spread<'a> {
+    Spread {
+        u: &p.utilization,
+        g: &p.goodput,
+        draws: req.draws,
+        seed: req.seed,
+    }
+}
+
+/// The notes of a hardware run's inputs, and of the MFU both methods imply.
+fn run_notes(hardware: Option<&HardwarePart>, ratio: Option<&Ratio>) -> Vec<String> {
+    let mut out = hardware.map(|h| h.input_notes.clone()).unwrap_or_default();
+    out.extend(ratio.and_then(|r| notes::implied_mfu(r.implied_mfu)));
+    out
 }
 
 fn finite(quantity: &'static str, x: f64) -> Result<f64, EstimateError> {
@@ -73,10 +88,11 @@ fn finite(quantity: &'static str, x: f64) -> Result<f64, EstimateError> {
     }
 }
 
-/// A quantity that depends on utilization: its value at a fixed utilization, or its Monte Carlo
-/// median and interval.
+/// A quantity that depends on utilization and goodput: its value where both are fixed, or its
+/// Monte Carlo median and interval (each draw samples utilization, then goodput).
 struct Spread<'a> {
     u: &'a Utilization,
+    g: &'a Goodput,
     draws: usize,
     seed: u64,
 }
@@ -85,12 +101,15 @@ impl Spread<'_> {
     fn of(
         &self,
         quantity: &'static str,
-        f: impl Fn(f64) -> f64,
+        f: impl Fn(f64, f64) -> f64,
     ) -> Result<(f64, Option<Interval>), EstimateError> {
-        if self.u.is_fixed() {
-            return Ok((finite(quantity, f(self.u.median()))?, None));
+        if self.u.is_fixed() && self.g.is_fixed() {
+            return Ok((finite(quantity, f(self.u.median(), self.g.median()))?, None));
         }
-        let i = propagate(self.draws, self.seed, |r| f(self.u.sample(r)));
+        let i = propagate(self.draws, self.seed, |r| {
+            let u = self.u.sample(r);
+            f(u, self.g.sample(r))
+        });
         for x in [i.p5, i.p50, i.p95] {
             finite(quantity, x)?;
         }
@@ -144,28 +163,28 @@ pub(crate) fn ops_inputs(work: &Work) -> OpsInputs {
     }
 }
 
-/// One chip of the platform: the rate every inverse divides by.
-fn one_chip(p: &Platform) -> Hardware {
+/// One chip of the platform at goodput `g`: the rate every inverse divides by.
+fn one_chip(p: &Platform, g: f64) -> Hardware {
     Hardware {
         peak_tflops: p.chip.peak_tflops,
         count: 1.0,
-        goodput: p.goodput,
+        goodput: g,
     }
 }
 
 fn hardware_part(run: &HardwareRun, spread: &Spread<'_>) -> Result<HardwarePart, EstimateError> {
     let p = &run.platform;
-    let (fleet, seconds) = match run.time {
-        ChipTime::Fleet { count, seconds } => (
-            Hardware {
-                count,
-                ..one_chip(p)
-            },
-            seconds,
-        ),
-        ChipTime::ChipHours { hours, .. } => (one_chip(p), hours * 3600.0),
+    let (count, seconds) = match run.time {
+        ChipTime::Fleet { count, seconds } => (count, seconds),
+        ChipTime::ChipHours { hours, .. } => (1.0, hours * 3600.0),
     };
-    let (flops, interval_flops) = spread.of("FLOP count", |u| hardware_flop(&fleet, seconds, u))?;
+    let (flops, interval_flops) = spread.of("FLOP count", |u, g| {
+        let fleet = Hardware {
+            count,
+            ..one_chip(p, g)
+        };
+        hardware_flop(&fleet, seconds, u)
+    })?;
     let gpu_hours = finite("GPU-hours", run.time.chip_hours())?;
     let interval = interval_flops.map(|i| i.map(pfs_days));
     Ok(HardwarePart {
@@ -176,19 +195,23 @@ fn hardware_part(run: &HardwareRun, spread: &Spread<'_>) -> Result<HardwarePart,
         count: run.time.count(),
         days: run.time.days(),
         gpu_hours,
-        goodput: p.goodput,
         utilization: utilization_report(&p.utilization),
+        goodput: goodput_report(&p.goodput),
         spend: spend_report(&p.spend, gpu_hours, None)?,
         interval,
         interval_pfs_days: interval,
         interval_flops,
+        input_notes: notes::for_run(&p.chip, &run.time),
     })
 }
 
 fn ratio(h: &HardwarePart, ops_flop: f64) -> Ratio {
+    let implied_utilization = ops_flop / (h.gpu_hours * 3600.0 * h.chip.peak_tflops * 1e12);
     Ratio {
         ratio_hardware_over_ops: h.flops / ops_flop,
         ratio_interval: h.interval_flops.map(|i| i.map(|f| f / ops_flop)),
+        implied_utilization,
+        implied_mfu: implied_utilization / h.goodput.median,
     }
 }
 
@@ -204,6 +227,7 @@ struct Solution {
     count: Option<f64>,
     count_exact: Option<f64>,
     days: Option<f64>,
+    training_days: Option<f64>,
     interval: Option<Interval>,
     interval_days: Option<Interval>,
     interval_chips: Option<Interval>,
@@ -215,29 +239,36 @@ fn solve(
     solve: Solve,
     spread: &Spread<'_>,
 ) -> Result<Solution, EstimateError> {
-    let chip = one_chip(p);
+    let days_on = |count: f64, u: f64, g: f64| {
+        let fleet = Hardware {
+            count,
+            ..one_chip(p, g)
+        };
+        seconds_needed(flop, &fleet, u) / SECONDS_PER_DAY
+    };
     Ok(match solve {
         Solve::Days { count } => {
-            let fleet = Hardware { count, ..chip };
-            let (days, i) = spread.of("number of days", |u| {
-                seconds_needed(flop, &fleet, u) / SECONDS_PER_DAY
-            })?;
+            let (days, i) = spread.of("number of days", |u, g| days_on(count, u, g))?;
+            let (training_days, _) = spread.of("number of days", |u, _| days_on(count, u, 1.0))?;
             Solution {
                 count: Some(count),
                 count_exact: None,
                 days: Some(days),
+                training_days: Some(training_days),
                 interval: i,
                 interval_days: i,
                 interval_chips: None,
             }
         }
         Solve::Chips { seconds } => {
-            let (chips, i) =
-                spread.of("number of chips", |u| chips_needed(flop, &chip, seconds, u))?;
+            let (chips, i) = spread.of("number of chips", |u, g| {
+                chips_needed(flop, &one_chip(p, g), seconds, u)
+            })?;
             Solution {
                 count: Some(chips.ceil()),
                 count_exact: Some(chips),
                 days: Some(seconds / SECONDS_PER_DAY),
+                training_days: None,
                 interval: i,
                 interval_days: None,
                 interval_chips: i,
@@ -247,6 +278,7 @@ fn solve(
             count: None,
             count_exact: None,
             days: None,
+            training_days: None,
             interval: None,
             interval_days: None,
             interval_chips: None,
@@ -261,28 +293,33 @@ fn time(
     spread: &Spread<'_>,
 ) -> Result<TimeEstimate, EstimateError> {
     let (flops, inputs) = compute_flop(compute)?;
-    let chip = one_chip(p);
-    let (gpu_hours, interval_gpu_hours) = spread.of("number of GPU-hours", |u| {
-        seconds_needed(flops, &chip, u) / 3600.0
-    })?;
+    let hours = |u: f64, g: f64| seconds_needed(flops, &one_chip(p, g), u) / 3600.0;
+    let (gpu_hours, interval_gpu_hours) = spread.of("number of GPU-hours", hours)?;
+    let (training_gpu_hours, _) = spread.of("number of GPU-hours", |u, _| hours(u, 1.0))?;
     let s = solve(flops, p, how, spread)?;
     let solved_for = match how {
         Solve::Days { .. } => Solved::Days,
         Solve::Chips { .. } => Solved::Count,
         Solve::ChipHours => Solved::GpuHours,
     };
+    let notes = match how {
+        Solve::Days { count } => notes::count(count).into_iter().collect(),
+        _ => Vec::new(),
+    };
     Ok(TimeEstimate {
         flops,
         pfs_days: pfs_days(flops),
         inputs,
         chip: chip_report(&p.chip),
-        goodput: p.goodput,
         utilization: utilization_report(&p.utilization),
+        goodput: goodput_report(&p.goodput),
         solved_for,
         count: s.count,
         count_exact: s.count_exact,
         days: s.days,
         gpu_hours,
+        training_gpu_hours,
+        training_days: s.training_days,
         spend: spend_report(&p.spend, gpu_hours, interval_gpu_hours)?,
         interval: if solved_for == Solved::GpuHours {
             interval_gpu_hours
@@ -292,6 +329,7 @@ fn time(
         interval_days: s.interval_days,
         interval_chips: s.interval_chips,
         interval_gpu_hours,
+        notes,
     })
 }
 
@@ -303,6 +341,7 @@ fn chip_report(c: &Chip) -> ChipReport {
         } else {
             "chip"
         },
+        hours_unit: c.hours_unit(),
         dtype: c.dtype,
         peak_tflops: c.peak_tflops,
         peak_source: c.peak_source.clone(),
@@ -322,7 +361,17 @@ fn utilization_report(u: &Utilization) -> UtilizationReport {
     }
 }
 
-/// Cost and energy of `gpu_hours` (and of its interval, where it has one).
+fn goodput_report(g: &Goodput) -> GoodputReport {
+    GoodputReport {
+        median: g.median(),
+        distribution: g.dist.clone(),
+        source: g.source.clone(),
+        prior: g.prior.clone(),
+    }
+}
+
+/// Cost and energy of `gpu_hours` (and of its interval, where it has one): the chips alone and
+/// the facility's.
 fn spend_report(
     s: &Spend,
     gpu_hours: f64,
@@ -332,18 +381,43 @@ fn spend_report(
         .price_per_hour
         .map(|p| finite("cost", gpu_hours * p))
         .transpose()?;
-    let kwh_per_hour = s.power.as_ref().map(|p| p.watts / 1000.0);
-    let energy_kwh = kwh_per_hour
-        .map(|k| finite("energy", gpu_hours * k))
+    let watts = s.power.as_ref().map(|p| p.watts);
+    let host = s.host.as_ref().ok();
+    let chip_kwh = |h: f64| watts.map(|w| h * w / 1000.0);
+    let facility = |h: f64| watts.map(|w| facility_kwh(h, w, host, s.pue));
+    let energy_kwh = chip_kwh(gpu_hours)
+        .map(|e| finite("energy", e))
         .transpose()?;
-    let scaled = |per_hour: Option<f64>| interval.zip(per_hour).map(|(i, k)| i.map(|h| h * k));
+    let facility_energy_kwh = facility(gpu_hours)
+        .map(|e| finite("energy", e))
+        .transpose()?;
+    let scaled = |f: &dyn Fn(f64) -> Option<f64>| {
+        interval.and_then(|i| {
+            let (a, b, c) = (f(i.p5)?, f(i.p50)?, f(i.p95)?);
+            Some(Interval {
+                p5: a,
+                p50: b,
+                p95: c,
+            })
+        })
+    };
     Ok(SpendReport {
         price_per_hour: s.price_per_hour,
         cost,
-        interval_cost: scaled(s.price_per_hour),
-        watts: s.power.as_ref().map(|p| p.watts),
+        interval_cost: scaled(&|h| s.price_per_hour.map(|p| h * p)),
+        watts,
         watts_source: s.power.as_ref().map(|p| p.source.clone()),
         energy_kwh,
-        interval_energy_kwh: scaled(kwh_per_hour),
+        interval_energy_kwh: scaled(&chip_kwh),
+        pue: s.pue,
+        pue_source: s.pue_source.clone(),
+        host_watts_per_node: host.map(|h| h.watts_per_node),
+        chips_per_node: host.map(|h| h.chips_per_node),
+        host_source: match &s.host {
+            Ok(h) => h.source.clone(),
+            Err(why) => why.clone(),
+        },
+        facility_energy_kwh,
+        interval_facility_energy_kwh: scaled(&facility),
     })
 }

@@ -2,6 +2,7 @@
 //! write it, and the dense peak of the dtype the run used; or a peak given outright.
 
 use crate::dtype::Dtype;
+use crate::peaks::slice::Slice;
 use crate::peaks::{lookup, ChipRow, LookupError};
 
 /// A chip and the dense peak an estimate multiplies by.
@@ -14,8 +15,11 @@ pub struct Chip {
     pub peak_tflops: f64,
     pub peak_source: String,
     pub row: Option<&'static ChipRow>,
-    /// How the name was read, where it said more than the chip ("DGX A100", "8x H100").
+    /// How the name was read, where it said more than the chip ("DGX A100", "8x H100", a TPU
+    /// slice).
     pub note: Option<String>,
+    /// The TPU slice the name was, with its size in chips.
+    pub slice: Option<Slice>,
 }
 
 /// Why a chip name or dtype gives no peak. The command layer adds which flag helps.
@@ -73,6 +77,7 @@ impl Chip {
             peak_source: format!("table: {} {dtype} dense peak; {}", row.key, row.source),
             row: Some(row),
             note: m.note,
+            slice: m.slice,
         })
     }
 
@@ -85,6 +90,7 @@ impl Chip {
             peak_source: source,
             row: None,
             note: None,
+            slice: None,
         }
     }
 
@@ -100,6 +106,16 @@ impl Chip {
     /// Board power from the table, watts.
     pub fn table_watts(&self) -> Option<f64> {
         self.row.and_then(|r| r.tdp_w)
+    }
+
+    /// What its time is counted in: GPU-hours, chip-hours (TPU, Trainium, Gaudi, Ascend) or
+    /// core-hours (a per-core row).
+    pub fn hours_unit(&self) -> &'static str {
+        match self.row {
+            Some(r) if r.is_core_row() => "core-hours",
+            Some(r) if !r.is_gpu() => "chip-hours",
+            _ => "GPU-hours",
+        }
     }
 }
 

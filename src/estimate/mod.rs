@@ -1,5 +1,6 @@
 //! Training compute in pfs-days: the two methods of "AI and Compute", utilization models
-//! (fixed, literature priors, calibrated from measurements), uncertainty, and the inverses.
+//! (fixed, literature priors, calibrated from measurements), goodput, energy, uncertainty, and
+//! the inverses.
 //!
 //! The command layer builds a typed `request::Request`; `answer::answer` turns it into a
 //! `result::Estimate`, which is serialized for `--json` and rendered for people. Nothing here
@@ -9,7 +10,12 @@ pub mod answer;
 pub mod calibrate;
 pub mod chip;
 pub mod dist;
+pub mod energy;
+pub mod goodput;
 pub mod model;
+pub mod notes;
+#[cfg(test)]
+mod prior_evidence;
 pub mod priors;
 pub mod request;
 pub mod result;

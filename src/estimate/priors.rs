@@ -1,4 +1,5 @@
-//! Literature priors for utilization, from `data/priors.csv`.
+//! Literature priors for utilization and goodput, from `data/priors.csv`; the rows each prior is
+//! computed from are in `data/priors/` and a test recomputes every prior from them.
 
 use std::sync::LazyLock;
 
@@ -14,8 +15,9 @@ struct PriorRow {
     kind: String,
     values: String,
     applies_to: AppliesTo,
-    peak_dtype: Dtype,
+    peak_dtype: Option<Dtype>,
     evidence: Evidence,
+    basis: Option<Basis>,
     source: String,
 }
 
@@ -28,6 +30,8 @@ pub enum AppliesTo {
     Any,
     /// The end-to-end factor of a calibration (training MFU / matmul utilization).
     Calibration,
+    /// The share of published chip-time that does useful training.
+    Goodput,
 }
 
 /// How the figures behind a prior were obtained.
@@ -56,6 +60,30 @@ impl Evidence {
     }
 }
 
+/// What time a utilization prior's figures are a share of, which says whether goodput is in
+/// them already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// MFU while the job runs: goodput multiplies it.
+    InJob,
+    /// Utilization over the published wall-clock time: goodput is inside it.
+    WallClock,
+    /// Some of each (Epoch's column): goodput multiplies it, and the estimate leans low.
+    Mixed,
+}
+
+impl Basis {
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::InJob => "in-job",
+            Basis::WallClock => "wall-clock",
+            Basis::Mixed => "mixed",
+        }
+    }
+}
+
+/// A utilization prior.
 #[derive(Debug, Clone)]
 pub struct Prior {
     pub name: String,
@@ -66,21 +94,31 @@ pub struct Prior {
     /// tensor units).
     pub peak_dtype: Dtype,
     pub evidence: Evidence,
+    pub basis: Basis,
+    pub source: String,
+}
+
+/// The goodput prior: a distribution of the share of published chip-time that trained.
+#[derive(Debug, Clone)]
+pub struct GoodputPrior {
+    pub name: String,
+    pub dist: Dist,
+    pub evidence: Evidence,
     pub source: String,
 }
 
 /// The prior used when the user gives no utilization.
-pub const DEFAULT_PRIOR: &str = "observed-mfu";
+pub const DEFAULT_PRIOR: &str = "reported-mfu";
 /// The end-to-end factor applied to a calibrated matmul utilization.
 pub const CALIBRATION_FACTOR: &str = "mfu-over-mamf";
 
-fn parse(row: PriorRow) -> Prior {
+fn dist(row: &PriorRow) -> Dist {
     let values: Vec<f64> = row
         .values
         .split(';')
         .map(|v| v.trim().parse().expect("numeric prior"))
         .collect();
-    let dist = match row.kind.as_str() {
+    match row.kind.as_str() {
         "fixed" => Dist::Fixed { value: values[0] },
         "uniform" => Dist::Uniform {
             low: values[0],
@@ -88,26 +126,61 @@ fn parse(row: PriorRow) -> Prior {
         },
         "quantiles" => Dist::Quantiles { values },
         other => panic!("bundled data/priors.csv: unknown kind {other}"),
-    };
-    Prior {
-        name: row.name,
-        dist,
-        applies_to: row.applies_to,
-        peak_dtype: row.peak_dtype,
-        evidence: row.evidence,
-        source: row.source,
     }
 }
 
-static PRIORS: LazyLock<Vec<Prior>> = LazyLock::new(|| {
-    csv::Reader::from_reader(include_str!("../../data/priors.csv").as_bytes())
-        .deserialize::<PriorRow>()
-        .map(|r| parse(r.expect("bundled data/priors.csv parses")))
-        .collect()
-});
+/// The bundled rows: utilization priors and the goodput prior.
+struct Bundled {
+    utilization: Vec<Prior>,
+    goodput: GoodputPrior,
+}
+
+fn load() -> Bundled {
+    let rows: Vec<PriorRow> =
+        csv::Reader::from_reader(include_str!("../../data/priors.csv").as_bytes())
+            .deserialize()
+            .map(|r| r.expect("bundled data/priors.csv parses"))
+            .collect();
+    let goodput = rows
+        .iter()
+        .find(|r| r.applies_to == AppliesTo::Goodput)
+        .map(|r| GoodputPrior {
+            name: r.name.clone(),
+            dist: dist(r),
+            evidence: r.evidence,
+            source: r.source.clone(),
+        })
+        .expect("bundled goodput prior");
+    let utilization = rows
+        .iter()
+        .filter(|r| r.applies_to != AppliesTo::Goodput)
+        .map(|r| Prior {
+            name: r.name.clone(),
+            dist: dist(r),
+            applies_to: r.applies_to,
+            peak_dtype: r
+                .peak_dtype
+                .expect("a utilization prior names its peak dtype"),
+            evidence: r.evidence,
+            basis: r.basis.expect("a utilization prior names its basis"),
+            source: r.source.clone(),
+        })
+        .collect();
+    Bundled {
+        utilization,
+        goodput,
+    }
+}
+
+static BUNDLED: LazyLock<Bundled> = LazyLock::new(load);
 
 pub fn all() -> &'static [Prior] {
-    &PRIORS
+    &BUNDLED.utilization
+}
+
+/// The goodput prior.
+pub fn goodput_prior() -> &'static GoodputPrior {
+    &BUNDLED.goodput
 }
 
 /// A name that is not a utilization prior of the table.
@@ -147,12 +220,15 @@ mod tests {
 
     #[test]
     fn bundled_priors_parse_and_lie_in_0_1() {
-        assert!(all().len() >= 6);
+        assert!(all().len() >= 7);
         for p in all() {
             let (lo, hi) = (p.dist.inverse_cdf(0.0), p.dist.inverse_cdf(1.0));
             assert!(0.0 < lo && lo <= hi && hi <= 1.0, "{}", p.name);
             assert!(!p.source.is_empty());
         }
+        let g = goodput_prior();
+        assert_eq!(g.name, "goodput");
+        assert!(g.dist.inverse_cdf(0.0) > 0.0 && g.dist.inverse_cdf(1.0) <= 1.0);
         assert_eq!(
             utilization_prior("ai-and-compute-gpu")
                 .unwrap()
@@ -162,21 +238,29 @@ mod tests {
         );
         assert_eq!(
             utilization_prior(DEFAULT_PRIOR).unwrap().dist.median(),
-            0.38
+            0.378
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
-        // Each says what its figures divide by and how they were obtained.
+        assert!(utilization_prior("goodput").is_err());
+        // Each says what its figures divide by, how they were obtained and what time they are a
+        // share of.
         let default = utilization_prior(DEFAULT_PRIOR).unwrap();
         assert_eq!(default.peak_dtype, Dtype::Bf16);
-        assert_eq!(default.evidence, Evidence::Mixed);
+        assert_eq!(default.basis, Basis::InJob);
+        let observed = utilization_prior("observed-mfu").unwrap();
         assert_eq!(
-            utilization_prior("ai-and-compute-gpu").unwrap().evidence,
-            Evidence::Assumed
+            (observed.evidence, observed.basis),
+            (Evidence::Mixed, Basis::Mixed)
+        );
+        let aic = utilization_prior("ai-and-compute-gpu").unwrap();
+        assert_eq!(
+            (aic.evidence, aic.basis),
+            (Evidence::Assumed, Basis::WallClock)
         );
         assert_eq!(calibration_factor().applies_to, AppliesTo::Calibration);
         assert!(utilization_prior("optimistic")
             .unwrap_err()
             .to_string()
-            .contains("observed-mfu"));
+            .contains("reported-mfu"));
     }
 }

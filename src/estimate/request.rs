@@ -2,6 +2,8 @@
 //! question holds exactly what it needs, so the arithmetic never meets a missing value.
 
 use super::chip::Chip;
+use super::energy::HostPower;
+use super::goodput::Goodput;
 use super::model::{Passes, Workload, SECONDS_PER_DAY};
 use super::utilization::Utilization;
 
@@ -47,12 +49,12 @@ pub enum Compute {
     Work(Work),
 }
 
-/// The chip, how much of the wall-clock time does useful work, its utilization and what its
-/// time costs.
+/// The chip, its utilization while the job runs, how much of the published chip-time does
+/// useful work (goodput) and what its time costs.
 #[derive(Debug, Clone)]
 pub struct Platform {
     pub chip: Chip,
-    pub goodput: f64,
+    pub goodput: Goodput,
     pub utilization: Utilization,
     pub spend: Spend,
 }
@@ -108,12 +110,17 @@ pub enum Solve {
     ChipHours,
 }
 
-/// Price and power of one chip, for cost and energy.
-#[derive(Debug, Clone, Default)]
+/// Price and power of one chip, for cost and energy, and what the facility adds.
+#[derive(Debug, Clone)]
 pub struct Spend {
     /// Price of one chip-hour, in the user's currency.
     pub price_per_hour: Option<f64>,
     pub power: Option<Power>,
+    /// The data centre's power usage effectiveness (facility power / IT power), >= 1.
+    pub pue: f64,
+    pub pue_source: String,
+    /// The hosts of the chips' nodes; None where not counted, with why.
+    pub host: Result<HostPower, String>,
 }
 
 /// Power of one chip and where the figure came from.

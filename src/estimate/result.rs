@@ -9,6 +9,7 @@ use crate::dtype::Dtype;
 
 use super::calibrate::Calibration;
 use super::dist::{Dist, Interval};
+use super::goodput::GoodputUse;
 use super::utilization::PriorUse;
 
 /// The result of `estimate ops`, `hardware` or `time`; `command` says which.
@@ -30,6 +31,8 @@ pub struct OpsEstimate {
     pub hardware: Option<HardwarePart>,
     #[serde(flatten)]
     pub ratio: Option<Ratio>,
+    /// Plausibility notes (not errors): things to check.
+    pub notes: Vec<String>,
 }
 
 /// `estimate hardware`: method 2 at the top level; method 1 under `ops` when given.
@@ -42,6 +45,8 @@ pub struct HardwareEstimate {
     pub ops: Option<OpsPart>,
     #[serde(flatten)]
     pub ratio: Option<Ratio>,
+    /// Plausibility notes (not errors): things to check.
+    pub notes: Vec<String>,
 }
 
 /// Method 1: counted operations.
@@ -93,7 +98,7 @@ pub struct AttentionInputs {
     pub flop_per_token: f64,
 }
 
-/// Method 2: chips x peak x time x utilization x goodput.
+/// Method 2: chips x peak x time x utilization (MFU while the job runs) x goodput.
 #[derive(Debug, Clone, Serialize)]
 pub struct HardwarePart {
     /// Always "hardware".
@@ -109,8 +114,8 @@ pub struct HardwarePart {
     pub days: Option<f64>,
     /// Chip-hours: count x days x 24, or as given.
     pub gpu_hours: f64,
-    pub goodput: f64,
     pub utilization: UtilizationReport,
+    pub goodput: GoodputReport,
     #[serde(flatten)]
     pub spend: SpendReport,
     /// The headline's interval: pfs-days.
@@ -120,6 +125,9 @@ pub struct HardwarePart {
     pub interval_pfs_days: Option<Interval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_flops: Option<Interval>,
+    /// Notes on this run's inputs; the estimate's `notes` holds them with the rest.
+    #[serde(skip)]
+    pub input_notes: Vec<String>,
 }
 
 /// The two methods compared, when both were given.
@@ -129,6 +137,10 @@ pub struct Ratio {
     pub ratio_hardware_over_ops: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio_interval: Option<Interval>,
+    /// Operations FLOP over peak x chip-time: the utilization of the published time.
+    pub implied_utilization: f64,
+    /// implied_utilization / the goodput's median: the MFU the two methods imply.
+    pub implied_mfu: f64,
 }
 
 /// `estimate time`: what it takes to do `flops`.
@@ -141,8 +153,8 @@ pub struct TimeEstimate {
     pub inputs: Option<OpsInputs>,
     #[serde(flatten)]
     pub chip: ChipReport,
-    pub goodput: f64,
     pub utilization: UtilizationReport,
+    pub goodput: GoodputReport,
     /// days, count or gpu_hours: the quantity answered.
     pub solved_for: Solved,
     /// Chips: given, or needed rounded up.
@@ -151,8 +163,13 @@ pub struct TimeEstimate {
     pub count_exact: Option<f64>,
     /// Wall-clock days: given, or needed.
     pub days: Option<f64>,
-    /// Chip-hours needed (count_exact x days x 24 where chips were solved for).
+    /// Chip-hours needed, goodput included: the wall-clock chip-hours to expect (count_exact x
+    /// days x 24 where chips were solved for).
     pub gpu_hours: f64,
+    /// Chip-hours of training alone (goodput 1).
+    pub training_gpu_hours: f64,
+    /// Days of training alone on `count` chips, when solving for days.
+    pub training_days: Option<f64>,
     #[serde(flatten)]
     pub spend: SpendReport,
     /// The headline's interval: of `solved_for`.
@@ -164,6 +181,8 @@ pub struct TimeEstimate {
     pub interval_chips: Option<Interval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_gpu_hours: Option<Interval>,
+    /// Plausibility notes (not errors): things to check.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -182,6 +201,9 @@ pub struct ChipReport {
     /// What `count` and `gpu_hours` count: "chip" (a GPU, a board, a TPU chip) or "core" (a
     /// TPU core row such as "TPU v3 cores").
     pub count_unit: &'static str,
+    /// How the chip-time reads: "GPU-hours", "chip-hours" (TPU, Trainium, Gaudi, Ascend) or
+    /// "core-hours".
+    pub hours_unit: &'static str,
     pub dtype: Option<Dtype>,
     pub peak_tflops: f64,
     pub peak_source: String,
@@ -202,6 +224,15 @@ pub struct UtilizationReport {
     pub calibration: Option<Calibration>,
 }
 
+/// Goodput with its distribution and source, as utilization has them.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoodputReport {
+    pub median: f64,
+    pub distribution: Dist,
+    pub source: String,
+    pub prior: Option<GoodputUse>,
+}
+
 /// Cost and energy of the chip-hours.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpendReport {
@@ -218,4 +249,16 @@ pub struct SpendReport {
     pub energy_kwh: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_energy_kwh: Option<Interval>,
+    /// Power usage effectiveness of the facility, and where it came from.
+    pub pue: f64,
+    pub pue_source: String,
+    /// Power of one node's hosts (CPUs, memory, NICs, switches, fans), and the chips per node;
+    /// null where hosts are not counted (`host_source` says why).
+    pub host_watts_per_node: Option<f64>,
+    pub chips_per_node: Option<f64>,
+    pub host_source: String,
+    /// (chips' kWh + hosts' kWh) x pue: the facility's energy; null when no chip power is known.
+    pub facility_energy_kwh: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_facility_energy_kwh: Option<Interval>,
 }

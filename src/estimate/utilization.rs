@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::calibrate::Calibration;
 use super::chip::Chip;
 use super::dist::Dist;
-use super::priors::{calibration_factor, Evidence, Prior};
+use super::priors::{calibration_factor, Basis, Evidence, Prior};
 use crate::dtype::Dtype;
 
 /// Which prior was used, what its figures divide by and how they were obtained.
@@ -18,6 +18,8 @@ pub struct PriorUse {
     pub peak_dtype: Dtype,
     /// measured, back-computed, assumed or mixed (data/priors.csv).
     pub evidence: Evidence,
+    /// in-job (goodput multiplies it), wall-clock (goodput is inside it) or mixed.
+    pub basis: Basis,
     /// True when nobody chose it.
     pub default: bool,
     /// How the prior was moved onto the estimate's dtype peak, or why it could not be; None
@@ -64,6 +66,8 @@ pub struct Utilization {
     pub source: String,
     pub prior: Option<PriorUse>,
     pub calibration: Option<Calibration>,
+    /// What time it is a share of, where known (None: a number given outright).
+    pub basis: Option<Basis>,
 }
 
 impl Utilization {
@@ -76,6 +80,7 @@ impl Utilization {
             source,
             prior: None,
             calibration: None,
+            basis: None,
         }
     }
 
@@ -98,10 +103,11 @@ impl Utilization {
             factor: None,
             dtype_scale,
             source: format!(
-                "prior '{}'{}: {}, MFU against the {} peak{} ({}; {})",
+                "prior '{}'{}: {}, {} MFU against the {} peak{} ({}; {})",
                 prior.name,
                 if by_default { " (default)" } else { "" },
                 prior.dist.describe(),
+                prior.basis.name(),
                 prior.peak_dtype,
                 dtype_note
                     .as_ref()
@@ -114,10 +120,12 @@ impl Utilization {
                 name: prior.name.clone(),
                 peak_dtype: prior.peak_dtype,
                 evidence: prior.evidence,
+                basis: prior.basis,
                 default: by_default,
                 dtype_note,
             }),
             calibration: None,
+            basis: Some(prior.basis),
         }
     }
 
@@ -152,6 +160,7 @@ impl Utilization {
             ),
             prior: None,
             calibration: Some(cal),
+            basis: Some(Basis::InJob),
         }
     }
 

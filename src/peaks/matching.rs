@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use super::slice::{self, BadSlice, Slice};
 use super::table::{chips, ChipRow};
 
 /// Words that vendors, drivers and papers put around the model name and that never tell chips
@@ -45,6 +46,8 @@ const NOISE_WORDS: &[&str] = &[
     "accelerators",
     "npu",
     "npus",
+    "superchip",
+    "superchips",
 ];
 
 /// Words that name a server or a board around GPUs: the GPU is meant.
@@ -116,6 +119,25 @@ fn token_set(tokens: &[String]) -> TokenSet {
     tokens.iter().cloned().collect()
 }
 
+/// The tokens cut where a letter meets a digit ("rtx4090" -> "rtx", "4090"; "3090ti" -> "3090",
+/// "ti"), so a name written without its spaces reads as the name with them.
+fn split_set(tokens: &[String]) -> TokenSet {
+    let mut out = TokenSet::new();
+    for t in tokens {
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = t.char_indices().collect();
+        for w in chars.windows(2) {
+            let ((_, a), (i, b)) = (w[0], w[1]);
+            if a.is_ascii_alphabetic() != b.is_ascii_alphabetic() {
+                out.insert(t[start..i].to_string());
+                start = i;
+            }
+        }
+        out.insert(t[start..].to_string());
+    }
+    out
+}
+
 /// The name without server words and counts, and a note saying how they were read; None when
 /// the name has neither.
 fn without_packaging(tokens: &[String]) -> Option<(Vec<String>, String)> {
@@ -178,8 +200,10 @@ pub enum MatchedBy {
 pub struct Matched {
     pub row: &'static ChipRow,
     pub by: MatchedBy,
-    /// How words beyond the chip's name were read ("DGX", "8x").
+    /// How words beyond the chip's name were read ("DGX", "8x", a TPU slice).
     pub note: Option<String>,
+    /// The slice, when the name was a TPU slice name: its size in chips.
+    pub slice: Option<Slice>,
 }
 
 /// Full-width ASCII (U+FF01..U+FF5E, as CJK input methods type "Ａ１００") as plain ASCII.
@@ -204,6 +228,8 @@ pub enum LookupError {
         name: String,
         suggestions: Vec<String>,
     },
+    #[error(transparent)]
+    BadSlice(#[from] BadSlice),
 }
 
 /// The suggestions, without any flag: each command adds the flag it has.
@@ -221,12 +247,35 @@ fn suggestion_text(s: &[String]) -> String {
     }
 }
 
-fn row_with_alias(wanted: &TokenSet) -> Option<&'static ChipRow> {
-    chips().iter().find(|row| {
-        row.aliases
-            .iter()
-            .any(|a| token_set(&normalize(a)) == *wanted)
-    })
+/// The row with an alias that reads as `wanted` once both go through `form`.
+fn row_with_alias(wanted: &[String], form: fn(&[String]) -> TokenSet) -> Option<&'static ChipRow> {
+    let wanted = form(wanted);
+    if wanted.is_empty() {
+        return None;
+    }
+    chips()
+        .iter()
+        .find(|row| row.aliases.iter().any(|a| form(&normalize(a)) == wanted))
+}
+
+/// The row of a TPU slice name, with the slice.
+fn slice_row(name: &str, tokens: &[String]) -> Option<Result<Matched, LookupError>> {
+    Some(
+        slice::parse(name, tokens)?
+            .map_err(LookupError::from)
+            .map(|s| {
+                let row = chips()
+                    .iter()
+                    .find(|r| r.key == s.chip_key)
+                    .expect("every slice version has a chip row");
+                Matched {
+                    row,
+                    by: MatchedBy::Name,
+                    note: Some(s.describe()),
+                    slice: Some(s),
+                }
+            }),
+    )
 }
 
 /// Finds the table row for a device name as a driver or a paper writes it.
@@ -239,31 +288,35 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
             LookupError::NoWords(name.to_string())
         });
     }
+    if let Some(found) = slice_row(name, &tokens) {
+        return found;
+    }
     let packaging = without_packaging(&tokens);
     let plain = packaging.as_ref().map_or(&tokens, |(kept, _)| kept);
-    let without_memory =
-        |t: &[String]| -> TokenSet { t.iter().filter(|t| !is_memory_token(t)).cloned().collect() };
+    let note = packaging.as_ref().map(|(_, n)| n.clone());
+    let without_memory = |t: &[String]| -> Vec<String> {
+        t.iter().filter(|t| !is_memory_token(t)).cloned().collect()
+    };
     // First as written, with memory sizes (they pick the 40GB or 80GB board), then without
-    // them; then without server words and counts.
+    // them; then without server words and counts; then each of those cut where letters meet
+    // digits ("rtx4090").
     let tries = [
-        (token_set(&tokens), None),
+        (tokens.clone(), None),
         (without_memory(&tokens), None),
-        (token_set(plain), packaging.as_ref().map(|(_, n)| n.clone())),
-        (
-            without_memory(plain),
-            packaging.as_ref().map(|(_, n)| n.clone()),
-        ),
+        (plain.clone(), note.clone()),
+        (without_memory(plain), note),
     ];
-    for (wanted, note) in tries {
-        if wanted.is_empty() {
-            continue;
-        }
-        if let Some(row) = row_with_alias(&wanted) {
-            return Ok(Matched {
-                row,
-                by: MatchedBy::Name,
-                note,
-            });
+    let forms: [fn(&[String]) -> TokenSet; 2] = [token_set, split_set];
+    for form in forms {
+        for (wanted, note) in &tries {
+            if let Some(row) = row_with_alias(wanted, form) {
+                return Ok(Matched {
+                    row,
+                    by: MatchedBy::Name,
+                    note: note.clone(),
+                    slice: None,
+                });
+            }
         }
     }
     Err(LookupError::Unknown {
@@ -286,14 +339,17 @@ pub fn lookup_pci(vendor: u32, device: u32) -> Option<Matched> {
             row,
             by: MatchedBy::PciId,
             note: None,
+            slice: None,
         })
 }
 
-/// The `n` table keys whose aliases read most like the query: by shared whole tokens ("tpu"),
-/// then by spelling (Jaro-Winkler), so "TPU v9" suggests TPUs rather than "Gaudi3".
+/// The `n` table keys whose aliases read most like the query: only aliases that share a word
+/// with it once letters and digits are cut apart ("h", "100" for "H1OO" and "H100"; "tpu" for
+/// "TPU v9"), so "B300" never suggests the A30; then by shared words and by spelling
+/// (Jaro-Winkler).
 pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
     let query = tokens.join(" ");
-    let wanted = token_set(tokens);
+    let wanted = split_set(tokens);
     let mut scored: Vec<(f64, &str)> = chips()
         .iter()
         .filter_map(|row| {
@@ -303,8 +359,8 @@ pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
                 .map(|a| {
                     let alias = normalize(a);
                     let spelling = strsim::jaro_winkler(&alias.join(" "), &query);
-                    let shared = alias.iter().filter(|t| wanted.contains(*t)).count();
-                    (spelling > 0.6).then_some(spelling + shared as f64)
+                    let shared = split_set(&alias).intersection(&wanted).count();
+                    (shared > 0 && spelling > 0.6).then_some(spelling + shared as f64)
                 })
                 .fold(None, |a: Option<f64>, b| match (a, b) {
                     (Some(x), Some(y)) => Some(x.max(y)),
@@ -409,12 +465,22 @@ mod tests {
 
     #[test]
     fn substring_collisions_never_match_the_other_chip() {
-        // Each pair shares a substring; each side must get its own row.
-        assert_ne!(key("NVIDIA L4"), key("NVIDIA L40"));
-        assert_ne!(key("NVIDIA L40"), key("NVIDIA L40S"));
-        assert_ne!(key("NVIDIA A10"), key("NVIDIA A100-SXM4-80GB"));
-        assert_ne!(key("NVIDIA B200"), key("NVIDIA GB200"));
-        assert_ne!(key("RTX 3090"), key("RTX 3090 Ti"));
+        // Each pair shares a substring; each side gets its own row.
+        for (name, row) in [
+            ("NVIDIA L4", "L4"),
+            ("NVIDIA L40", "L40"),
+            ("NVIDIA L40S", "L40S"),
+            ("NVIDIA A10", "A10"),
+            ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"),
+            ("NVIDIA B200", "B200 (HGX)"),
+            ("NVIDIA GB200", "GB200 (per GPU)"),
+            ("RTX 3090", "GeForce RTX 3090"),
+            ("RTX 3090 Ti", "GeForce RTX 3090 Ti"),
+            ("l40s", "L40S"),
+            ("gb200", "GB200 (per GPU)"),
+        ] {
+            assert_eq!(key(name), row, "{name}");
+        }
         // A variant the table lacks gets an error, never its sibling's numbers.
         for unknown in [
             "NVIDIA A10G",
@@ -438,10 +504,10 @@ mod tests {
         assert_eq!(key("h100-sxm5"), "H100 SXM5 80GB");
         assert_eq!(key("Tesla_V100_SXM2_32GB"), "Tesla V100 SXM2");
         assert_eq!(key("AMD MI300X"), "Instinct MI300X");
-        assert_eq!(
-            key("GeForce RTX 4090"),
-            key("rtx4090".replace("rtx", "rtx ").as_str())
-        );
+        // Letters and digits run together, as people type them.
+        assert_eq!(key("rtx4090"), "GeForce RTX 4090");
+        assert_eq!(key("GeForce RTX3090Ti"), "GeForce RTX 3090 Ti");
+        assert_eq!(key("mi 300x"), "Instinct MI300X");
     }
 
     #[test]
@@ -464,12 +530,14 @@ mod tests {
 
     #[test]
     fn no_two_rows_share_an_alias() {
-        let mut seen = std::collections::BTreeMap::new();
-        for row in chips() {
-            for a in &row.aliases {
-                let set = token_set(&normalize(a));
-                if let Some(other) = seen.insert(set, &row.key) {
-                    assert_eq!(other, &row.key, "alias '{a}' is in two rows");
+        // Neither as written nor with letters and digits cut apart.
+        for form in [token_set as fn(&[String]) -> TokenSet, split_set] {
+            let mut seen = std::collections::BTreeMap::new();
+            for row in chips() {
+                for a in &row.aliases {
+                    if let Some(other) = seen.insert(form(&normalize(a)), &row.key) {
+                        assert_eq!(other, &row.key, "alias '{a}' is in two rows");
+                    }
                 }
             }
         }

@@ -1,8 +1,9 @@
-//! Rated peaks: the bundled table, name matching, and formula estimates.
+//! Rated peaks: the bundled table, name matching (TPU slice names too), and formula estimates.
 
 pub mod formula;
 pub mod matching;
 pub mod rated;
+pub mod slice;
 pub mod table;
 
 pub use matching::{lookup, lookup_pci, LookupError, Matched};

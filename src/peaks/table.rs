@@ -72,6 +72,12 @@ impl ChipRow {
         self.key.ends_with("(core)")
     }
 
+    /// False for accelerators that are not GPUs (TPU, Trainium, Gaudi, Ascend): their time is
+    /// counted in chip-hours.
+    pub fn is_gpu(&self) -> bool {
+        !matches!(self.cc.as_str(), "XLA" | "Neuron" | "HPU" | "NPU")
+    }
+
     /// Board peaks for every dtype the chip has.
     pub fn board_peaks(&self) -> Vec<(Dtype, f64)> {
         Dtype::ALL
@@ -205,6 +211,41 @@ mod tests {
                 assert_eq!(core.board_peak(d), Some(p / 2.0), "{v} {d}");
             }
         }
+    }
+
+    #[test]
+    fn gcd_rows_are_half_a_board_and_core_rows_are_not_gpus() {
+        let find = |k: &str| chips().iter().find(|r| r.key == k).unwrap();
+        for board in ["MI250X", "MI250"] {
+            let b = find(&format!("Instinct {board} (board)"));
+            let g = find(&format!("Instinct {board} (GCD)"));
+            assert_eq!(g.devices_per_board, 1);
+            for (d, p) in b.board_peaks() {
+                assert_eq!(g.board_peak(d), Some(p / 2.0), "{board} {d}");
+            }
+            assert_eq!(g.tdp_w, b.tdp_w.map(|w| w / 2.0));
+        }
+        assert_eq!(
+            find("Instinct MI250X (GCD)").board_peak(Dtype::Bf16),
+            Some(191.5)
+        );
+        assert!(!find("Google TPU v7 (chip)").is_gpu());
+        assert!(!find("AWS Trainium NeuronCore-v2 (core)").is_gpu());
+        assert!(find("AWS Trainium NeuronCore-v2 (core)").is_core_row());
+        assert!(find("B300 (HGX)").is_gpu());
+        // Google publishes 393 TOPS int8 for v5e; the TPU v7 row holds Google's own figures.
+        assert_eq!(
+            find("Google TPU v5e (chip)").board_peak(Dtype::Int8),
+            Some(393.0)
+        );
+        assert_eq!(
+            find("Google TPU v7 (chip)").board_peak(Dtype::Bf16),
+            Some(2307.0)
+        );
+        assert_eq!(
+            find("Google TPU v7 (chip)").board_peak(Dtype::Fp8),
+            Some(4614.0)
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 use std::sync::LazyLock;
 
-use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::date::{fractional_year, parse_date};
 use super::eras::era_of;
 use crate::estimate::model::{
     hardware_flop, ops_flop, pfs_days, Hardware, Passes, Workload, SECONDS_PER_DAY,
@@ -136,15 +136,6 @@ pub enum DataError {
         name: String,
         problem: String,
     },
-}
-
-pub fn fractional_year(d: NaiveDate) -> f64 {
-    let days_in_year = if d.leap_year() { 366.0 } else { 365.0 };
-    f64::from(d.year()) + f64::from(d.ordinal0()) / days_in_year
-}
-
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 /// A training step is a forward and a backward pass (twice the forward), as AI and Compute.
@@ -361,6 +352,38 @@ mod tests {
                 assert!(rel(p.pfs_days, check) < 0.05, "{}: {}", p.name, p.pfs_days);
             }
         }
+    }
+
+    #[test]
+    fn opt_175b_trained_300b_tokens_not_its_180b_corpus() {
+        // metaseq's logbook: "completed its training run on 300B tokens"; the corpus is 180B.
+        let opt = find("OPT-175B");
+        let hand = 6.0 * 175e9 * 300e9 / 8.64e19;
+        assert!(rel(opt.pfs_days, hand) < 1e-12, "{}", opt.pfs_days);
+        assert!((opt.pfs_days - 3645.833).abs() < 0.001);
+        assert!(opt.how.as_deref().unwrap().contains("3e11 tokens"));
+    }
+
+    #[test]
+    fn every_derived_6nd_run_is_near_its_published_total() {
+        // Tokens trained, not corpus size; active, not total, parameters of a mixture of
+        // experts: a run counted with the wrong one lands far from its published total (OPT with
+        // its 180B-token corpus was 0.44x). Published totals above 6ND by up to 1.4x count
+        // hardware FLOP (activation recomputation: OPT, MT-NLG) or attention and embeddings
+        // (Gopher); Llama 3-70B's is Epoch's geometric mean with its GPU-hours.
+        let mut checked = 0;
+        for p in bundled_runs() {
+            if p.method == Some(Method::SixNd) {
+                let ratio = p.reported_pfs_days.unwrap() / p.pfs_days;
+                assert!(
+                    (0.85..1.4).contains(&ratio),
+                    "{}: published/6ND {ratio}",
+                    p.name
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 16);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::data::parse_date;
+use super::date::parse_date;
 
 /// A published doubling time.
 #[derive(Debug, Clone, Serialize)]

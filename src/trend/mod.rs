@@ -2,6 +2,7 @@
 //! each era fitted on its own beside the doubling time published for it, and the user's runs.
 
 pub mod data;
+pub mod date;
 pub mod eras;
 pub mod fit;
 pub mod view;

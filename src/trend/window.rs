@@ -5,7 +5,8 @@ use std::ops::RangeInclusive;
 
 use serde::Serialize;
 
-use super::data::{fractional_year, parse_date, Basis, Point};
+use super::data::{Basis, Point};
+use super::date::{fractional_year, parse_date};
 use super::eras::era_of;
 use chrono::Datelike;
 

@@ -9,13 +9,18 @@ use crate::cli::{
 use crate::error::{AppError, AppResult};
 use crate::estimate::calibrate::{calibrate, CalibrateError, CalibrationSpec, ClusterStat};
 use crate::estimate::chip::{Chip, ChipError};
+use crate::estimate::energy::{
+    default_host, HostPower, ASSUMED_CHIPS_PER_NODE, DEFAULT_PUE, DEFAULT_PUE_SOURCE,
+};
+use crate::estimate::goodput::Goodput;
 use crate::estimate::model::{Attention, Passes, Workload, PFS_DAY_FLOP, SECONDS_PER_DAY};
-use crate::estimate::priors::{utilization_prior, DEFAULT_PRIOR};
+use crate::estimate::priors::{utilization_prior, Basis, DEFAULT_PRIOR};
 use crate::estimate::request::{
     ChipTime, Compute, HardwareRun, Platform, Power, Question, Request, Solve, Spend, Work,
 };
 use crate::estimate::utilization::Utilization;
 use crate::output::numbers::short;
+use crate::peaks::slice::SliceUnit;
 use crate::peaks::LookupError;
 
 fn usage(msg: &str) -> AppError {
@@ -93,7 +98,21 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
     };
     let chip =
         chip(&a.chip)?.ok_or_else(|| usage("estimate time needs --gpu NAME or --peak-tflops P"))?;
-    let solve = match (a.fleet.count, seconds(&a.fleet)?) {
+    let count = slice_count(&chip, a.fleet.count)?;
+    if let (Some(s), true) = (
+        &chip.slice,
+        a.fleet.count.is_none() && seconds(&a.fleet)?.is_some(),
+    ) {
+        return Err(AppError::usage(format!(
+            "--gpu '{}' is a slice of {} chips: with --days/--hours, estimate time solves for              the chips needed; name the chip instead (--gpu 'TPU {}') or drop --days/--hours",
+            s.name,
+            s.chips,
+            chip.name
+                .trim_start_matches("Google TPU ")
+                .trim_end_matches(" (chip)")
+        )));
+    }
+    let solve = match (count, seconds(&a.fleet)?) {
         (Some(_), Some(_)) => {
             return Err(usage(
                 "give --count (to get days) or --days/--hours (to get chips), not both \
@@ -136,11 +155,38 @@ fn hardware_run(
     s: &SpendArgs,
 ) -> Result<HardwareRun, Missing> {
     let chip = chip(c)?.ok_or(Missing::Chip)?;
-    let time = chip_time(f, g)?;
+    let fleet = FleetArgs {
+        count: slice_count(&chip, f.count)?,
+        ..f.clone()
+    };
+    let time = chip_time(&fleet, g)?;
     Ok(HardwareRun {
         platform: platform(chip, c, u, s)?,
         time,
     })
+}
+
+/// The count: as given, or the slice's when --gpu was a TPU slice name; a given count that
+/// disagrees with the slice is an error.
+fn slice_count(chip: &Chip, given: Option<f64>) -> AppResult<Option<f64>> {
+    let Some(slice) = &chip.slice else {
+        return Ok(given);
+    };
+    let chips = f64::from(slice.chips);
+    match given {
+        Some(n) if n != chips => Err(AppError::usage(format!(
+            "--count {} disagrees with --gpu '{}', which is {} chips ({}): give the slice's \
+             count or drop --count",
+            short(n),
+            slice.name,
+            slice.chips,
+            match slice.unit {
+                SliceUnit::TensorCores => format!("{} TensorCores, 2 per chip", slice.number),
+                SliceUnit::Chips => "its number counts chips".to_string(),
+            }
+        ))),
+        _ => Ok(Some(chips)),
+    }
 }
 
 fn fleet_given(f: &FleetArgs) -> bool {
@@ -322,10 +368,27 @@ fn platform(chip: Chip, c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> App
     let spend = spend(s, &chip, &utilization);
     Ok(Platform {
         chip,
-        goodput: c.goodput.unwrap_or(1.0),
+        goodput: goodput(c.goodput, &utilization),
         utilization,
         spend,
     })
+}
+
+/// --goodput as given; else 1 where the utilization is a share of wall-clock time (goodput is
+/// inside it); else the goodput prior.
+fn goodput(given: Option<f64>, u: &Utilization) -> Goodput {
+    match (given, u.basis, &u.prior) {
+        (Some(g), _, _) => Goodput::fixed(g, "--goodput (given by the user)".into()),
+        (None, Some(Basis::WallClock), Some(p)) => Goodput::fixed(
+            1.0,
+            format!(
+                "1: prior '{}' is a utilization over wall-clock time, goodput is inside it \
+                 (--goodput sets one)",
+                p.name
+            ),
+        ),
+        _ => Goodput::from_prior(true),
+    }
 }
 
 fn utilization(u: &UtilizationArgs, chip: &Chip) -> AppResult<Utilization> {
@@ -436,9 +499,45 @@ fn spend(s: &SpendArgs, chip: &Chip, u: &Utilization) -> Spend {
         }),
         None => measured.or_else(table),
     };
+    let (pue, pue_source) = match s.pue {
+        Some(p) => (p, "--pue (given by the user)".to_string()),
+        None => (DEFAULT_PUE, DEFAULT_PUE_SOURCE.to_string()),
+    };
     Spend {
         price_per_hour: s.price_per_hour,
         power,
+        pue,
+        pue_source,
+        host: host(s, chip),
+    }
+}
+
+/// The hosts of the chips' nodes: --host-watts (with --chips-per-node, else the chip's DGX's,
+/// else 8), else the chip's DGX maximum less its GPUs, else not counted.
+fn host(s: &SpendArgs, chip: &Chip) -> Result<HostPower, String> {
+    let dgx = chip.row.and_then(default_host);
+    match (s.host_watts, s.chips_per_node) {
+        (Some(w), n) => {
+            let (chips, how) = match (n, &dgx) {
+                (Some(n), _) => (n, "--chips-per-node"),
+                (None, Some(d)) => (d.chips_per_node, "the chip's usual node"),
+                (None, None) => (ASSUMED_CHIPS_PER_NODE, "assumed"),
+            };
+            Ok(HostPower {
+                watts_per_node: w,
+                chips_per_node: chips,
+                source: format!("--host-watts (given by the user) per {chips} chips ({how})"),
+            })
+        }
+        (None, n) => match dgx {
+            Some(d) => Ok(HostPower {
+                chips_per_node: n.unwrap_or(d.chips_per_node),
+                ..d
+            }),
+            None => Err("hosts not counted: no usual node of this chip is known \
+                         (--host-watts adds them)"
+                .to_string()),
+        },
     }
 }
 
@@ -450,11 +549,14 @@ fn no_hardware_flags(c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> AppRes
         || c.goodput.is_some()
         || c.dtype.is_some()
         || s.price_per_hour.is_some()
-        || s.watts.is_some();
+        || s.watts.is_some()
+        || s.pue.is_some()
+        || s.host_watts.is_some()
+        || s.chips_per_node.is_some();
     if given {
         return Err(usage(
-            "utilization, goodput, dtype, price and watts apply to hardware time: add --gpu, \
-             --count and --days (or --gpu-hours)",
+            "utilization, goodput, dtype, price, watts and energy options apply to hardware \
+             time: add --gpu, --count and --days (or --gpu-hours)",
         ));
     }
     Ok(())
@@ -484,6 +586,9 @@ pub(super) fn numbers_given(
         ("--peak-tflops", c.peak_tflops),
         ("--price-per-hour", s.price_per_hour),
         ("--watts", s.watts),
+        ("--pue", s.pue),
+        ("--host-watts", s.host_watts),
+        ("--chips-per-node", s.chips_per_node),
     ];
     all.extend([
         ("--count", f.count),

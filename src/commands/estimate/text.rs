@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::estimate::dist::{Dist, Interval};
+use crate::estimate::priors::Evidence;
 use crate::estimate::result::*;
 use crate::output::numbers::{short, sig};
 
@@ -17,6 +18,7 @@ pub(super) fn render(e: &Estimate) -> String {
                 hardware_part(&mut out, h);
             }
             ratio(&mut out, o.ratio.as_ref());
+            notes(&mut out, &o.notes);
         }
         Estimate::Hardware(h) => {
             hardware_part(&mut out, &h.hardware);
@@ -24,8 +26,12 @@ pub(super) fn render(e: &Estimate) -> String {
                 ops_part(&mut out, o);
             }
             ratio(&mut out, h.ratio.as_ref());
+            notes(&mut out, &h.notes);
         }
-        Estimate::Time(t) => time(&mut out, t),
+        Estimate::Time(t) => {
+            time(&mut out, t);
+            notes(&mut out, &t.notes);
+        }
     }
     out.0
 }
@@ -109,23 +115,62 @@ fn hardware_part(out: &mut Text, h: &HardwarePart) {
         out.line(format!("  90% interval: {}", interval(i, "pfs-days")));
     }
     chip(out, &h.chip, h.count);
-    let unit = hours(&h.chip);
+    let unit = h.chip.hours_unit;
     let time = match h.days {
         Some(days) => format!("{} days = {} {unit}", short(days), sig(h.gpu_hours)),
         None => format!("{} {unit}", short(h.gpu_hours)),
     };
-    out.line(format!("  time: {time}, goodput {}", short(h.goodput)));
+    out.line(format!("  time: {time}"));
     utilization(out, &h.utilization);
+    goodput(out, &h.goodput);
     spend(out, &h.spend, unit);
 }
 
 fn ratio(out: &mut Text, r: Option<&Ratio>) {
     if let Some(r) = r {
+        let spread = r
+            .ratio_interval
+            .map(|i| format!("; 90% interval {} .. {}", sig(i.p5), sig(i.p95)))
+            .unwrap_or_default();
         out.line(format!(
-            "Ratio hardware / operations: {}",
+            "Ratio hardware / operations: {}{spread}",
             sig(r.ratio_hardware_over_ops)
         ));
+        out.line(format!(
+            "  implied by the operations: {} utilization of the chip-time given, MFU {} at the \
+             goodput's median",
+            sig(r.implied_utilization),
+            sig(r.implied_mfu)
+        ));
     }
+}
+
+fn notes(out: &mut Text, notes: &[String]) {
+    for n in notes {
+        out.line(format!("note: {n}"));
+    }
+}
+
+fn goodput(out: &mut Text, g: &GoodputReport) {
+    let source = match &g.prior {
+        Some(p) => format!(
+            "{}, share of the chip-time that trained",
+            prior_words(&p.name, p.default, p.evidence, &g.distribution)
+        ),
+        None => g.source.clone(),
+    };
+    out.line(format!("  goodput: {} median; {source}", short(g.median)));
+}
+
+/// A prior as the text names it: its literature source is long (--json has it), so the text
+/// says which prior, whether it is the default, its evidence and its distribution.
+fn prior_words(name: &str, default: bool, evidence: Evidence, d: &Dist) -> String {
+    format!(
+        "prior '{name}' ({}{} evidence): {}",
+        if default { "default; " } else { "" },
+        evidence.name(),
+        describe(d)
+    )
 }
 
 fn chip(out: &mut Text, c: &ChipReport, count: Option<f64>) {
@@ -145,24 +190,12 @@ fn chip(out: &mut Text, c: &ChipReport, count: Option<f64>) {
     }
 }
 
-/// "GPU-hours", or "core-hours" for a TPU core row.
-fn hours(c: &ChipReport) -> &'static str {
-    if c.count_unit == "core" {
-        "core-hours"
-    } else {
-        "GPU-hours"
-    }
-}
-
 fn utilization(out: &mut Text, u: &UtilizationReport) {
-    // A prior's literature source is long: --json has it; the text says what it is.
     let source = match &u.prior {
         Some(p) => format!(
-            "prior '{}' ({}{} evidence): {}, MFU against the {} peak{}",
-            p.name,
-            if p.default { "default; " } else { "" },
-            p.evidence.name(),
-            describe(&u.distribution),
+            "{}, {} MFU against the {} peak{}",
+            prior_words(&p.name, p.default, p.evidence, &u.distribution),
+            p.basis.name(),
             p.peak_dtype,
             p.dtype_note
                 .as_ref()
@@ -226,6 +259,31 @@ fn spend(out: &mut Text, s: &SpendReport, unit: &str) {
             s.watts_source.as_deref().unwrap_or("")
         ));
     }
+    if let Some(kwh) = s.facility_energy_kwh {
+        // The sources are long: --json has them; the text says which kind each is.
+        let first = |src: &str| {
+            src.split([':', '('])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let hosts = match (s.host_watts_per_node, s.chips_per_node) {
+            (Some(w), Some(n)) => format!(
+                "hosts {} W per {} chips ({})",
+                short(w),
+                short(n),
+                first(&s.host_source)
+            ),
+            _ => format!("no hosts ({})", first(&s.host_source)),
+        };
+        out.line(format!(
+            "  facility energy: {} kWh with {hosts}, at PUE {} ({})",
+            sig(kwh),
+            short(s.pue),
+            first(&s.pue_source)
+        ));
+    }
 }
 
 fn time(out: &mut Text, t: &TimeEstimate) {
@@ -237,7 +295,7 @@ fn time(out: &mut Text, t: &TimeEstimate) {
         ops_inputs(out, i);
     }
     let (count, days) = (t.count.unwrap_or(0.0), t.days.unwrap_or(0.0));
-    let hours = hours(&t.chip);
+    let hours = t.chip.hours_unit;
     match t.solved_for {
         Solved::Days => out.line(format!(
             "Wall-clock time: {} days on {} x {} ({} {hours})",
@@ -271,9 +329,17 @@ fn time(out: &mut Text, t: &TimeEstimate) {
     if let Some(i) = &t.interval {
         out.line(format!("  90% interval: {}", interval(i, unit)));
     }
+    let training_days = t
+        .training_days
+        .map(|d| format!("{} days, ", sig(d)))
+        .unwrap_or_default();
+    out.line(format!(
+        "  training alone (goodput 1): {training_days}{} {hours}; the time above includes goodput",
+        sig(t.training_gpu_hours)
+    ));
     chip(out, &t.chip, t.count);
-    out.line(format!("  goodput {}", short(t.goodput)));
     utilization(out, &t.utilization);
+    goodput(out, &t.goodput);
     spend(out, &t.spend, hours);
 }
 
