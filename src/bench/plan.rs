@@ -10,6 +10,7 @@ use crate::gemm::kernels::{
 };
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape, Sweep};
+use crate::shape::Problem;
 
 use super::options::{unique, BenchOptions, DeviceClass, DeviceSelection, Sizes};
 
@@ -20,6 +21,17 @@ pub struct Job {
     pub kernel: String,
     pub dtype: Dtype,
     pub shape: Shape,
+    /// Independent products of `shape` per call (1: a plain GEMM).
+    pub batch: usize,
+}
+
+impl Job {
+    pub fn problem(&self) -> Problem {
+        Problem {
+            shape: self.shape,
+            batch: self.batch,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -100,11 +112,13 @@ fn fits(
     d: &DeviceRecord,
     kernel: &str,
     dtype: Dtype,
-    shape: Shape,
+    problem: Problem,
     free_memory: u64,
 ) -> Result<(), String> {
     match d.backend {
-        Backend::Cpu => cpu::check_memory(shape, dtype, free_memory).map_err(|e| e.to_string()),
+        Backend::Cpu => {
+            cpu::check_memory_batched(problem, dtype, free_memory).map_err(|e| e.to_string())
+        }
         Backend::Wgpu => {
             let (Some(w), Some(k)) = (&d.wgpu, wgsl_kernel(kernel)) else {
                 return Ok(());
@@ -113,7 +127,7 @@ fn fits(
                 w.max_storage_buffer_binding_size,
                 w.max_buffer_size,
                 w.max_compute_workgroups_per_dimension,
-                shape,
+                problem,
                 dtype,
                 k,
             )
@@ -360,16 +374,16 @@ fn device_jobs(
         (None, Sizes::Model(_)) => vec![training_dtype(d)],
         (asked, _) => device_dtypes_asked(d, asked.as_deref(), explicit, &mut acc.notes)?,
     };
-    let shapes = opts.sizes.shapes(class_of(d));
+    let problems = opts.sizes.problems(class_of(d), opts.batch);
     let usable = usable_kernels(d, kernels, libs, opts.kernels.is_some(), &mut acc.notes)?;
     let free = free_memory();
     for &dtype in &dtypes {
-        for &shape in &shapes {
+        for &problem in &problems {
             for kernel in usable
                 .iter()
                 .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
             {
-                if let Err(why) = fits(d, kernel, dtype, shape, free) {
+                if let Err(why) = fits(d, kernel, dtype, problem, free) {
                     if opts.sizes.explicit() {
                         return Err(PlanError::DoesNotFit {
                             device: d.id.clone(),
@@ -377,14 +391,15 @@ fn device_jobs(
                         });
                     }
                     acc.notes
-                        .push(format!("{} {kernel}: skipped {shape}: {why}", d.id));
+                        .push(format!("{} {kernel}: skipped {problem}: {why}", d.id));
                     continue;
                 }
                 acc.push(Job {
                     device: di,
                     kernel: kernel.to_string(),
                     dtype,
-                    shape,
+                    shape: problem.shape,
+                    batch: problem.batch,
                 });
             }
         }
