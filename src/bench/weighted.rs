@@ -258,4 +258,68 @@ mod tests {
         assert_eq!(rec.weighted_tflops, None);
         assert_eq!(rec.weighted[0].missing, vec!["1024x768x768".to_string()]);
     }
+
+    /// Attention's products count only at their batch: a plain GEMM of the same shape is not
+    /// their rate. With the MLP up projection at 100 TFLOP/s and the scores at 25, each part's
+    /// rate is its own, and the time shares follow FLOP / rate.
+    #[test]
+    fn parts_use_their_batched_rates() {
+        use crate::model::shapes::{Pass, Role};
+        let config = crate::model::preset("gpt2-small").unwrap().config.clone();
+        let split = Split {
+            tokens_per_step: 1024,
+            tp: 1,
+            ep: 1,
+        };
+        let mut gemms = step_gemms(&config, split).unwrap();
+        gemms.retain(|g| {
+            g.pass == Pass::Forward && matches!(g.role, Role::MlpUp | Role::AttentionScores)
+        });
+        // Up: 2 x 1024 x 3072 x 768 x 12 calls; scores: 2 x 1024^2 x 64 x 12 heads x 12: 3 : 1.
+        let model = ModelBench {
+            name: "gpt2-small".into(),
+            source: None,
+            config,
+            split,
+            gemms,
+        };
+        let mut doc: Results =
+            serde_json::from_str(include_str!("../../results/dev-vm-cpu-lavapipe.json")).unwrap();
+        doc.runs
+            .retain(|r| r.device == "cpu:0" && r.dtype == Dtype::F32);
+        let base = doc.runs[0].clone();
+        doc.runs.clear();
+        for (shape, batch, tflops) in [
+            ((1024, 3072, 768), 1, 100.0),
+            ((1024, 1024, 64), 1, 1000.0),
+            ((1024, 1024, 64), 12, 25.0),
+        ] {
+            let mut r = base.clone();
+            (r.m, r.n, r.k) = shape;
+            r.batch = batch;
+            r.tflops.median = tflops;
+            doc.runs.push(r);
+        }
+        let rec = record(&model, &doc);
+        let shares: Vec<(Part, f64)> = rec
+            .breakdown
+            .iter()
+            .map(|p| (p.part, p.flop_share))
+            .collect();
+        assert_eq!(shares, [(Part::Projection, 0.75), (Part::Attention, 0.25)]);
+        let w = &rec.weighted[0];
+        let expected = 1.0 / (0.75 / 100.0 + 0.25 / 25.0);
+        assert!((w.weighted_tflops.unwrap() - expected).abs() < 1e-9);
+        let attention = &w.parts[1];
+        assert_eq!(attention.part, Part::Attention);
+        assert!((attention.tflops.unwrap() - 25.0).abs() < 1e-9);
+        let time = (0.25 / 25.0) / (0.75 / 100.0 + 0.25 / 25.0);
+        assert!((attention.time_share.unwrap() - time).abs() < 1e-12);
+        // Without the batched run, attention has no rate, and the batched problem is named.
+        doc.runs.pop();
+        let rec = record(&model, &doc);
+        assert_eq!(rec.weighted[0].missing, ["12x(1024x1024x64)"]);
+        assert_eq!(rec.weighted[0].parts[1].tflops, None);
+        assert!(rec.weighted[0].parts[0].tflops.is_some());
+    }
 }
