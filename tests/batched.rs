@@ -59,6 +59,23 @@ fn a_batch_on_the_cpu_counts_2_b_m_n_k() {
     assert!(text.contains("6x(64x48x40)"), "{text}");
 }
 
+/// Products large enough that faer splits each over the threads, in a batch that is not a
+/// multiple of the threads: every checked product (first, middle, last) must verify.
+#[test]
+fn a_batch_of_products_faer_parallelizes_verifies() {
+    let (doc, _) = bench(&[
+        "--backend",
+        "cpu",
+        "--dtype",
+        "f32",
+        "--shape",
+        "1024x1024x64",
+        "--batch",
+        "11",
+    ]);
+    check_runs(&doc, 11, (1024.0, 1024.0, 64.0));
+}
+
 #[test]
 fn a_batch_on_the_wgpu_adapter_is_one_dispatch_and_verifies() {
     if !requires(

@@ -1,5 +1,5 @@
 //! CPU GEMM through faer (multi-threaded, SIMD), timed with a monotonic clock. A batch runs its
-//! products in parallel (`batched`), each with its share of the threads.
+//! products in parallel, one per thread (`batched`).
 
 use std::time::Instant;
 
@@ -68,27 +68,33 @@ impl<T: Elem> Timed for Sets<T> {
     }
 }
 
-/// C_i = A_i B_i for every product of a batch. One product gets every thread, as faer runs it;
-/// several run in parallel, each free to split further (rayon steals the work of a product
-/// that has not started when a thread runs out).
+/// C_i = A_i B_i for every product of a batch: whole waves of one product per thread run in
+/// parallel, each product on its thread alone; what is left (all of a batch of 1) runs product
+/// after product with every thread, as faer runs a single GEMM. Never a parallel faer call
+/// inside a parallel loop: a rayon thread waiting inside one product's matmul can pick up
+/// another's work on the same thread, and the two then share that thread's packing buffers
+/// (the model bench saw products come out wrong that way).
 fn batched<T: Elem>(c: &mut [Mat<T>], a: &[Mat<T>], b: &[Mat<T>]) {
     use rayon::prelude::*;
-    let one = |(c, (a, b)): (&mut Mat<T>, (&Mat<T>, &Mat<T>))| {
+    let one = |c: &mut Mat<T>, a: &Mat<T>, b: &Mat<T>, par| {
         matmul(
             c.as_mut(),
             Accum::Replace,
             a.as_ref(),
             b.as_ref(),
             T::from_f64(1.0),
-            Par::rayon(0),
+            par,
         )
     };
-    if c.len() == 1 {
-        one((&mut c[0], (&a[0], &b[0])));
-    } else {
-        c.par_iter_mut()
-            .zip(a.par_iter().zip(b.par_iter()))
-            .for_each(one);
+    let threads = rayon::current_num_threads().max(1);
+    let waves = c.len() / threads * threads;
+    let (c_waves, c_rest) = c.split_at_mut(waves);
+    c_waves
+        .par_iter_mut()
+        .zip(a[..waves].par_iter().zip(b[..waves].par_iter()))
+        .for_each(|(c, (a, b))| one(c, a, b, Par::Seq));
+    for (c, (a, b)) in c_rest.iter_mut().zip(a[waves..].iter().zip(&b[waves..])) {
+        one(c, a, b, Par::rayon(0));
     }
 }
 
