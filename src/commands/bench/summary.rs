@@ -157,16 +157,6 @@ pub fn print_model(r: &Results, m: &ModelRecord) {
         }
     }
     print_breakdown(m);
-    if m.unmeasured_share > 0.0 {
-        println!(
-            "Not measured: the attention products ({} of the step's GEMM FLOP, batched per head);",
-            percent(m.unmeasured_share)
-        );
-        println!(
-            "the weighted figure covers the other {}.",
-            percent(1.0 - m.unmeasured_share)
-        );
-    }
 }
 
 /// Each part of the step (projection, attention, experts, logits): its share of the FLOP, its
@@ -186,7 +176,7 @@ fn print_breakdown(m: &ModelRecord) {
         ]);
     }
     println!("{t}");
-    if m.unmeasured_share == 0.0 {
+    if w.weighted_tflops.is_some() {
         println!("The weighted figure covers 100% of the step's GEMM FLOP.");
     }
 }
