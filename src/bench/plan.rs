@@ -590,6 +590,46 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_reaches_every_job_and_a_model_brings_its_own() {
+        let plan = build(
+            &h100_only(),
+            &opts(|o| {
+                o.sizes = sizes(&[256, 512]);
+                o.batch = 8;
+            }),
+        )
+        .unwrap();
+        assert!(plan.jobs.iter().all(|j| j.batch == 8));
+        assert_eq!(plan.jobs[0].problem().to_string(), "8x(256x256x256)");
+        // A model's problems: gpt2-small's attention runs as 12 heads, the rest as single GEMMs.
+        let config = crate::model::preset("gpt2-small").unwrap().config.clone();
+        let split = crate::model::shapes::Split {
+            tokens_per_step: 1024,
+            tp: 1,
+            ep: 1,
+        };
+        let model = crate::bench::options::ModelBench {
+            name: "gpt2-small".into(),
+            source: None,
+            gemms: crate::model::shapes::step_gemms(&config, split).unwrap(),
+            config,
+            split,
+        };
+        let plan = build(
+            &h100_only(),
+            &opts(|o| {
+                o.sizes = Sizes::Model(model);
+                o.kernels = Some(vec!["cublas".into()]);
+            }),
+        )
+        .unwrap();
+        let batches: Vec<usize> = plan.jobs.iter().map(|j| j.batch).collect();
+        assert_eq!(batches.len(), 14);
+        assert_eq!(batches.iter().filter(|b| **b == 12).count(), 2);
+        assert!(plan.jobs.iter().all(|j| j.dtype == Dtype::Bf16));
+    }
+
+    #[test]
     fn unknown_and_misplaced_names_are_typed_errors() {
         let inv = h100_only();
         let e = build(
