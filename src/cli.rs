@@ -187,11 +187,13 @@ pub struct BenchArgs {
     )]
     pub sweep: Option<Sweep>,
     /// Bench the GEMMs of a transformer's training step: a preset of data/models.csv
-    /// (gpt2-small, gpt3-175b, llama2-7b, llama2-70b, llama3-8b, llama3-70b, llama3-405b).
+    /// (gpt2-small, gpt3-175b, llama2-7b, llama2-70b, llama3-8b, llama3-70b, llama3-405b,
+    /// mixtral-8x7b, deepseek-v3, olmoe-1b-7b, llama4-scout).
     #[arg(long, value_name = "NAME", conflicts_with_all = ["size", "shape", "m", "model_config"])]
     pub model: Option<String>,
     /// A model of your own: hidden=..,ffn=..,heads=..,layers=..,vocab=..,seq=..
-    /// [,kv_heads=..][,gated=true].
+    /// [,kv_heads=..][,gated=true][,tied=true]; a mixture of experts: experts=..,top_k=..,
+    /// expert_ffn=..[,shared_experts=..][,dense_layers=..].
     #[arg(long, value_name = "KEY=VALUE,...", value_parser = values::model_config,
           conflicts_with_all = ["size", "shape", "m"])]
     pub model_config: Option<ModelConfig>,
@@ -201,6 +203,18 @@ pub struct BenchArgs {
     /// With a model: tensor-parallel degree (splits QKV, MLP and the vocabulary as Megatron).
     #[arg(long, value_name = "N", value_parser = values::count, default_value_t = 1)]
     pub tp: usize,
+    /// With a mixture-of-experts model: expert-parallel degree (the GPUs a layer's experts are
+    /// spread over).
+    #[arg(long, value_name = "N", value_parser = values::count, default_value_t = 1)]
+    pub ep: usize,
+    /// With a model: sequence length, the size of attention's products [default: the model's].
+    #[arg(long, value_name = "S", value_parser = values::dim, allow_hyphen_values = true)]
+    pub seq_len: Option<usize>,
+    /// Products per call of every shape: one strided-batched GEMM of B products, counted as
+    /// 2 B m n k FLOP [default: 1].
+    #[arg(long, value_name = "B", value_parser = values::batch, allow_hyphen_values = true,
+          conflicts_with_all = ["model", "model_config"])]
+    pub batch: Option<usize>,
     /// Minimum warm-up per result, seconds; it goes on (up to 3x) until the rate is stable.
     #[arg(
         long,
@@ -355,6 +369,12 @@ pub struct WorkArgs {
     /// Training tokens D (6ND).
     #[arg(long, value_name = "D", value_parser = positive, allow_hyphen_values = true, help_heading = "Operations")]
     pub tokens: Option<f64>,
+    /// A transformer preset of data/models.csv instead of --params and the attention flags: its
+    /// active parameters (a mixture of experts: the routed top-k) and its layers, heads, head
+    /// dimension and sequence length (--seq-len overrides it).
+    #[arg(long, value_name = "NAME", help_heading = "Operations",
+          conflicts_with_all = ["params", "layers", "heads", "head_dim"])]
+    pub model: Option<String>,
     /// Layers L, for the attention term 12 L H Q T per token (with --heads --head-dim --seq-len).
     #[arg(long, value_name = "L", value_parser = whole, allow_hyphen_values = true, help_heading = "Operations")]
     pub layers: Option<f64>,

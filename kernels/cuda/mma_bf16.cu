@@ -14,6 +14,10 @@ typedef unsigned short bf16_t;
 extern "C" __global__ void __launch_bounds__(128)
 mma_bf16(const bf16_t* __restrict__ A, const bf16_t* __restrict__ Bt, float* __restrict__ C,
          int M, int N, int K) {
+    // Product blockIdx.z of a batch: its matrices follow the previous product's.
+    A += (size_t)blockIdx.z * M * K;
+    Bt += (size_t)blockIdx.z * N * K;
+    C += (size_t)blockIdx.z * M * N;
     __shared__ __align__(16) bf16_t As[BM][BK + PAD];
     __shared__ __align__(16) bf16_t Bs[BN][BK + PAD];
     const int tid = threadIdx.x;

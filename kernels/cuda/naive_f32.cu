@@ -5,6 +5,10 @@ extern "C" __global__ void naive_f32(const float* __restrict__ A,
                                      const float* __restrict__ Bt,
                                      float* __restrict__ C,
                                      int M, int N, int K) {
+    // Product blockIdx.z of a batch: its matrices follow the previous product's.
+    A += (size_t)blockIdx.z * M * K;
+    Bt += (size_t)blockIdx.z * N * K;
+    C += (size_t)blockIdx.z * M * N;
     int col = blockIdx.x * blockDim.x + threadIdx.x;
     int row = blockIdx.y * blockDim.y + threadIdx.y;
     if (row >= M || col >= N) return;

@@ -11,6 +11,10 @@
 extern "C" __global__ void __launch_bounds__(256)
 tiled_f32(const float* __restrict__ A, const float* __restrict__ Bt, float* __restrict__ C,
           int M, int N, int K) {
+    // Product blockIdx.z of a batch: its matrices follow the previous product's.
+    A += (size_t)blockIdx.z * M * K;
+    Bt += (size_t)blockIdx.z * N * K;
+    C += (size_t)blockIdx.z * M * N;
     __shared__ __align__(16) float As[BK][BM];
     __shared__ __align__(16) float Bs[BK][BN];
     const int tx = threadIdx.x, ty = threadIdx.y;

@@ -3,6 +3,8 @@
 // vec4 loads; the 8 x 8 outer product is unrolled by hand into vec4 FMAs.
 // Rows of A and B are padded by the host to a multiple of 4 elements (lda, ldb) with zeros, so
 // a vec4 load is either wholly inside a row or wholly padding; edges of M, N and K are masked.
+// A batch of products runs as one dispatch: workgroups of z compute product z, whose A, B and C
+// start stride_a, stride_b and stride_c elements (multiples of 4) after product z - 1's.
 // The element type line below is rewritten for f16 by the loader; accumulation is always f32.
 alias Elem = f32;
 
@@ -13,6 +15,9 @@ struct Dims {
     lda: u32,
     ldb: u32,
     ldc: u32,
+    stride_a: u32,
+    stride_b: u32,
+    stride_c: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -51,13 +56,16 @@ fn main(
 
     let lda4 = dims.lda / 4u;
     let ldb4 = dims.ldb / 4u;
+    let a_off = wid.z * (dims.stride_a / 4u);
+    let b_off = wid.z * (dims.stride_b / 4u);
+    let c_off = wid.z * dims.stride_c;
     for (var k0 = 0u; k0 < dims.k; k0 = k0 + BK) {
         // Stage A (transposed) and B tiles; zeros outside the matrices.
         var av = vec4<f32>(0.0);
         let gr = row0 + a_row;
         let gk = k0 + a_kvec;
         if (gr < dims.m && gk < dims.lda) {
-            av = vec4<f32>(a[gr * lda4 + gk / 4u]);
+            av = vec4<f32>(a[a_off + gr * lda4 + gk / 4u]);
         }
         let slot = a_row / 4u;
         let lane = a_row % 4u;
@@ -70,7 +78,7 @@ fn main(
         let bk = k0 + b_krow;
         let bc = col0 + b_cvec * 4u;
         if (bk < dims.k && bc < dims.ldb) {
-            bv = vec4<f32>(b[bk * ldb4 + bc / 4u]);
+            bv = vec4<f32>(b[b_off + bk * ldb4 + bc / 4u]);
         }
         bs[b_krow * 32u + b_cvec] = bv;
         workgroupBarrier();
@@ -113,7 +121,7 @@ fn main(
             for (var j = 0u; j < 4u; j = j + 1u) {
                 let col = c_base + h * 4u + j;
                 if (col < dims.n) {
-                    c[r * dims.ldc + col] = v[j];
+                    c[c_off + r * dims.ldc + col] = v[j];
                 }
             }
         }

@@ -3,9 +3,10 @@
 
 use crate::dtype::Dtype;
 use crate::measure::Budget;
-use crate::model::shapes::{bench_shapes, Split, StepGemm};
+use crate::model::shapes::{bench_problems, Split, StepGemm};
 use crate::model::ModelConfig;
 use crate::results::{Backend, Shape};
+use crate::shape::Problem;
 
 pub use crate::results::Sweep;
 
@@ -71,19 +72,24 @@ pub struct ModelBench {
     pub source: Option<String>,
     pub config: ModelConfig,
     pub split: Split,
-    /// Every GEMM of one step (attention products included, though not benched).
+    /// Every GEMM of one step, attention's and the experts' batched ones included.
     pub gemms: Vec<StepGemm>,
 }
 
 impl Sizes {
-    /// The shapes this selection runs on a device of `class`.
-    pub fn shapes(&self, class: DeviceClass) -> Vec<Shape> {
-        match self {
+    /// The problems this selection runs on a device of `class`: each shape as a batch of
+    /// `batch` (a model's problems carry their own batch).
+    pub fn problems(&self, class: DeviceClass, batch: usize) -> Vec<Problem> {
+        let shapes = match self {
             Sizes::Shapes(v) => unique(v.clone()),
             Sizes::Ranges(r) => r.shapes(),
             Sizes::Sweep(s) => sweep_sizes(*s, class),
-            Sizes::Model(m) => bench_shapes(&m.gemms),
-        }
+            Sizes::Model(m) => return bench_problems(&m.gemms),
+        };
+        shapes
+            .into_iter()
+            .map(|shape| Problem { shape, batch })
+            .collect()
     }
 
     /// True when the sizes were given one by one (a size that does not fit is an error, not a
@@ -103,6 +109,8 @@ pub struct BenchOptions {
     /// None: every kernel of the selected backends.
     pub kernels: Option<Vec<String>>,
     pub sizes: Sizes,
+    /// Independent products per call of every shape (`Sizes::Model` brings its own).
+    pub batch: usize,
     pub budget: Budget,
     pub seed: u64,
     /// Replaces the table's rated peak (one device and one dtype only).
@@ -117,6 +125,7 @@ impl Default for BenchOptions {
             dtypes: None,
             kernels: None,
             sizes: Sizes::Sweep(Sweep::Quick),
+            batch: 1,
             budget: Budget::DEFAULT,
             seed: 42,
             rated_tflops: None,

@@ -10,6 +10,7 @@ use crate::gemm::kernels::{
 };
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape, Sweep};
+use crate::shape::Problem;
 
 use super::options::{unique, BenchOptions, DeviceClass, DeviceSelection, Sizes};
 
@@ -20,6 +21,17 @@ pub struct Job {
     pub kernel: String,
     pub dtype: Dtype,
     pub shape: Shape,
+    /// Independent products of `shape` per call (1: a plain GEMM).
+    pub batch: usize,
+}
+
+impl Job {
+    pub fn problem(&self) -> Problem {
+        Problem {
+            shape: self.shape,
+            batch: self.batch,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -100,11 +112,13 @@ fn fits(
     d: &DeviceRecord,
     kernel: &str,
     dtype: Dtype,
-    shape: Shape,
+    problem: Problem,
     free_memory: u64,
 ) -> Result<(), String> {
     match d.backend {
-        Backend::Cpu => cpu::check_memory(shape, dtype, free_memory).map_err(|e| e.to_string()),
+        Backend::Cpu => {
+            cpu::check_memory_batched(problem, dtype, free_memory).map_err(|e| e.to_string())
+        }
         Backend::Wgpu => {
             let (Some(w), Some(k)) = (&d.wgpu, wgsl_kernel(kernel)) else {
                 return Ok(());
@@ -113,7 +127,7 @@ fn fits(
                 w.max_storage_buffer_binding_size,
                 w.max_buffer_size,
                 w.max_compute_workgroups_per_dimension,
-                shape,
+                problem,
                 dtype,
                 k,
             )
@@ -360,16 +374,16 @@ fn device_jobs(
         (None, Sizes::Model(_)) => vec![training_dtype(d)],
         (asked, _) => device_dtypes_asked(d, asked.as_deref(), explicit, &mut acc.notes)?,
     };
-    let shapes = opts.sizes.shapes(class_of(d));
+    let problems = opts.sizes.problems(class_of(d), opts.batch);
     let usable = usable_kernels(d, kernels, libs, opts.kernels.is_some(), &mut acc.notes)?;
     let free = free_memory();
     for &dtype in &dtypes {
-        for &shape in &shapes {
+        for &problem in &problems {
             for kernel in usable
                 .iter()
                 .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
             {
-                if let Err(why) = fits(d, kernel, dtype, shape, free) {
+                if let Err(why) = fits(d, kernel, dtype, problem, free) {
                     if opts.sizes.explicit() {
                         return Err(PlanError::DoesNotFit {
                             device: d.id.clone(),
@@ -377,14 +391,15 @@ fn device_jobs(
                         });
                     }
                     acc.notes
-                        .push(format!("{} {kernel}: skipped {shape}: {why}", d.id));
+                        .push(format!("{} {kernel}: skipped {problem}: {why}", d.id));
                     continue;
                 }
                 acc.push(Job {
                     device: di,
                     kernel: kernel.to_string(),
                     dtype,
-                    shape,
+                    shape: problem.shape,
+                    batch: problem.batch,
                 });
             }
         }
@@ -572,6 +587,46 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.jobs[0].dtype, F64);
+    }
+
+    #[test]
+    fn a_batch_reaches_every_job_and_a_model_brings_its_own() {
+        let plan = build(
+            &h100_only(),
+            &opts(|o| {
+                o.sizes = sizes(&[256, 512]);
+                o.batch = 8;
+            }),
+        )
+        .unwrap();
+        assert!(plan.jobs.iter().all(|j| j.batch == 8));
+        assert_eq!(plan.jobs[0].problem().to_string(), "8x(256x256x256)");
+        // A model's problems: gpt2-small's attention runs as 12 heads, the rest as single GEMMs.
+        let config = crate::model::preset("gpt2-small").unwrap().config.clone();
+        let split = crate::model::shapes::Split {
+            tokens_per_step: 1024,
+            tp: 1,
+            ep: 1,
+        };
+        let model = crate::bench::options::ModelBench {
+            name: "gpt2-small".into(),
+            source: None,
+            gemms: crate::model::shapes::step_gemms(&config, split).unwrap(),
+            config,
+            split,
+        };
+        let plan = build(
+            &h100_only(),
+            &opts(|o| {
+                o.sizes = Sizes::Model(model);
+                o.kernels = Some(vec!["cublas".into()]);
+            }),
+        )
+        .unwrap();
+        let batches: Vec<usize> = plan.jobs.iter().map(|j| j.batch).collect();
+        assert_eq!(batches.len(), 14);
+        assert_eq!(batches.iter().filter(|b| **b == 12).count(), 2);
+        assert!(plan.jobs.iter().all(|j| j.dtype == Dtype::Bf16));
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl Devices {
             .llc
             .get_or_insert_with(|| llc_bytes().unwrap_or(LLC_FALLBACK));
         match d.backend {
-            Backend::Cpu => cpu::prepare(job.dtype, job.shape, seed, llc, free_memory()),
+            Backend::Cpu => {
+                cpu::prepare_batched(job.dtype, job.problem(), seed, llc, free_memory())
+            }
             Backend::Wgpu => {
                 let adapters = self
                     .adapters
@@ -55,7 +57,7 @@ impl Devices {
                         .and_then(|a| WgpuContext::open(a, llc).map_err(|e| e.to_string()))
                 });
                 let ctx = ctx.as_ref().map_err(|e| GemmError::Device(e.clone()))?;
-                wgpu_gemm::prepare(ctx, &job.kernel, job.dtype, job.shape, seed)
+                wgpu_gemm::prepare(ctx, &job.kernel, job.dtype, job.problem(), seed)
             }
             Backend::Cuda => {
                 let props = d
@@ -67,7 +69,7 @@ impl Devices {
                         .map_err(|e| e.to_string())
                 });
                 let dev = dev.as_ref().map_err(|e| GemmError::Device(e.clone()))?;
-                crate::gemm::cuda::runner::prepare(dev, &job.kernel, job.dtype, job.shape, seed)
+                crate::gemm::cuda::runner::prepare(dev, &job.kernel, job.dtype, job.problem(), seed)
             }
         }
     }
@@ -103,7 +105,7 @@ fn measure(
     let sampling = sampling?;
     let verification = gemm.verify()?;
     let time_s = summarize(&sampling.samples);
-    let flop = job.shape.flop();
+    let flop = job.problem().flop();
     let tflops = Tflops {
         median: flop / time_s.median / 1e12,
         max: flop / time_s.min / 1e12,
@@ -130,6 +132,7 @@ fn measure(
         m: job.shape.m,
         n: job.shape.n,
         k: job.shape.k,
+        batch: job.batch,
         flop,
         samples: sampling.samples,
         time_s,
@@ -172,7 +175,7 @@ enum JobResult {
 
 /// "cuda:0 cublas bf16 8192x8192x8192": a job as progress and errors name it.
 fn what(d: &DeviceRecord, job: &Job) -> String {
-    format!("{} {} {} {}", d.id, job.kernel, job.dtype, job.shape)
+    format!("{} {} {} {}", d.id, job.kernel, job.dtype, job.problem())
 }
 
 fn run_job(
@@ -205,8 +208,11 @@ fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
     match result {
         JobResult::Measured(run) => {
             let what = format!(
-                "{} {} {} {}x{}x{}",
-                run.device, run.kernel, run.dtype, run.m, run.n, run.k
+                "{} {} {} {}",
+                run.device,
+                run.kernel,
+                run.dtype,
+                run.problem()
             );
             if run.verification.status == VerificationStatus::Failed {
                 say(
@@ -374,7 +380,9 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
                         }
                         bar.set_message(format!(
                             "all devices: {} {} {}",
-                            job.kernel, job.dtype, job.shape
+                            job.kernel,
+                            job.dtype,
+                            job.problem()
                         ));
                         let _ = tx.send(ctx.run(&mut devices, d, job));
                     }
@@ -418,6 +426,7 @@ mod tests {
                     kernel: "faer".into(),
                     dtype: Dtype::F32,
                     shape: Shape::cube(*n),
+                    batch: 1,
                 })
                 .collect(),
             notes: Vec::new(),

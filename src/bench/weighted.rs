@@ -1,45 +1,82 @@
 //! A model's GEMMs measured: each shape's share of the training step's FLOP, and the
 //! FLOP-weighted rate of the step on each device and dtype. The weighted rate is the step's
 //! FLOP over the time its GEMMs take, each at its best verified rate (any kernel): the harmonic
-//! mean a step really runs at, not the arithmetic mean of the rates.
+//! mean a step really runs at, not the arithmetic mean of the rates. Every GEMM of the step is
+//! benched, attention's per-head products and the experts as batched GEMMs, so the figure covers
+//! all of the step's matrix FLOP; it is broken down into projection, attention, experts and
+//! logits.
 
 use crate::dtype::Dtype;
+use crate::model::params;
+use crate::model::shapes::Part;
 use crate::results::best::fastest;
-use crate::results::{ModelGemm, ModelRecord, Results, WeightedFigure};
-use crate::shape::Shape;
+use crate::results::{ModelGemm, ModelRecord, PartFigure, PartShare, Results, WeightedFigure};
+use crate::shape::Problem;
 
 use super::options::ModelBench;
 
-/// The best verified rate of `shape` on a device in a dtype, TFLOP/s.
-fn rate(doc: &Results, device: &str, dtype: Dtype, shape: Shape) -> Option<f64> {
-    fastest(doc.runs.iter().filter(|r| {
-        r.device == device && r.dtype == dtype && (r.m, r.n, r.k) == (shape.m, shape.n, shape.k)
-    }))
+/// The best verified rate of `problem` on a device in a dtype, TFLOP/s.
+fn rate(doc: &Results, device: &str, dtype: Dtype, problem: Problem) -> Option<f64> {
+    fastest(
+        doc.runs
+            .iter()
+            .filter(|r| r.device == device && r.dtype == dtype && r.problem() == problem),
+    )
     .map(|r| r.tflops.median)
 }
 
-/// The weighted figure of one device and dtype over the benched GEMMs.
+/// FLOP and seconds of one part (or of the step) at the measured rates; `complete` is false
+/// when a GEMM of it has no verified rate.
+#[derive(Clone, Copy)]
+struct Tally {
+    flop: f64,
+    seconds: f64,
+    complete: bool,
+}
+
+impl Tally {
+    const EMPTY: Tally = Tally {
+        flop: 0.0,
+        seconds: 0.0,
+        complete: true,
+    };
+
+    fn tflops(&self) -> Option<f64> {
+        (self.complete && self.seconds > 0.0).then(|| self.flop / self.seconds / 1e12)
+    }
+}
+
+/// The weighted figure of one device and dtype over the step's GEMMs.
 fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> WeightedFigure {
-    let measured: Vec<_> = model
-        .gemms
-        .iter()
-        .filter(|g| !g.role.is_attention())
-        .collect();
     let mut missing = Vec::new();
-    let (mut flop, mut seconds) = (0.0, 0.0);
+    let mut parts = [Tally::EMPTY; 4];
     let mut rates = Vec::new();
-    for g in &measured {
-        match rate(doc, device, dtype, g.shape) {
+    for g in &model.gemms {
+        let tally = &mut parts[Part::ALL
+            .iter()
+            .position(|p| *p == g.role.part())
+            .unwrap_or(0)];
+        tally.flop += g.flop();
+        match rate(doc, device, dtype, g.problem()) {
             Some(tflops) => {
-                flop += g.flop();
-                seconds += g.flop() / (tflops * 1e12);
+                tally.seconds += g.flop() / (tflops * 1e12);
                 rates.push(tflops);
             }
-            None if !missing.contains(&g.shape.to_string()) => missing.push(g.shape.to_string()),
-            None => {}
+            None => {
+                tally.complete = false;
+                let name = g.problem().to_string();
+                if !missing.contains(&name) {
+                    missing.push(name);
+                }
+            }
         }
     }
-    let weighted = (missing.is_empty() && seconds > 0.0).then(|| flop / seconds / 1e12);
+    let step = parts.iter().fold(Tally::EMPTY, |a, p| Tally {
+        flop: a.flop + p.flop,
+        seconds: a.seconds + p.seconds,
+        complete: a.complete && p.complete,
+    });
+    let weighted = step.tflops();
     let peak = doc
         .devices
         .iter()
@@ -53,19 +90,62 @@ fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> Weig
         slowest_tflops: rates.iter().copied().reduce(f64::min),
         fastest_tflops: rates.iter().copied().reduce(f64::max),
         missing,
+        parts: Part::ALL
+            .iter()
+            .zip(parts)
+            .filter(|(_, t)| t.flop > 0.0)
+            .map(|(part, t)| PartFigure {
+                part: *part,
+                flop_share: t.flop / step.flop,
+                tflops: t.tflops(),
+                time_share: step.complete.then(|| t.seconds / step.seconds),
+            })
+            .collect(),
     }
+}
+
+/// How the step's FLOP are counted, with the sources (the rules live in model::shapes).
+fn counting(model: &ModelBench) -> String {
+    let mut text = "attention's Q K^T and P V counted whole per query head, forward and both \
+                    backward products (no halving for the causal mask), as PaLM (appendix B, \
+                    12 L H Q T per token) and Chinchilla (appendix F) count them; Kaplan et al. \
+                    (2020, Table 1) count half"
+        .to_string();
+    if model.config.moe.is_some() {
+        text.push_str(
+            "; experts at the balanced load, ceil(tokens x top_k / experts) tokens from each \
+             of the ep GPUs (the expert capacity at capacity factor 1, GShard / Switch \
+             Transformer), this GPU's experts as one batched GEMM",
+        );
+    }
+    text
+}
+
+/// The step's FLOP by part.
+fn breakdown(model: &ModelBench, step_flop: f64) -> Vec<PartShare> {
+    Part::ALL
+        .iter()
+        .map(|part| {
+            let flop: f64 = model
+                .gemms
+                .iter()
+                .filter(|g| g.role.part() == *part)
+                .map(|g| g.flop())
+                .sum();
+            PartShare {
+                part: *part,
+                flop,
+                flop_share: flop / step_flop,
+            }
+        })
+        .filter(|p| p.flop > 0.0)
+        .collect()
 }
 
 /// The results file's `model`: the step's GEMMs with their FLOP shares, and the weighted rate
 /// on every device and dtype that ran.
 pub fn record(model: &ModelBench, doc: &Results) -> ModelRecord {
     let step_flop: f64 = model.gemms.iter().map(|g| g.flop()).sum();
-    let unmeasured: f64 = model
-        .gemms
-        .iter()
-        .filter(|g| g.role.is_attention())
-        .map(|g| g.flop())
-        .sum();
     let gemms = model
         .gemms
         .iter()
@@ -78,7 +158,7 @@ pub fn record(model: &ModelBench, doc: &Results) -> ModelRecord {
             batch: g.batch,
             calls: g.calls,
             flop_share: g.flop() / step_flop,
-            measured: !g.role.is_attention(),
+            measured: true,
         })
         .collect();
     let mut pairs: Vec<(String, Dtype)> = doc
@@ -91,7 +171,6 @@ pub fn record(model: &ModelBench, doc: &Results) -> ModelRecord {
         .iter()
         .map(|(device, dtype)| figure(doc, model, device, *dtype))
         .collect();
-    let share = unmeasured / step_flop;
     ModelRecord {
         name: model.name.clone(),
         source: model.source.clone(),
@@ -99,13 +178,14 @@ pub fn record(model: &ModelBench, doc: &Results) -> ModelRecord {
         split: model.split,
         step_flop,
         gemms,
-        unmeasured_share: share,
-        unmeasured_note: format!(
-            "the per-head attention products ({:.1}% of the step's GEMM FLOP) are batched GEMMs, \
-             which flopmeter does not bench yet: the weighted figure covers the other {:.1}%",
-            share * 100.0,
-            (1.0 - share) * 100.0
-        ),
+        unmeasured_share: 0.0,
+        unmeasured_note: "every GEMM of the step is benched, attention's per-head products and \
+                          the experts as batched GEMMs: the weighted figure covers 100% of the \
+                          step's GEMM FLOP"
+            .into(),
+        counting: counting(model),
+        params: Some(params::count(&model.config)),
+        breakdown: breakdown(model, step_flop),
         weighted_tflops: weighted.first().and_then(|w| w.weighted_tflops),
         weighted_utilization: weighted.first().and_then(|w| w.weighted_utilization),
         weighted,
@@ -126,6 +206,7 @@ mod tests {
         let split = Split {
             tokens_per_step: 1024,
             tp: 1,
+            ep: 1,
         };
         let mut gemms = step_gemms(&config, split).unwrap();
         gemms.retain(|g| g.pass == crate::model::shapes::Pass::Forward);
@@ -163,10 +244,82 @@ mod tests {
         assert_eq!(rec.unmeasured_share, 0.0);
         let shares: f64 = rec.gemms.iter().map(|g| g.flop_share).sum();
         assert!((shares - 1.0).abs() < 1e-12);
+        // Both GEMMs are projections: one part, all the FLOP and all the time.
+        let parts = &rec.weighted[0].parts;
+        assert_eq!(parts.len(), 1);
+        assert_eq!(
+            (parts[0].part, parts[0].flop_share),
+            (Part::Projection, 1.0)
+        );
+        assert!((parts[0].tflops.unwrap() - expected).abs() < 1e-9);
         // A shape without a verified rate: no weighted figure, and it says which.
         doc.runs[1].verification.status = crate::results::VerificationStatus::Failed;
         let rec = record(&model, &doc);
         assert_eq!(rec.weighted_tflops, None);
         assert_eq!(rec.weighted[0].missing, vec!["1024x768x768".to_string()]);
+    }
+
+    /// Attention's products count only at their batch: a plain GEMM of the same shape is not
+    /// their rate. With the MLP up projection at 100 TFLOP/s and the scores at 25, each part's
+    /// rate is its own, and the time shares follow FLOP / rate.
+    #[test]
+    fn parts_use_their_batched_rates() {
+        use crate::model::shapes::{Pass, Role};
+        let config = crate::model::preset("gpt2-small").unwrap().config.clone();
+        let split = Split {
+            tokens_per_step: 1024,
+            tp: 1,
+            ep: 1,
+        };
+        let mut gemms = step_gemms(&config, split).unwrap();
+        gemms.retain(|g| {
+            g.pass == Pass::Forward && matches!(g.role, Role::MlpUp | Role::AttentionScores)
+        });
+        // Up: 2 x 1024 x 3072 x 768 x 12 calls; scores: 2 x 1024^2 x 64 x 12 heads x 12: 3 : 1.
+        let model = ModelBench {
+            name: "gpt2-small".into(),
+            source: None,
+            config,
+            split,
+            gemms,
+        };
+        let mut doc: Results =
+            serde_json::from_str(include_str!("../../results/dev-vm-cpu-lavapipe.json")).unwrap();
+        doc.runs
+            .retain(|r| r.device == "cpu:0" && r.dtype == Dtype::F32);
+        let base = doc.runs[0].clone();
+        doc.runs.clear();
+        for (shape, batch, tflops) in [
+            ((1024, 3072, 768), 1, 100.0),
+            ((1024, 1024, 64), 1, 1000.0),
+            ((1024, 1024, 64), 12, 25.0),
+        ] {
+            let mut r = base.clone();
+            (r.m, r.n, r.k) = shape;
+            r.batch = batch;
+            r.tflops.median = tflops;
+            doc.runs.push(r);
+        }
+        let rec = record(&model, &doc);
+        let shares: Vec<(Part, f64)> = rec
+            .breakdown
+            .iter()
+            .map(|p| (p.part, p.flop_share))
+            .collect();
+        assert_eq!(shares, [(Part::Projection, 0.75), (Part::Attention, 0.25)]);
+        let w = &rec.weighted[0];
+        let expected = 1.0 / (0.75 / 100.0 + 0.25 / 25.0);
+        assert!((w.weighted_tflops.unwrap() - expected).abs() < 1e-9);
+        let attention = &w.parts[1];
+        assert_eq!(attention.part, Part::Attention);
+        assert!((attention.tflops.unwrap() - 25.0).abs() < 1e-9);
+        let time = (0.25 / 25.0) / (0.75 / 100.0 + 0.25 / 25.0);
+        assert!((attention.time_share.unwrap() - time).abs() < 1e-12);
+        // Without the batched run, attention has no rate, and the batched problem is named.
+        doc.runs.pop();
+        let rec = record(&model, &doc);
+        assert_eq!(rec.weighted[0].missing, ["12x(1024x1024x64)"]);
+        assert_eq!(rec.weighted[0].parts[1].tflops, None);
+        assert!(rec.weighted[0].parts[0].tflops.is_some());
     }
 }

@@ -59,6 +59,11 @@ pub fn dim(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Products per call of a batched GEMM: as many as a dimension may be long.
+pub fn batch(s: &str) -> Result<usize, String> {
+    dim(s).map_err(|_| format!("expected a whole number from 1 to {MAX_DIM}"))
+}
+
 /// One dimension's values: `4096` or `start:stop:step`, stop included when the steps reach it.
 pub fn dim_values(s: &str) -> Result<crate::bench::options::DimValues, String> {
     let parts: Vec<&str> = s.split(':').collect();

@@ -51,6 +51,7 @@ fn options(args: &BenchArgs) -> AppResult<BenchOptions> {
         dtypes: nonempty(&args.dtype),
         kernels: nonempty(&args.kernel),
         sizes: sizes(args)?,
+        batch: args.batch.unwrap_or(1),
         budget: Budget {
             warmup_s: args.warmup,
             min_time_s: args.min_time,
@@ -83,9 +84,9 @@ fn sizes(args: &BenchArgs) -> AppResult<Sizes> {
     if let Some(model) = model_bench(args)? {
         return Ok(Sizes::Model(model));
     }
-    if args.tokens_per_step.is_some() || args.tp != 1 {
+    if args.tokens_per_step.is_some() || args.tp != 1 || args.ep != 1 || args.seq_len.is_some() {
         return Err(AppError::usage(
-            "--tokens-per-step and --tp go with --model or --model-config",
+            "--tokens-per-step, --tp, --ep and --seq-len go with --model or --model-config",
         ));
     }
     let shapes: Vec<Shape> = args
@@ -101,9 +102,10 @@ fn sizes(args: &BenchArgs) -> AppResult<Sizes> {
     })
 }
 
-/// `--model NAME` or `--model-config ...`, split by `--tp` and `--tokens-per-step`.
+/// `--model NAME` or `--model-config ...` at `--seq-len`, split by `--tp`, `--ep` and
+/// `--tokens-per-step`.
 fn model_bench(args: &BenchArgs) -> AppResult<Option<ModelBench>> {
-    let (name, source, config) = match (&args.model, &args.model_config) {
+    let (name, source, mut config) = match (&args.model, &args.model_config) {
         (None, None) => return Ok(None),
         (Some(name), _) => {
             let p =
@@ -112,12 +114,16 @@ fn model_bench(args: &BenchArgs) -> AppResult<Option<ModelBench>> {
         }
         (None, Some(config)) => ("custom".to_string(), None, config.clone()),
     };
+    if let Some(seq) = args.seq_len {
+        config.seq = seq;
+    }
     let split = Split {
         tokens_per_step: args.tokens_per_step.unwrap_or(config.seq),
         tp: args.tp,
+        ep: args.ep,
     };
     let gemms = step_gemms(&config, split)
-        .map_err(|e| AppError::usage(format!("--tp/--tokens-per-step: {e}")))?;
+        .map_err(|e| AppError::usage(format!("--tp/--ep/--tokens-per-step: {e}")))?;
     Ok(Some(ModelBench {
         name,
         source,

@@ -160,6 +160,7 @@ pub(crate) fn ops_inputs(work: &Work) -> OpsInputs {
         recompute: work.passes.recompute,
         passes_multiplier: work.passes.multiplier(),
         convention: "1 MAC = 2 FLOP; precision ignored; forward x (1 + backward factor [+ 1 with recompute])",
+        model: work.model,
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Question {
 pub struct Work {
     pub workload: Workload,
     pub passes: Passes,
+    /// The data/models.csv preset the transformer inputs came from, if one did.
+    pub model: Option<&'static str>,
 }
 
 /// The compute an inverse problem starts from.

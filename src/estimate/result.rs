@@ -69,6 +69,9 @@ pub struct OpsInputs {
     /// Forward passes per step: 1 + backward factor (+ 1 with recompute).
     pub passes_multiplier: f64,
     pub convention: &'static str,
+    /// The preset (data/models.csv) whose active parameters and attention dimensions were
+    /// used, or null.
+    pub model: Option<&'static str>,
 }
 
 /// `kind` says which inputs method 1 had.

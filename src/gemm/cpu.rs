@@ -1,4 +1,5 @@
-//! CPU GEMM through faer (multi-threaded, SIMD), timed with a monotonic clock.
+//! CPU GEMM through faer (multi-threaded, SIMD), timed with a monotonic clock. A batch runs its
+//! products in parallel, one per thread (`batched`).
 
 use std::time::Instant;
 
@@ -10,8 +11,9 @@ use crate::measure::cache::operand_sets;
 use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::measure::Timed;
 use crate::results::Shape;
+use crate::shape::Problem;
 
-use super::verify::{verify, Precision};
+use super::verify::{verify, verify_batch, Precision};
 use super::{Gemm, GemmError, Prepared};
 use crate::results::Verification;
 
@@ -41,6 +43,8 @@ impl Elem for f64 {
 
 struct Sets<T: Elem> {
     shape: Shape,
+    /// Products per call: set i is matrices i * batch .. (i + 1) * batch.
+    batch: usize,
     dtype: Dtype,
     seed: u64,
     a: Vec<Mat<T>>,
@@ -51,18 +55,46 @@ struct Sets<T: Elem> {
 
 impl<T: Elem> Timed for Sets<T> {
     fn run(&mut self) -> Result<Vec<f64>, String> {
-        let i = self.next;
-        self.next = (self.next + 1) % self.a.len();
+        let at = self.next * self.batch;
+        self.next = (self.next + 1) % (self.a.len() / self.batch);
+        let span = at..at + self.batch;
         let start = Instant::now();
-        matmul(
-            self.c[i].as_mut(),
-            Accum::Replace,
-            self.a[i].as_ref(),
-            self.b[i].as_ref(),
-            T::from_f64(1.0),
-            Par::rayon(0),
+        batched(
+            &mut self.c[span.clone()],
+            &self.a[span.clone()],
+            &self.b[span],
         );
         Ok(vec![start.elapsed().as_secs_f64()])
+    }
+}
+
+/// C_i = A_i B_i for every product of a batch: whole waves of one product per thread run in
+/// parallel, each product on its thread alone; what is left (all of a batch of 1) runs product
+/// after product with every thread, as faer runs a single GEMM. Never a parallel faer call
+/// inside a parallel loop: a rayon thread waiting inside one product's matmul can pick up
+/// another's work on the same thread, and the two then share that thread's packing buffers
+/// (the model bench saw products come out wrong that way).
+fn batched<T: Elem>(c: &mut [Mat<T>], a: &[Mat<T>], b: &[Mat<T>]) {
+    use rayon::prelude::*;
+    let one = |c: &mut Mat<T>, a: &Mat<T>, b: &Mat<T>, par| {
+        matmul(
+            c.as_mut(),
+            Accum::Replace,
+            a.as_ref(),
+            b.as_ref(),
+            T::from_f64(1.0),
+            par,
+        )
+    };
+    let threads = rayon::current_num_threads().max(1);
+    let waves = c.len() / threads * threads;
+    let (c_waves, c_rest) = c.split_at_mut(waves);
+    c_waves
+        .par_iter_mut()
+        .zip(a[..waves].par_iter().zip(b[..waves].par_iter()))
+        .for_each(|(c, (a, b))| one(c, a, b, Par::Seq));
+    for (c, (a, b)) in c_rest.iter_mut().zip(a[waves..].iter().zip(&b[waves..])) {
+        one(c, a, b, Par::rayon(0));
     }
 }
 
@@ -71,15 +103,17 @@ impl<T: Elem> Gemm for Sets<T> {
         // Recompute set 0 so that C is known to belong to A and B of set 0.
         self.next = 0;
         self.run()?;
-        let (a, b, c) = (&self.a[0], &self.b[0], &self.c[0]);
-        Ok(verify(
-            self.shape,
-            Precision::of(self.dtype),
-            self.seed,
-            |i, p| a[(i, p)].to_f64(),
-            |p, j| b[(p, j)].to_f64(),
-            |i, j| c[(i, j)].to_f64(),
-        ))
+        Ok(verify_batch(self.batch, |e| {
+            let (a, b, c) = (&self.a[e], &self.b[e], &self.c[e]);
+            verify(
+                self.shape,
+                Precision::of(self.dtype),
+                self.seed,
+                |i, p| a[(i, p)].to_f64(),
+                |p, j| b[(p, j)].to_f64(),
+                |i, j| c[(i, j)].to_f64(),
+            )
+        }))
     }
 }
 
@@ -88,21 +122,26 @@ fn random_mat<T: Elem>(rows: usize, cols: usize, seed: u64) -> Mat<T> {
     Mat::from_fn(rows, cols, |i, j| T::from_f64(v[i * cols + j]))
 }
 
-fn prepare_typed<T: Elem>(shape: Shape, seed: u64, llc: u64, memory_budget: u64) -> Prepared {
+fn prepare_typed<T: Elem>(problem: Problem, seed: u64, llc: u64, memory_budget: u64) -> Prepared {
+    let Problem { shape, batch } = problem;
     let elem = std::mem::size_of::<T>() as u64;
-    let set_bytes = elem * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) as u64;
+    let set_bytes =
+        elem * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) as u64 * batch as u64;
     let n = operand_sets(set_bytes, llc, memory_budget);
     let dtype = if elem == 8 { Dtype::F64 } else { Dtype::F32 };
     let mut sets = Sets::<T> {
         shape,
+        batch,
         dtype,
         seed,
-        a: Vec::with_capacity(n),
-        b: Vec::with_capacity(n),
-        c: Vec::with_capacity(n),
+        a: Vec::with_capacity(n * batch),
+        b: Vec::with_capacity(n * batch),
+        c: Vec::with_capacity(n * batch),
         next: 0,
     };
-    for s in 0..n {
+    // Matrix e of the batch of set s is the (s * batch + e)-th: a batch of 1 gets the seeds a
+    // plain GEMM always had.
+    for s in 0..n * batch {
         sets.a
             .push(random_mat(shape.m, shape.k, operand_seed(seed, s, 0)));
         sets.b
@@ -139,6 +178,23 @@ pub fn check_memory(shape: Shape, dtype: Dtype, available_memory: u64) -> Result
     Ok(())
 }
 
+/// As `check_memory`, for a batch: all its products at once.
+pub fn check_memory_batched(
+    problem: Problem,
+    dtype: Dtype,
+    available_memory: u64,
+) -> Result<(), GemmError> {
+    let need = set_bytes(problem.shape, dtype) * problem.batch as u64;
+    if need > available_memory / 2 {
+        return Err(GemmError::TooLarge(format!(
+            "{problem} in {dtype} needs {} for A, B and C; this machine has {} free",
+            crate::units::bytes(need),
+            crate::units::bytes(available_memory)
+        )));
+    }
+    check_memory(problem.shape, dtype, available_memory)
+}
+
 /// Allocates and fills the operand sets for one CPU run.
 pub fn prepare(
     dtype: Dtype,
@@ -147,12 +203,23 @@ pub fn prepare(
     llc: u64,
     available_memory: u64,
 ) -> Result<Prepared, GemmError> {
-    check_memory(shape, dtype, available_memory)?;
-    let need = set_bytes(shape, dtype);
+    prepare_batched(dtype, Problem::single(shape), seed, llc, available_memory)
+}
+
+/// As `prepare`, for `problem.batch` products per call.
+pub fn prepare_batched(
+    dtype: Dtype,
+    problem: Problem,
+    seed: u64,
+    llc: u64,
+    available_memory: u64,
+) -> Result<Prepared, GemmError> {
+    check_memory_batched(problem, dtype, available_memory)?;
+    let need = set_bytes(problem.shape, dtype) * problem.batch as u64;
     let budget = (available_memory / 4).max(need);
     match dtype {
-        Dtype::F32 => Ok(prepare_typed::<f32>(shape, seed, llc, budget)),
-        Dtype::F64 => Ok(prepare_typed::<f64>(shape, seed, llc, budget)),
+        Dtype::F32 => Ok(prepare_typed::<f32>(problem, seed, llc, budget)),
+        Dtype::F64 => Ok(prepare_typed::<f64>(problem, seed, llc, budget)),
         other => Err(GemmError::Unsupported(format!(
             "the CPU backend measures f32 and f64, not {other}"
         ))),

@@ -120,6 +120,41 @@ pub fn verify(
     }
 }
 
+/// The products of a batch that are checked: the first, the middle and the last (a kernel that
+/// ignores the batch offset, or stops early, gets the last wrong).
+pub fn batch_entries(batch: usize) -> Vec<usize> {
+    let mut v = vec![0, batch / 2, batch - 1];
+    v.dedup();
+    v
+}
+
+/// Verifies the checked products of a batch with `check` (which verifies product `e`): the
+/// worst of them is the result, with every element checked counted and the product named.
+pub fn verify_batch(batch: usize, check: impl Fn(usize) -> Verification) -> Verification {
+    let mut checked = 0;
+    let mut worst: Option<(usize, Verification)> = None;
+    for e in batch_entries(batch) {
+        let v = check(e);
+        checked += v.checked;
+        let worse = match &worst {
+            None => true,
+            Some((_, w)) => {
+                (v.status == VerificationStatus::Failed && w.status != VerificationStatus::Failed)
+                    || (v.status == w.status && v.max_rel_error > w.max_rel_error)
+            }
+        };
+        if worse {
+            worst = Some((e, v));
+        }
+    }
+    let (e, mut v) = worst.expect("a batch has at least one product");
+    v.checked = checked;
+    if batch > 1 {
+        v.message = v.message.map(|m| format!("product {e} of {batch}: {m}"));
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +246,32 @@ mod tests {
             check(s, &good, &a, &b, Dtype::F64).status,
             VerificationStatus::Passed
         );
+    }
+
+    #[test]
+    fn a_batch_fails_when_any_checked_product_fails_and_names_it() {
+        let s = Shape { m: 8, n: 8, k: 64 };
+        let a = normal_f64(s.m * s.k, 5);
+        let b = normal_f64(s.k * s.n, 6);
+        let good = matmul(&a, &b, s);
+        let mut bad = good.clone();
+        bad[0] += 1.0;
+        assert_eq!(batch_entries(1), [0]);
+        assert_eq!(batch_entries(12), [0, 6, 11]);
+        // Product 11 of 12 is wrong (a kernel that ignored the batch offset, say).
+        let v = verify_batch(12, |e| {
+            let c = if e == 11 { &bad } else { &good };
+            check(s, c, &a, &b, Dtype::F64)
+        });
+        assert_eq!(v.status, VerificationStatus::Failed);
+        assert!(v
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("product 11 of 12: "));
+        assert_eq!(v.checked, 3 * check(s, &good, &a, &b, Dtype::F64).checked);
+        let v = verify_batch(12, |_| check(s, &good, &a, &b, Dtype::F64));
+        assert_eq!(v.status, VerificationStatus::Passed);
     }
 
     #[test]

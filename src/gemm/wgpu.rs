@@ -1,5 +1,6 @@
 //! WGSL GEMM kernels on a wgpu adapter, timed with timestamp queries (scaled by the queue's
 //! timestamp period) or, where the adapter has none, with the host clock around many dispatches.
+//! A batch of products is one dispatch, its z dimension the product.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -10,10 +11,11 @@ use crate::dtype::Dtype;
 use crate::measure::cache::operand_sets;
 use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::measure::Timed;
-use crate::results::{Shape, Verification};
+use crate::results::Verification;
+use crate::shape::Problem;
 
 use super::kernels::{wgsl_kernel, wgsl_source, WgslKernel};
-use super::verify::{verify, Precision};
+use super::verify::{verify, verify_batch, Precision};
 use super::{Gemm, GemmError, Prepared};
 
 /// Cache to defeat on a GPU when the API does not say: the largest last-level cache of current
@@ -81,9 +83,14 @@ struct Dims {
     lda: u32,
     ldb: u32,
     ldc: u32,
+    /// Elements from one product's A (B, C) to the next's.
+    stride_a: u32,
+    stride_b: u32,
+    stride_c: u32,
 }
 
-/// Host copy of set 0 for verification (values as stored on the device).
+/// Host copy of set 0 for verification (values as stored on the device), every product of the
+/// batch one after the other.
 struct HostOperands {
     a: Vec<f64>,
     b: Vec<f64>,
@@ -97,11 +104,12 @@ struct WgpuGemm {
     pipeline: wgpu::ComputePipeline,
     bind_groups: Vec<wgpu::BindGroup>,
     c_buffers: Vec<wgpu::Buffer>,
-    workgroups: (u32, u32),
+    /// Along columns, rows, and the products of the batch.
+    workgroups: (u32, u32, u32),
     queries: Option<Queries>,
     batch: usize,
     next: usize,
-    shape: Shape,
+    problem: Problem,
     dtype: Dtype,
     seed: u64,
     host: HostOperands,
@@ -118,17 +126,28 @@ fn round_up4(x: usize) -> usize {
     x.div_ceil(4) * 4
 }
 
-/// Operand values rounded to the dtype, padded to `ld` columns with zeros, as bytes and as f64.
-fn operand(rows: usize, cols: usize, ld: usize, dtype: Dtype, seed: u64) -> (Vec<u8>, Vec<f64>) {
-    let v = normal_f64(rows * cols, seed);
-    let mut stored = vec![0.0f64; rows * ld];
-    for r in 0..rows {
-        for c in 0..cols {
-            let x = v[r * cols + c];
-            stored[r * ld + c] = match dtype {
-                Dtype::F16 => half::f16::from_f64(x).to_f64(),
-                _ => x as f32 as f64,
-            };
+/// The operand of each product of a batch (`seeds`, one per product), one after the other:
+/// values rounded to the dtype, padded to `ld` columns with zeros, as bytes and as f64.
+fn operand(
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    dtype: Dtype,
+    seeds: impl Iterator<Item = u64>,
+) -> (Vec<u8>, Vec<f64>) {
+    let mut stored = Vec::new();
+    for seed in seeds {
+        let v = normal_f64(rows * cols, seed);
+        let at = stored.len();
+        stored.resize(at + rows * ld, 0.0f64);
+        for r in 0..rows {
+            for c in 0..cols {
+                let x = v[r * cols + c];
+                stored[at + r * ld + c] = match dtype {
+                    Dtype::F16 => half::f16::from_f64(x).to_f64(),
+                    _ => x as f32 as f64,
+                };
+            }
         }
     }
     let bytes = match dtype {
@@ -144,17 +163,18 @@ fn operand(rows: usize, cols: usize, ld: usize, dtype: Dtype, seed: u64) -> (Vec
     (bytes, stored)
 }
 
-/// Allocates operands on the adapter and builds the pipeline for one kernel and dtype.
+/// Allocates operands on the adapter and builds the pipeline for one kernel and dtype. A `Shape`
+/// is a batch of one.
 pub fn prepare(
     ctx: &WgpuContext,
     kernel_name: &str,
     dtype: Dtype,
-    shape: Shape,
+    problem: impl Into<Problem>,
     seed: u64,
 ) -> Result<Prepared, GemmError> {
     let kernel = wgsl_kernel(kernel_name)
         .ok_or_else(|| GemmError::Unsupported(format!("no WGSL kernel named '{kernel_name}'")))?;
-    prepare_kernel(ctx, kernel, dtype, shape, seed)
+    prepare_kernel(ctx, kernel, dtype, problem, seed)
 }
 
 /// As `prepare`, for any kernel description (tests use it to prove a wrong kernel is caught).
@@ -162,9 +182,11 @@ pub fn prepare_kernel(
     ctx: &WgpuContext,
     kernel: &WgslKernel,
     dtype: Dtype,
-    shape: Shape,
+    problem: impl Into<Problem>,
     seed: u64,
 ) -> Result<Prepared, GemmError> {
+    let problem = problem.into();
+    let shape = problem.shape;
     if dtype == Dtype::F16 && !ctx.shader_f16 {
         return Err(GemmError::Unsupported(
             "this adapter lacks shader-f16, so f16 cannot run".into(),
@@ -177,14 +199,14 @@ pub fn prepare_kernel(
         ctx.limits.max_storage_buffer_binding_size,
         ctx.limits.max_buffer_size,
         ctx.limits.max_compute_workgroups_per_dimension,
-        shape,
+        problem,
         dtype,
         kernel,
     )?;
-    let set_bytes: u64 = buffer_sizes(shape, dtype).iter().map(|s| s.1).sum();
+    let set_bytes: u64 = buffer_sizes(problem, dtype).iter().map(|s| s.1).sum();
     let sets = operand_sets(set_bytes, ctx.llc_bytes, ROTATION_BUDGET);
     let pipeline = compile(ctx, kernel, source)?;
-    let uploaded = upload_sets(ctx, &pipeline, shape, dtype, seed, sets)?;
+    let uploaded = upload_sets(ctx, &pipeline, problem, dtype, seed, sets)?;
     let mut details = BTreeMap::new();
     details.insert("kernel".into(), kernel.description.into());
     details.insert(
@@ -200,11 +222,12 @@ pub fn prepare_kernel(
         workgroups: (
             (shape.n as u32).div_ceil(kernel.tile.0),
             (shape.m as u32).div_ceil(kernel.tile.1),
+            problem.batch as u32,
         ),
         queries: ctx.timestamps.then(|| timestamp_queries(ctx)),
         batch: 1,
         next: 0,
-        shape,
+        problem,
         dtype,
         seed,
         host: uploaded.host,
@@ -258,11 +281,12 @@ struct Uploaded {
 fn upload_sets(
     ctx: &WgpuContext,
     pipeline: &wgpu::ComputePipeline,
-    shape: Shape,
+    problem: Problem,
     dtype: Dtype,
     seed: u64,
     sets: usize,
 ) -> Result<Uploaded, GemmError> {
+    let Problem { shape, batch } = problem;
     let (lda, ldb) = (round_up4(shape.k), round_up4(shape.n));
     let dims = Dims {
         m: shape.m as u32,
@@ -271,6 +295,9 @@ fn upload_sets(
         lda: lda as u32,
         ldb: ldb as u32,
         ldc: shape.n as u32,
+        stride_a: (shape.m * lda) as u32,
+        stride_b: (shape.k * ldb) as u32,
+        stride_c: (shape.m * shape.n) as u32,
     };
     let dims_buf = ctx
         .device
@@ -280,14 +307,18 @@ fn upload_sets(
             usage: wgpu::BufferUsages::UNIFORM,
         });
     let layout = pipeline.get_bind_group_layout(0);
-    let c_bytes = buffer_sizes(shape, dtype)[2].1;
+    let c_bytes = buffer_sizes(problem, dtype)[2].1;
     let mut bind_groups = Vec::with_capacity(sets);
     let mut c_buffers = Vec::with_capacity(sets);
     let mut host = None;
     ctx.checked("allocating operands", || {
         for s in 0..sets {
-            let (a_bytes, a_vals) = operand(shape.m, shape.k, lda, dtype, operand_seed(seed, s, 0));
-            let (b_bytes, b_vals) = operand(shape.k, shape.n, ldb, dtype, operand_seed(seed, s, 1));
+            // Product e of set s is the (s * batch + e)-th: a batch of 1 keeps a plain GEMM's
+            // seeds.
+            let seeds =
+                |which| (s * batch..(s + 1) * batch).map(move |i| operand_seed(seed, i, which));
+            let (a_bytes, a_vals) = operand(shape.m, shape.k, lda, dtype, seeds(0));
+            let (b_bytes, b_vals) = operand(shape.k, shape.n, ldb, dtype, seeds(1));
             let a = storage_buffer(ctx, "A", &a_bytes);
             let b = storage_buffer(ctx, "B", &b_bytes);
             let c = ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -372,13 +403,16 @@ fn timestamp_queries(ctx: &WgpuContext) -> Queries {
     }
 }
 
-/// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements).
-pub fn buffer_sizes(shape: Shape, dtype: Dtype) -> [(&'static str, u64); 3] {
+/// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements), for every
+/// product of the batch.
+pub fn buffer_sizes(problem: Problem, dtype: Dtype) -> [(&'static str, u64); 3] {
+    let Problem { shape, batch } = problem;
     let elem = if dtype == Dtype::F16 { 2 } else { 4 };
+    let all = |one: usize| (one * batch) as u64;
     [
-        ("A", (shape.m * round_up4(shape.k) * elem) as u64),
-        ("B", (shape.k * round_up4(shape.n) * elem) as u64),
-        ("C", (shape.m * shape.n * 4) as u64),
+        ("A", all(shape.m * round_up4(shape.k) * elem)),
+        ("B", all(shape.k * round_up4(shape.n) * elem)),
+        ("C", all(shape.m * shape.n * 4)),
     ]
 }
 
@@ -388,15 +422,17 @@ pub fn check_limits(
     max_binding: u64,
     max_buffer: u64,
     max_groups: u32,
-    shape: Shape,
+    problem: impl Into<Problem>,
     dtype: Dtype,
     kernel: &WgslKernel,
 ) -> Result<(), GemmError> {
+    let problem = problem.into();
+    let shape = problem.shape;
     let limit = max_binding.min(max_buffer);
-    for (name, bytes) in buffer_sizes(shape, dtype) {
+    for (name, bytes) in buffer_sizes(problem, dtype) {
         if bytes > limit {
             return Err(GemmError::TooLarge(format!(
-                "shape {shape} in {dtype}: {name} needs {} but this adapter binds at most {} \
+                "shape {problem} in {dtype}: {name} needs {} but this adapter binds at most {} \
                  per buffer (max_storage_buffer_binding_size); use a smaller size",
                 crate::units::bytes(bytes),
                 crate::units::bytes(limit)
@@ -407,10 +443,11 @@ pub fn check_limits(
         (shape.n as u32).div_ceil(kernel.tile.0),
         (shape.m as u32).div_ceil(kernel.tile.1),
     );
-    if groups.0 > max_groups || groups.1 > max_groups {
+    if groups.0 > max_groups || groups.1 > max_groups || problem.batch as u64 > max_groups as u64 {
         return Err(GemmError::TooLarge(format!(
-            "shape {shape} needs {}x{} workgroups; this adapter allows {max_groups} per dimension",
-            groups.0, groups.1
+            "shape {problem} needs {}x{}x{} workgroups; this adapter allows {max_groups} per \
+             dimension",
+            groups.0, groups.1, problem.batch
         )));
     }
     Ok(())
@@ -432,7 +469,7 @@ impl WgpuGemm {
         });
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_groups[set], &[]);
-        pass.dispatch_workgroups(self.workgroups.0, self.workgroups.1, 1);
+        pass.dispatch_workgroups(self.workgroups.0, self.workgroups.1, self.workgroups.2);
     }
 
     fn wait(&self) -> Result<(), String> {
@@ -521,14 +558,17 @@ impl Gemm for WgpuGemm {
         self.queue.submit([encoder.finish()]);
         let bytes = self.read_buffer(&readback)?;
         let c: &[f32] = bytemuck::cast_slice(&bytes);
-        let (s, h) = (self.shape, &self.host);
-        Ok(verify(
-            s,
-            Precision::of(self.dtype),
-            self.seed,
-            |i, p| h.a[i * h.lda + p],
-            |p, j| h.b[p * h.ldb + j],
-            |i, j| f64::from(c[i * s.n + j]),
-        ))
+        let (s, h) = (self.problem.shape, &self.host);
+        Ok(verify_batch(self.problem.batch, |e| {
+            let (ao, bo, co) = (e * s.m * h.lda, e * s.k * h.ldb, e * s.m * s.n);
+            verify(
+                s,
+                Precision::of(self.dtype),
+                self.seed,
+                |i, p| h.a[ao + i * h.lda + p],
+                |p, j| h.b[bo + p * h.ldb + j],
+                |i, j| f64::from(c[co + i * s.n + j]),
+            )
+        }))
     }
 }

@@ -220,9 +220,19 @@ pub struct ModelRecord {
     pub step_flop: f64,
     /// Every GEMM of the step with its share of `step_flop`.
     pub gemms: Vec<ModelGemm>,
-    /// Share of `step_flop` not measured (the per-head attention products), and why.
+    /// Share of `step_flop` not benched, and why (0 since every GEMM of the step is benched,
+    /// attention's and the experts' batched ones included; kept for older files).
     pub unmeasured_share: f64,
     pub unmeasured_note: String,
+    /// How the step's FLOP are counted (attention's products, the experts), with the sources.
+    #[serde(default)]
+    pub counting: String,
+    /// Parameters of the whole model, and those one token's forward pass multiplies.
+    #[serde(default)]
+    pub params: Option<crate::model::params::Params>,
+    /// The step's FLOP by part: projections, attention's products, the experts, the logits.
+    #[serde(default)]
+    pub breakdown: Vec<PartShare>,
     /// The first device and dtype's figure (the usual one-GPU run); all are in `weighted`.
     pub weighted_tflops: Option<f64>,
     pub weighted_utilization: Option<f64>,
@@ -243,8 +253,27 @@ pub struct ModelGemm {
     pub calls: usize,
     /// Share of the step's GEMM FLOP.
     pub flop_share: f64,
-    /// Benched (the attention products are not).
+    /// Benched (every GEMM is now; files from before attention was benched say false for it).
     pub measured: bool,
+}
+
+/// One part of the step and its share of the step's FLOP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartShare {
+    pub part: crate::model::shapes::Part,
+    pub flop: f64,
+    pub flop_share: f64,
+}
+
+/// One part of the step on one device: its FLOP-weighted rate and its share of the step's time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartFigure {
+    pub part: crate::model::shapes::Part,
+    pub flop_share: f64,
+    /// None when one of its GEMMs has no verified rate.
+    pub tflops: Option<f64>,
+    /// Share of the step's GEMM time spent in this part.
+    pub time_share: Option<f64>,
 }
 
 /// The step's measured GEMMs on one device in one dtype: total FLOP over the time each shape
@@ -260,9 +289,13 @@ pub struct WeightedFigure {
     /// The rate of the slowest shape's share and of the fastest, TFLOP/s.
     pub slowest_tflops: Option<f64>,
     pub fastest_tflops: Option<f64>,
-    /// Shapes ("MxNxK") without a verified rate on this device and dtype.
+    /// Shapes ("MxNxK", "Bx(MxNxK)" when batched) without a verified rate on this device and
+    /// dtype.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// The same figure for each part of the step (projection, attention, experts, logits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartFigure>,
 }
 
 /// A library loaded at run time.
@@ -484,7 +517,11 @@ pub struct Run {
     pub m: usize,
     pub n: usize,
     pub k: usize,
-    /// 2mnk.
+    /// Independent products of this shape per timed call (a strided-batched GEMM); 1 for a
+    /// plain GEMM. Files written before batches existed read as 1.
+    #[serde(default = "one")]
+    pub batch: usize,
+    /// 2 B m n k (2mnk for a plain GEMM).
     pub flop: f64,
     /// Device time of every timed iteration, seconds.
     pub samples: Vec<f64>,
@@ -513,6 +550,24 @@ pub struct Run {
     /// Host that measured it (merged files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Run {
+    /// The shape and batch this run measured.
+    pub fn problem(&self) -> crate::shape::Problem {
+        crate::shape::Problem {
+            shape: Shape {
+                m: self.m,
+                n: self.n,
+                k: self.k,
+            },
+            batch: self.batch,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]

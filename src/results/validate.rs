@@ -54,9 +54,18 @@ fn check_run(i: usize, r: &Run, devices: &[DeviceRecord]) -> Result<(), String> 
             "{at}: a dimension above {MAX_DIM} was not measured"
         ));
     }
-    let flop = 2.0 * r.m as f64 * r.n as f64 * r.k as f64;
+    if r.batch == 0 || r.batch > MAX_DIM {
+        return Err(format!(
+            "{at}: batch {} (must be from 1 to {MAX_DIM})",
+            r.batch
+        ));
+    }
+    let flop = r.problem().flop();
     if !positive(r.flop) || (r.flop - flop).abs() > 1e-9 * flop {
-        return Err(format!("{at}: flop {} is not 2 m n k = {flop}", r.flop));
+        return Err(format!(
+            "{at}: flop {} is not 2 m n k x batch = {flop}",
+            r.flop
+        ));
     }
     if r.samples.is_empty() || r.samples.iter().any(|s| !positive(*s)) {
         return Err(format!(
@@ -98,7 +107,15 @@ pub fn validate(doc: &Results) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     for (i, r) in doc.runs.iter().enumerate() {
         check_run(i, r, &doc.devices)?;
-        let key = (r.device.clone(), r.kernel.clone(), r.dtype, r.m, r.n, r.k);
+        let key = (
+            r.device.clone(),
+            r.kernel.clone(),
+            r.dtype,
+            r.m,
+            r.n,
+            r.k,
+            r.batch,
+        );
         if !seen.insert(key) {
             return Err(format!(
                 "runs[{i}] ({} {} {} {}x{}x{}): the same run appears twice",

@@ -75,6 +75,7 @@ pub fn sample_results() -> Results {
             m: 256,
             n: 256,
             k: 256,
+            batch: 1,
             flop: Shape::cube(256).flop(),
             samples: samples.clone(),
             time_s: Stats {

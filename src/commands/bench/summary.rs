@@ -1,5 +1,7 @@
-//! The end-of-run table, the maximum achievable rate of a sweep, and a model's GEMMs.
+//! The end-of-run table, the maximum achievable rate of a sweep, and a model's GEMMs with the
+//! breakdown of its weighted figure.
 
+use crate::output::numbers::sig;
 use crate::output::{percent, table, tflops};
 use crate::results::best::{best_per_device, fastest};
 use crate::results::{ModelRecord, Results, VerificationStatus};
@@ -31,7 +33,7 @@ pub fn print_table(r: &Results) {
             run.device.clone(),
             run.kernel.clone(),
             run.dtype.to_string(),
-            format!("{}x{}x{}", run.m, run.n, run.k),
+            run.problem().to_string(),
             if failed {
                 format!("({}, not counted)", tflops(run.tflops.median))
             } else {
@@ -54,23 +56,21 @@ pub fn print_table(r: &Results) {
 /// achievable" rate.
 pub fn print_best_shapes(r: &Results) {
     for b in best_per_device(r) {
-        let mut shapes: Vec<(usize, usize, usize)> = r
+        let mut shapes: Vec<(usize, usize, usize, usize)> = r
             .runs
             .iter()
             .filter(|x| x.device == b.device.id && x.dtype == b.dtype)
-            .map(|x| (x.m, x.n, x.k))
+            .map(|x| (x.m, x.n, x.k, x.batch))
             .collect();
         shapes.sort_unstable();
         shapes.dedup();
         if shapes.len() > 1 {
             println!(
-                "Maximum achievable: {} {} {} TFLOP/s at {}x{}x{} ({}, best of {} shapes)",
+                "Maximum achievable: {} {} {} TFLOP/s at {} ({}, best of {} shapes)",
                 b.device.id,
                 b.dtype,
                 tflops(b.run.tflops.median),
-                b.run.m,
-                b.run.n,
-                b.run.k,
+                b.run.problem(),
                 b.run.kernel,
                 shapes.len()
             );
@@ -82,9 +82,19 @@ pub fn print_best_shapes(r: &Results) {
 /// on each device and dtype.
 pub fn print_model(r: &Results, m: &ModelRecord) {
     println!(
-        "Model {} ({} tokens per step, tp {}): {:.3e} GEMM FLOP per step on one device",
-        m.name, m.split.tokens_per_step, m.split.tp, m.step_flop
+        "Model {} (sequence {}, {} tokens per step, tp {}, ep {}): {:.3e} GEMM FLOP per step on \
+         one device",
+        m.name, m.config.seq, m.split.tokens_per_step, m.split.tp, m.split.ep, m.step_flop
     );
+    if let Some(p) = &m.params {
+        println!(
+            "Parameters: {} total, {} active per token (with the output layer, without the \
+             {} of the input embedding)",
+            sig(p.total),
+            sig(p.active),
+            sig(p.input_embedding)
+        );
+    }
     let first = m.weighted.first();
     let mut t = table(&[
         "GEMM",
@@ -95,21 +105,25 @@ pub fn print_model(r: &Results, m: &ModelRecord) {
         "best TFLOP/s",
     ]);
     for g in &m.gemms {
-        let best = first.filter(|_| g.measured).and_then(|w| {
-            fastest(r.runs.iter().filter(|x| {
-                x.device == w.device && x.dtype == w.dtype && (x.m, x.n, x.k) == (g.m, g.n, g.k)
-            }))
-        });
-        let calls = if g.batch > 1 {
-            format!("{} x {} batched", g.calls, g.batch)
-        } else {
-            g.calls.to_string()
+        let problem = crate::shape::Problem {
+            shape: crate::shape::Shape {
+                m: g.m,
+                n: g.n,
+                k: g.k,
+            },
+            batch: g.batch,
         };
+        let best =
+            first.filter(|_| g.measured).and_then(|w| {
+                fastest(r.runs.iter().filter(|x| {
+                    x.device == w.device && x.dtype == w.dtype && x.problem() == problem
+                }))
+            });
         t.add_row(vec![
             g.role.to_string(),
             g.pass.to_string(),
-            format!("{}x{}x{}", g.m, g.n, g.k),
-            calls,
+            problem.to_string(),
+            g.calls.to_string(),
             percent(g.flop_share),
             match (g.measured, best) {
                 (false, _) => "not measured".into(),
@@ -142,14 +156,27 @@ pub fn print_model(r: &Results, m: &ModelRecord) {
             ),
         }
     }
-    if m.unmeasured_share > 0.0 {
-        println!(
-            "Not measured: the attention products ({} of the step's GEMM FLOP, batched per head);",
-            percent(m.unmeasured_share)
-        );
-        println!(
-            "the weighted figure covers the other {}.",
-            percent(1.0 - m.unmeasured_share)
-        );
+    print_breakdown(m);
+}
+
+/// Each part of the step (projection, attention, experts, logits): its share of the FLOP, its
+/// weighted rate and its share of the time, on the first device and dtype.
+fn print_breakdown(m: &ModelRecord) {
+    let Some(w) = m.weighted.first().filter(|w| !w.parts.is_empty()) else {
+        return;
+    };
+    println!("Breakdown ({} {}):", w.device, w.dtype);
+    let mut t = table(&["part", "FLOP share", "TFLOP/s", "time share"]);
+    for p in &w.parts {
+        t.add_row(vec![
+            p.part.to_string(),
+            percent(p.flop_share),
+            p.tflops.map(tflops).unwrap_or_else(|| "-".into()),
+            p.time_share.map(percent).unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    println!("{t}");
+    if w.weighted_tflops.is_some() {
+        println!("The weighted figure covers 100% of the step's GEMM FLOP.");
     }
 }

@@ -239,7 +239,8 @@ fn work(w: &WorkArgs) -> AppResult<Option<Work>> {
     let attention_given = [w.layers, w.heads, w.head_dim, w.seq_len]
         .iter()
         .any(Option::is_some);
-    let transformer = w.params.is_some() || w.tokens.is_some() || attention_given;
+    let transformer =
+        w.params.is_some() || w.tokens.is_some() || attention_given || w.model.is_some();
     let workload = match (per_example, transformer) {
         (true, true) => {
             return Err(usage(
@@ -248,6 +249,7 @@ fn work(w: &WorkArgs) -> AppResult<Option<Work>> {
             ))
         }
         (true, false) => per_example_workload(w)?,
+        (false, true) if w.model.is_some() => preset_workload(w)?,
         (false, true) => transformer_workload(w)?,
         (false, false) => {
             if w.backward_factor.is_some() || w.recompute {
@@ -265,7 +267,37 @@ fn work(w: &WorkArgs) -> AppResult<Option<Work>> {
             backward_factor: w.backward_factor.unwrap_or(2.0),
             recompute: w.recompute,
         },
+        model: match &w.model {
+            Some(name) => Some(preset(name)?.name.as_str()),
+            None => None,
+        },
     }))
+}
+
+fn preset(name: &str) -> AppResult<&'static crate::model::Preset> {
+    crate::model::preset(name).map_err(|e| AppError::usage(format!("--model: {e}")))
+}
+
+/// `--model NAME --tokens D [--seq-len T]`: N is the preset's active parameters (what a token's
+/// forward pass multiplies: the output layer and a mixture's top-k experts, not the input
+/// embedding), and the attention term has its layers and query heads; with latent attention
+/// the head dimension is the mean of the query/key and value heads', which counts the same.
+fn preset_workload(w: &WorkArgs) -> AppResult<Workload> {
+    let c = &preset(w.model.as_deref().unwrap_or_default())?.config;
+    let tokens = w
+        .tokens
+        .ok_or_else(|| usage("missing --tokens (training tokens D)"))?;
+    let (dqk, dv) = c.attention_dims();
+    Ok(Workload::Transformer {
+        params: crate::model::params::count(c).active,
+        tokens,
+        attention: Some(Attention {
+            layers: c.layers as f64,
+            heads: c.heads as f64,
+            head_dim: (dqk + dv) as f64 / 2.0,
+            seq_len: w.seq_len.unwrap_or(c.seq as f64),
+        }),
+    })
 }
 
 fn per_example_workload(w: &WorkArgs) -> AppResult<Workload> {

@@ -88,13 +88,23 @@ fn ops_inputs(out: &mut Text, i: &OpsInputs) {
             tokens,
             attention,
         } => out.line(format!(
-            "  {} parameters x {} tokens (6ND{})",
+            "  {} parameters x {} tokens (6ND{}){}",
             short(*params),
             short(*tokens),
             if attention.is_some() {
                 " + 12 L H Q T per token"
             } else {
                 ""
+            },
+            match (i.model, attention) {
+                (Some(m), Some(a)) => format!(
+                    "; {m}'s active parameters, L {} H {} Q {} T {}",
+                    short(a.layers),
+                    short(a.heads),
+                    short(a.head_dim),
+                    short(a.seq_len)
+                ),
+                _ => String::new(),
             }
         )),
     }

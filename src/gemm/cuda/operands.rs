@@ -1,6 +1,8 @@
 //! Operand sets on the GPU: A (row-major M x K), Bt (row-major N x K, i.e. B transposed: the
 //! "TN" layout cuBLAS runs fastest and FP8 requires) and C (row-major M x N), random normal
-//! values rounded to the dtype, with a host copy of set 0 for verification.
+//! values rounded to the dtype, with a host copy of set 0 for verification. A batch of products
+//! lies in one allocation per operand, each product's matrix after the previous one's (the
+//! stride is one padded matrix).
 
 use std::sync::Arc;
 
@@ -64,7 +66,7 @@ impl Storage {
     }
 }
 
-/// One set of operands on the device.
+/// One set of operands on the device (every product of the batch).
 pub struct Set {
     pub a: CudaSlice<u8>,
     pub bt: CudaSlice<u8>,
@@ -89,7 +91,7 @@ impl Padded {
     }
 }
 
-/// The bytes of one set's A and Bt on the host, as uploaded.
+/// The bytes of one set's A and Bt on the host, as uploaded (every product of the batch).
 pub struct HostSet {
     pub a: Vec<u8>,
     pub bt: Vec<u8>,
@@ -137,9 +139,30 @@ fn matrix(
     bytes
 }
 
-/// Bytes one set needs.
+/// Bytes one set of one product needs (a batch needs `batch` times as many).
 pub fn set_bytes(p: Padded, input: Storage, output: Storage) -> u64 {
     ((p.m * p.k + p.n * p.k) * input.bytes() + p.m * p.n * output.bytes()) as u64
+}
+
+/// The matrices of one operand for every product of a batch, one after the other; product e of
+/// set s is the (s * batch + e)-th, so a batch of 1 keeps a plain GEMM's seeds.
+fn batch_of(
+    storage: Storage,
+    (rows, cols): (usize, usize),
+    padded: (usize, usize),
+    (seed, set, batch, which): (u64, usize, usize, u64),
+) -> Vec<u8> {
+    let mut all = Vec::new();
+    for i in set * batch..(set + 1) * batch {
+        all.extend(matrix(
+            storage,
+            rows,
+            cols,
+            padded,
+            operand_seed(seed, i, which),
+        ));
+    }
+    all
 }
 
 /// What identifies a set's host bytes: the same key gives the same bytes.
@@ -152,6 +175,7 @@ struct HostKey {
     pm: usize,
     pn: usize,
     pk: usize,
+    batch: usize,
     seed: u64,
 }
 
@@ -166,14 +190,14 @@ pub struct HostCache {
 
 impl HostCache {
     /// Set `s` of this key, generated when not cached; a new key drops the old sets.
-    fn set(
-        &mut self,
-        shape: Shape,
-        padded: Padded,
-        input: Storage,
-        seed: u64,
-        s: usize,
-    ) -> Arc<HostSet> {
+    fn set(&mut self, layout: &Layout, seed: u64, s: usize) -> Arc<HostSet> {
+        let Layout {
+            shape,
+            padded,
+            input,
+            batch,
+            ..
+        } = *layout;
         let key = HostKey {
             storage: input,
             m: shape.m,
@@ -182,6 +206,7 @@ impl HostCache {
             pm: padded.m,
             pn: padded.n,
             pk: padded.k,
+            batch,
             seed,
         };
         if self.key != Some(key) {
@@ -192,19 +217,17 @@ impl HostCache {
             let i = self.sets.len();
             // Bt[j][p] = B[p][j]: B's columns are Bt's rows.
             self.sets.push(Arc::new(HostSet {
-                a: matrix(
+                a: batch_of(
                     input,
-                    shape.m,
-                    shape.k,
+                    (shape.m, shape.k),
                     (padded.m, padded.k),
-                    operand_seed(seed, i, 0),
+                    (seed, i, batch, 0),
                 ),
-                bt: matrix(
+                bt: batch_of(
                     input,
-                    shape.n,
-                    shape.k,
+                    (shape.n, shape.k),
                     (padded.n, padded.k),
-                    operand_seed(seed, i, 1),
+                    (seed, i, batch, 1),
                 ),
             }));
         }
@@ -219,6 +242,8 @@ pub struct Layout {
     pub padded: Padded,
     pub input: Storage,
     pub output: Storage,
+    /// Products per call.
+    pub batch: usize,
 }
 
 /// Allocates `count` sets on the device and fills them from the host cache.
@@ -230,14 +255,15 @@ pub fn allocate(
     seed: u64,
 ) -> Result<(Vec<Set>, HostCopy), String> {
     let Layout {
-        shape,
         padded,
         input,
         output,
+        batch,
+        ..
     } = layout;
     let mut sets = Vec::with_capacity(count);
     for s in 0..count {
-        let host = cache.set(shape, padded, input, seed, s);
+        let host = cache.set(&layout, seed, s);
         let a = stream
             .clone_htod(&host.a)
             .map_err(|e| format!("copying A: {e}"))?;
@@ -245,7 +271,7 @@ pub fn allocate(
             .clone_htod(&host.bt)
             .map_err(|e| format!("copying B: {e}"))?;
         let c = stream
-            .alloc_zeros::<u8>(padded.m * padded.n * output.bytes())
+            .alloc_zeros::<u8>(batch * padded.m * padded.n * output.bytes())
             .map_err(|e| format!("allocating C: {e}"))?;
         sets.push(Set { a, bt, c });
     }
@@ -253,7 +279,7 @@ pub fn allocate(
     Ok((
         sets,
         HostCopy {
-            set: cache.set(shape, padded, input, seed, 0),
+            set: cache.set(&layout, seed, 0),
             storage: input,
         },
     ))

@@ -1,5 +1,7 @@
 //! The three ways a CUDA GEMM is issued: cuBLAS (cublasGemmEx), cuBLASLt (with the best of
-//! several heuristic algorithms), and our NVRTC kernels. Each enqueues one C = A B on a stream.
+//! several heuristic algorithms), and our NVRTC kernels. Each enqueues one C = A B on a stream,
+//! or a batch of them: cublasGemmStridedBatchedEx, cuBLASLt layouts with a batch count and
+//! stride, and our kernels with the batch along the grid's z.
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -52,10 +54,15 @@ pub struct BlasOp {
     pub compute: blas::cublasComputeType_t,
     /// alpha and beta in the scale type (f64 for f64 compute, f32 otherwise).
     pub f64_scale: bool,
+    /// Products per call: 1 is cublasGemmEx, more cublasGemmStridedBatchedEx.
+    pub batch: usize,
 }
 
 impl BlasOp {
     fn enqueue(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
+        if self.batch > 1 {
+            return self.enqueue_batched(set, stream);
+        }
         let (alpha, beta) = alpha_beta(self.f64_scale);
         let p = self.p;
         // SAFETY: the pointers are live device allocations of the sizes the shape implies.
@@ -83,6 +90,43 @@ impl BlasOp {
             )
         }
         .map_err(|e| format!("cublasGemmEx: {e}"))
+    }
+
+    /// The same call for every product of the batch, each matrix one padded matrix after the
+    /// previous one.
+    fn enqueue_batched(&self, set: &Set, stream: &Arc<CudaStream>) -> Result<(), String> {
+        let (alpha, beta) = alpha_beta(self.f64_scale);
+        let p = self.p;
+        // SAFETY: the pointers are live device allocations of `batch` padded matrices each;
+        // the strides (in elements) step from one product's matrix to the next's.
+        unsafe {
+            cudarc::cublas::result::gemm_strided_batched_ex(
+                *self.blas.handle(),
+                blas::cublasOperation_t::CUBLAS_OP_T,
+                blas::cublasOperation_t::CUBLAS_OP_N,
+                p.n as i32,
+                p.m as i32,
+                p.k as i32,
+                alpha,
+                ptr(&set.bt, stream) as *const c_void,
+                self.a_type,
+                p.k as i32,
+                (p.n * p.k) as i64,
+                ptr(&set.a, stream) as *const c_void,
+                self.a_type,
+                p.k as i32,
+                (p.m * p.k) as i64,
+                beta,
+                ptr(&set.c, stream) as *mut c_void,
+                self.c_type,
+                p.n as i32,
+                (p.m * p.n) as i64,
+                self.batch as i32,
+                self.compute,
+                blas::cublasGemmAlgo_t::CUBLAS_GEMM_DEFAULT,
+            )
+        }
+        .map_err(|e| format!("cublasGemmStridedBatchedEx: {e}"))
     }
 }
 
@@ -185,6 +229,35 @@ fn fp8_scales(
     Ok(s)
 }
 
+/// Makes a layout a batch of `batch` matrices, `stride` elements apart.
+fn batched_layout(
+    layout: lt::cublasLtMatrixLayout_t,
+    batch: usize,
+    stride: usize,
+) -> Result<(), String> {
+    let count = batch as i32;
+    let offset = stride as i64;
+    for (attr, value, size) in [
+        (
+            lt::cublasLtMatrixLayoutAttribute_t::CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+            &count as *const i32 as *const c_void,
+            std::mem::size_of::<i32>(),
+        ),
+        (
+            lt::cublasLtMatrixLayoutAttribute_t::CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+            &offset as *const i64 as *const c_void,
+            std::mem::size_of::<i64>(),
+        ),
+    ] {
+        // SAFETY: `layout` is live; BATCH_COUNT holds an int32 and STRIDED_BATCH_OFFSET an
+        // int64, each passed with its size.
+        lt_check(&format!("{attr:?}"), unsafe {
+            lt::cublasLtMatrixLayoutSetAttribute(layout, attr, value, size)
+        })?;
+    }
+    Ok(())
+}
+
 /// Up to LT_CANDIDATES algorithms the heuristic proposes within the workspace.
 fn heuristic(h: &LtHandles) -> Result<Vec<lt::cublasLtMatmulHeuristicResult_t>, String> {
     let pref = cudarc::cublaslt::result::create_matmul_pref().map_err(|e| e.to_string())?;
@@ -238,7 +311,7 @@ impl LtOp {
     /// Builds the descriptor and asks the heuristic for up to `LT_CANDIDATES` algorithms.
     pub fn new(
         stream: &Arc<CudaStream>,
-        p: Padded,
+        (p, batch): (Padded, usize),
         input: Storage,
         output: Storage,
         compute: lt::cublasComputeType_t,
@@ -281,6 +354,11 @@ impl LtOp {
         h.a_layout = layout(input, p.k, p.n)?;
         h.b_layout = layout(input, p.k, p.m)?;
         h.c_layout = layout(output, p.n, p.m)?;
+        if batch > 1 {
+            batched_layout(h.a_layout, batch, p.k * p.n)?;
+            batched_layout(h.b_layout, batch, p.k * p.m)?;
+            batched_layout(h.c_layout, batch, p.n * p.m)?;
+        }
         let algos = heuristic(&h)?;
         let workspace = stream
             .alloc_zeros::<u8>(LT_WORKSPACE)
@@ -360,7 +438,8 @@ impl KernelOp {
         let mut launch = stream.launch_builder(&self.func);
         launch.arg(&a).arg(&b).arg(&c).arg(&m).arg(&n).arg(&k);
         // SAFETY: the kernel's signature is (const T*, const T*, float*, int, int, int) and the
-        // buffers hold padded M x K, N x K and M x N elements.
+        // buffers hold padded M x K, N x K and M x N elements for each product of the batch
+        // (the grid's z, which the kernel steps over).
         unsafe { launch.launch(self.cfg) }
             .map(|_| ())
             .map_err(|e| format!("kernel launch: {e}"))

@@ -12,11 +12,12 @@ use crate::arch::ComputeCapability;
 use crate::device::cuda_libs::CudaLib;
 use crate::dtype::Dtype;
 use crate::gemm::kernels::{cuda_kernel, CudaKernel};
-use crate::gemm::verify::{verify, Precision};
+use crate::gemm::verify::{verify, verify_batch, Precision};
 use crate::gemm::{Gemm, GemmError, Prepared};
 use crate::measure::cache::operand_sets;
 use crate::measure::Timed;
-use crate::results::{Shape, Verification};
+use crate::results::Verification;
+use crate::shape::Problem;
 
 use super::nvrtc::{compile, Target};
 use super::operands::{
@@ -26,6 +27,8 @@ use super::ops::{BlasOp, KernelOp, LtOp, Op};
 
 /// Most iterations between two synchronizations.
 const MAX_BATCH: usize = 64;
+/// Most blocks along a grid's z (our kernels' batch), on every compute capability.
+const MAX_GRID_Z: usize = 65535;
 
 /// An opened CUDA device.
 pub struct CudaDevice {
@@ -78,8 +81,9 @@ struct CudaGemm {
     sets: Vec<Set>,
     events: Vec<CudaEvent>,
     next: usize,
+    /// Iterations between two synchronizations (not the problem's batch).
     batch: usize,
-    shape: Shape,
+    problem: Problem,
     padded: Padded,
     output: Storage,
     precision: Precision,
@@ -147,15 +151,18 @@ impl Gemm for CudaGemm {
         self.stream
             .synchronize()
             .map_err(|e| format!("GPU error: {e}"))?;
-        let (s, p, h, out) = (self.shape, self.padded, &self.host, self.output);
-        Ok(verify(
-            s,
-            self.precision,
-            self.seed,
-            |i, q| h.a(i * p.k + q),
-            |q, j| h.bt(j * p.k + q),
-            |i, j| out.load(&c, i * p.n + j),
-        ))
+        let (s, p, h, out) = (self.problem.shape, self.padded, &self.host, self.output);
+        Ok(verify_batch(self.problem.batch, |e| {
+            let (ao, bo, co) = (e * p.m * p.k, e * p.n * p.k, e * p.m * p.n);
+            verify(
+                s,
+                self.precision,
+                self.seed,
+                |i, q| h.a(ao + i * p.k + q),
+                |q, j| h.bt(bo + j * p.k + q),
+                |i, j| out.load(&c, co + i * p.n + j),
+            )
+        }))
     }
 }
 
@@ -325,14 +332,16 @@ fn kind_of(kernel: &str, dtype: Dtype, cc: ComputeCapability) -> Result<Kind, Ge
     }
 }
 
-/// Allocates operands and builds the op for one kernel and dtype.
+/// Allocates operands and builds the op for one kernel and dtype (a `Shape` is a batch of one).
 pub fn prepare(
     dev: &CudaDevice,
     kernel: &str,
     dtype: Dtype,
-    shape: Shape,
+    problem: impl Into<Problem>,
     seed: u64,
 ) -> Result<Prepared, GemmError> {
+    let problem = problem.into();
+    let shape = problem.shape;
     if !device_supports(dev.cc, dtype) {
         return Err(GemmError::Unsupported(format!(
             "cc {} has no {dtype} tensor math",
@@ -355,12 +364,13 @@ pub fn prepare(
         padded: Padded::of(shape, pad),
         input: plan.input,
         output: plan.output,
+        batch: problem.batch,
     };
     let (sets, host) = upload_sets(dev, layout, dtype, seed)?;
     let mut details = BTreeMap::new();
     let (op, compute_type) = match kind {
-        Kind::Blas => blas_op(dev, &plan, layout.padded, dtype)?,
-        Kind::Lt => lt_op(dev, &plan, layout.padded, &sets, &mut details)?,
+        Kind::Blas => blas_op(dev, &plan, layout, dtype)?,
+        Kind::Lt => lt_op(dev, &plan, layout, &sets, &mut details)?,
         Kind::Ours(k) => kernel_op(dev, k, layout, &mut details)?,
     };
     let gemm = CudaGemm {
@@ -370,7 +380,7 @@ pub fn prepare(
         sets,
         next: 0,
         batch: 1,
-        shape,
+        problem,
         padded: layout.padded,
         output: plan.output,
         precision: plan.precision,
@@ -394,12 +404,15 @@ fn upload_sets(
     dtype: Dtype,
     seed: u64,
 ) -> Result<(Vec<Set>, HostCopy), GemmError> {
-    let one_set = set_bytes(layout.padded, layout.input, layout.output);
+    let one_set = set_bytes(layout.padded, layout.input, layout.output) * layout.batch as u64;
     let free = dev.free_memory();
     if one_set > free / 10 * 8 {
         return Err(GemmError::TooLarge(format!(
             "shape {} in {dtype} needs {} on the GPU; {} is free",
-            layout.shape,
+            Problem {
+                shape: layout.shape,
+                batch: layout.batch
+            },
             crate::units::bytes(one_set),
             crate::units::bytes(free)
         )));
@@ -421,7 +434,7 @@ const WORKSPACE: usize = super::ops::LT_WORKSPACE;
 fn blas_op(
     dev: &CudaDevice,
     plan: &Plan,
-    padded: Padded,
+    layout: Layout,
     dtype: Dtype,
 ) -> Result<(Op, String), GemmError> {
     if !CudaLib::Cublas.present() {
@@ -455,23 +468,26 @@ fn blas_op(
     let op = BlasOp {
         blas,
         _workspace: workspace,
-        p: padded,
+        p: layout.padded,
         a_type: blas_type(plan.input),
         c_type: blas_type(plan.output),
         compute: plan.blas_compute,
         f64_scale: dtype == Dtype::F64,
+        batch: layout.batch,
     };
-    Ok((
-        Op::Blas(op),
-        format!("cublasGemmEx TN, {}", plan.compute_name),
-    ))
+    let call = if layout.batch > 1 {
+        "cublasGemmStridedBatchedEx"
+    } else {
+        "cublasGemmEx"
+    };
+    Ok((Op::Blas(op), format!("{call} TN, {}", plan.compute_name)))
 }
 
 /// cuBLASLt with every heuristic candidate timed briefly; the fastest is kept.
 fn lt_op(
     dev: &CudaDevice,
     plan: &Plan,
-    padded: Padded,
+    layout: Layout,
     sets: &[Set],
     details: &mut BTreeMap<String, String>,
 ) -> Result<(Op, String), GemmError> {
@@ -483,7 +499,7 @@ fn lt_op(
     let mut op = crate::panic_guard::guard("cuBLASLt", || {
         LtOp::new(
             &dev.stream,
-            padded,
+            (layout.padded, layout.batch),
             plan.input,
             plan.output,
             plan.lt_compute,
@@ -509,9 +525,14 @@ fn lt_op(
             .collect::<Vec<_>>()
             .join(","),
     );
+    let batched = if layout.batch > 1 {
+        format!(" (batch count {}, strided)", layout.batch)
+    } else {
+        String::new()
+    };
     Ok((
         Op::Lt(Box::new(op)),
-        format!("cublasLtMatmul TN, {}", plan.compute_name),
+        format!("cublasLtMatmul TN{batched}, {}", plan.compute_name),
     ))
 }
 
@@ -541,6 +562,12 @@ fn kernel_op(
     layout: Layout,
     details: &mut BTreeMap<String, String>,
 ) -> Result<(Op, String), GemmError> {
+    if layout.batch > MAX_GRID_Z {
+        return Err(GemmError::TooLarge(format!(
+            "a batch of {} is more than the {MAX_GRID_Z} blocks a CUDA grid has along z",
+            layout.batch
+        )));
+    }
     let (func, image) = load_kernel(dev, k)?;
     let (shape, padded) = (layout.shape, layout.padded);
     details.insert("image".into(), image);
@@ -559,7 +586,7 @@ fn kernel_op(
         grid_dim: (
             (padded.n as u32).div_ceil(k.tile.0),
             (padded.m as u32).div_ceil(k.tile.1),
-            1,
+            layout.batch as u32,
         ),
         block_dim: (k.block.0, k.block.1, 1),
         shared_mem_bytes: 0,
@@ -583,6 +610,7 @@ fn kernel_op(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Shape;
 
     #[test]
     fn dtype_support_follows_compute_capability() {
