@@ -219,8 +219,11 @@ impl Frame {
         frame
     }
 
-    /// Draws a text and keeps its box clear of later labels.
+    /// Draws a text and keeps its box clear of later labels (an empty text is not drawn).
     pub fn put(&mut self, scene: &mut Scene, t: Text) {
+        if t.text.trim().is_empty() {
+            return;
+        }
         self.taken.push(t.bounds());
         scene.text(t);
     }

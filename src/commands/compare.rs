@@ -32,15 +32,24 @@ fn load(path: &PathBuf) -> AppResult<Vec<(String, crate::results::Results)>> {
         .collect())
 }
 
-/// "+4.1%" / "-9.9%": a ratio as a change.
-fn change(ratio: f64) -> String {
+/// "+4.1" / "-9.9" / "0.0": a ratio as a change in percent.
+fn points(ratio: f64) -> String {
     let p = (ratio - 1.0) * 100.0;
-    format!("{}{:.1}%", if p >= 0.0 { "+" } else { "" }, p)
+    if p.abs() < 0.05 {
+        "0.0".into()
+    } else {
+        format!("{}{p:.1}", if p > 0.0 { "+" } else { "" })
+    }
+}
+
+/// "+4.1%": a ratio as a change.
+fn change(ratio: f64) -> String {
+    format!("{}%", points(ratio))
 }
 
 fn verdict(j: &JobComparison) -> String {
     match (j.regression, j.verdict) {
-        (true, _) => "SLOWER (!)".into(),
+        (true, _) => "SLOWER".into(),
         (false, Verdict::Slower) => "slower".into(),
         (false, Verdict::Faster) => "faster".into(),
         (false, Verdict::Same) => "same".into(),
@@ -55,7 +64,7 @@ pub fn table(c: &Comparison) -> Table {
         columns.push(Column::text("host").cut(10));
     }
     columns.extend([
-        Column::text("device"),
+        Column::text("device").cut(14),
         Column::text("kernel"),
         Column::text("dtype"),
         Column::text("shape"),
@@ -74,7 +83,7 @@ pub fn table(c: &Comparison) -> Table {
             percent(c.confidence).trim_end_matches(".0%")
         ))
         .short("interval")
-        .means("the interval of the change, from the samples of both runs"),
+        .means("the interval of the change in percent, from the samples of both runs"),
         Column::text("verdict"),
     ]);
     let mut t = Table::new(columns);
@@ -106,7 +115,7 @@ pub fn table(c: &Comparison) -> Table {
                 mark(j.candidate.settled)
             ),
             change(j.ratio),
-            format!("{}..{}", change(j.interval[0]), change(j.interval[1])),
+            format!("{}..{}", points(j.interval[0]), points(j.interval[1])),
             verdict(j),
         ]);
         t.row(cells);
@@ -118,7 +127,7 @@ pub fn table(c: &Comparison) -> Table {
         t.note(crate::report::noise::UNSETTLED_NOTE);
     }
     t.note(format!(
-        "same: the interval holds 0; slower/faster: it lies wholly below/above 0; SLOWER (!): wholly below -{} (--threshold), a regression.",
+        "same: the interval reaches within 1% of 0 (the noise of two runs of one machine); slower, faster: it lies wholly below -1%, above +1%; SLOWER: wholly below -{} (--threshold), a regression.",
         percent(c.threshold)
     ));
     t

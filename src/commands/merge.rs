@@ -129,8 +129,7 @@ fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> St
         );
     }
     let mut t = Table::new(vec![
-        Column::text("host").cut(12),
-        Column::text("device"),
+        Column::text("device").cut(14),
         Column::text("dtype"),
         Column::num("TFLOP/s"),
         Column::num("cluster median").short("median"),
@@ -142,7 +141,6 @@ fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> St
     ));
     for g in stragglers {
         t.row(vec![
-            g.host.clone(),
             g.device.clone(),
             g.dtype.to_string(),
             tflops(g.tflops),

@@ -1,8 +1,12 @@
 //! Two sets of results, job by job, with a verdict: for every job measured on both sides (same
 //! host where several hosts are compared, device, kernel, dtype and shape), the ratio of the
 //! candidate's speed to the baseline's with its interval from the samples the files keep, and
-//! "faster", "slower" or "same within noise". A job is a regression when the whole interval
-//! lies more than the threshold below 1, criterion's rule for "performance has regressed".
+//! "faster" or "slower" when the whole interval lies beyond 1% either way, else "same within
+//! noise"; a job is a regression when the whole interval lies more than the threshold below 1.
+//! These are criterion's rules ("performance has regressed" when the confidence interval of the
+//! change lies beyond the noise threshold, 1% by default: two runs of the same code differ by
+//! that much, significantly, from noise alone; criterion.rs `analysis/compare.rs`, user guide
+//! "Command-Line Options: --noise-threshold").
 //!
 //! The interval covers the noise of the samples within each run; run-to-run changes (clocks,
 //! temperature, neighbours) are what the threshold is for.
@@ -24,6 +28,8 @@ pub struct Options {
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.05;
+/// Changes whose interval reaches within 1% of equality are "the same within noise".
+pub const NOISE_BAND: f64 = 0.01;
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 pub const METHOD: &str = "Hodges-Lehmann estimate of the ratio of speeds (median of all pairwise ratios of baseline to candidate sample times) with the distribution-free Moses interval from the Mann-Whitney statistic (Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., section 4.3)";
@@ -31,11 +37,11 @@ pub const METHOD: &str = "Hodges-Lehmann estimate of the ratio of speeds (median
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The whole interval above 1.
+    /// The whole interval above 1 + `NOISE_BAND`.
     Faster,
-    /// The whole interval below 1.
+    /// The whole interval below 1 - `NOISE_BAND`.
     Slower,
-    /// The interval holds 1: no difference beyond the noise.
+    /// The interval reaches into 1 +- `NOISE_BAND`: no difference beyond the noise.
     Same,
 }
 
@@ -197,9 +203,9 @@ fn compare_job(key: Key, base: &Job, cand: &Job, o: Options) -> Option<JobCompar
     // ln(t_base) - ln(t_cand) = ln(speed_cand / speed_base), as the flop is the same.
     let s = stats::shift(&log(base.run), &log(cand.run), o.confidence)?;
     let (ratio, lo, hi) = (s.estimate.exp(), s.lo.exp(), s.hi.exp());
-    let verdict = if lo > 1.0 {
+    let verdict = if lo > 1.0 + NOISE_BAND {
         Verdict::Faster
-    } else if hi < 1.0 {
+    } else if hi < 1.0 - NOISE_BAND {
         Verdict::Slower
     } else {
         Verdict::Same
@@ -328,6 +334,9 @@ mod tests {
         let r = compare(&b, &c, opts());
         assert_eq!(r.regressions, 0);
         assert_eq!(r.jobs[8].verdict, Verdict::Slower);
+        // 0.5% slower: within the noise band.
+        let (b, c) = with_scaled(8, 1.0 / 0.995);
+        assert_eq!(compare(&b, &c, opts()).jobs[8].verdict, Verdict::Same);
     }
 
     #[test]

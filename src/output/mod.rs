@@ -22,9 +22,45 @@ pub fn print_json<T: Serialize>(value: &T) -> AppResult<()> {
     print_raw(&format!("{text}\n"))
 }
 
-/// Writes text for people on stdout, control characters escaped (see `clean`).
+/// Writes text for people on stdout, control characters escaped (see `clean`) and lines other
+/// than tables wrapped between words to the width of the terminal (`stdout_width`).
 pub fn print_text(text: &str) -> AppResult<()> {
-    print_raw(&clean::text(text))
+    print_raw(&fit_lines(&clean::text(text), stdout_width()))
+}
+
+/// Each line of `text` wider than `width` broken between words, its continuation indented two
+/// spaces deeper; table lines are left as the table laid them out.
+pub fn fit_lines(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        if body.starts_with(['┌', '│', '╞', '└']) || console::measure_text_width(body) <= width
+        {
+            out += line;
+            continue;
+        }
+        let indent = &body[..body.len() - body.trim_start().len()];
+        let wrapped = table::wrap(
+            body.trim_start(),
+            Some(width.saturating_sub(indent.len() + 2).max(20)),
+        );
+        for (i, l) in wrapped.lines().enumerate() {
+            // The first line keeps its indent; the others go two deeper.
+            let room = if i == 0 {
+                indent.to_string()
+            } else {
+                format!("{indent}  ")
+            };
+            out += &format!("{room}{l}\n");
+        }
+        if !line.ends_with('\n') {
+            out.pop();
+        }
+    }
+    out
 }
 
 /// Writes on stdout; a failed write (a full disk) is an error, not a panic.
@@ -133,6 +169,17 @@ mod tests {
         assert_eq!(percent(0.000034), "0.0034%");
         assert_eq!(percent(1.5), "150.0%");
         assert_eq!(percent(0.0), "0.0%");
+    }
+
+    #[test]
+    fn long_lines_wrap_between_words_and_tables_stay() {
+        let text = "source: AnandTech and ComputerBase K80 launch tables; Epoch AI 0.4282 TFLOP/s\n│ a ┆ 1024x1024x1024 ┆ a very long table line that is wider than the width │\nshort\n";
+        let out = fit_lines(text, Some(40));
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].len() <= 40 && lines[1].starts_with("  "), "{out}");
+        assert!(out.contains("0.4282") && out.contains("│ a ┆ 1024x1024x1024 ┆ a very long"));
+        assert!(out.ends_with("short\n"));
+        assert_eq!(fit_lines(text, None), text);
     }
 
     #[test]

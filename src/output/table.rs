@@ -211,10 +211,11 @@ impl Table {
                     .map(|i| clean::line(&l.headers[*i]).into_owned()),
             );
         for r in &rows {
-            t.add_row(l.shown.iter().map(|i| {
-                let cell = r.get(*i).map(String::as_str).unwrap_or("");
-                truncate_str(cell, l.widths[*i], "…").into_owned()
-            }));
+            t.add_row(
+                l.shown
+                    .iter()
+                    .map(|i| shorten(r.get(*i).map(String::as_str).unwrap_or(""), l.widths[*i])),
+            );
         }
         for (pos, i) in l.shown.iter().enumerate() {
             if let Some(c) = t.column_mut(pos) {
@@ -304,6 +305,29 @@ impl Table {
         );
         out
     }
+}
+
+/// `cell` in `width` columns: cut at the end with "…", or before the last '/' so that a
+/// merged file's "host/cuda:0" keeps its device, its host first losing its domain
+/// ("gpu-node-a…/cuda:0" for "gpu-node-a.example.org/cuda:0").
+fn shorten(cell: &str, width: usize) -> String {
+    if measure_text_width(cell) <= width {
+        return cell.to_string();
+    }
+    if let Some((head, tail)) = cell.rsplit_once('/') {
+        let tail = format!("/{tail}");
+        if let Some((host, _domain)) = head.split_once('.') {
+            let short = format!("{host}…{tail}");
+            if measure_text_width(&short) <= width {
+                return short;
+            }
+        }
+        let room = width.saturating_sub(measure_text_width(&tail));
+        if room >= 4 {
+            return format!("{}{tail}", truncate_str(head, room, "…"));
+        }
+    }
+    truncate_str(cell, width, "…").into_owned()
 }
 
 /// `text` in lines of at most `width` columns, broken between words (a word longer than a line
@@ -414,6 +438,20 @@ mod tests {
             out.contains("Left out to fit 50 columns: rated, verified "),
             "{out}"
         );
+    }
+
+    #[test]
+    fn ids_keep_their_device_when_cut() {
+        assert_eq!(
+            shorten("gpu-node-a.example.org/cuda:0", 18),
+            "gpu-node-a…/cuda:0"
+        );
+        assert_eq!(
+            shorten("gpu-node-a.example.org/cuda:0", 16),
+            "gpu-nod…/cuda:0"
+        );
+        assert_eq!(shorten("NVIDIA H100 80GB HBM3", 10), "NVIDIA H1…");
+        assert_eq!(shorten("short", 10), "short");
     }
 
     #[test]

@@ -352,12 +352,12 @@ impl BarChart {
         values.sort_by(f64::total_cmp);
         let median = crate::measure::stats::quantile(&values, 0.5);
         let threshold = doc.cluster.as_ref().map(|c| c.straggler_threshold);
+        // Device ids are unique in a file ("host/cuda:0" in a merged one).
         let straggler = |r: &Row| {
-            doc.stragglers.iter().flatten().find(|g| {
-                g.device == r.device
-                    && g.dtype == r.dtype
-                    && (g.host == r.host || doc.cluster.is_none())
-            })
+            doc.stragglers
+                .iter()
+                .flatten()
+                .find(|g| g.device == r.device && g.dtype == r.dtype)
         };
         let mut levels = vec![Level {
             value: median,
@@ -385,7 +385,12 @@ impl BarChart {
                 .map(|r| {
                     let s = straggler(r);
                     Bar {
-                        label: format!("{} {}", r.host, r.device),
+                        // A merged file's ids already name the host.
+                        label: if r.device.contains('/') {
+                            r.device.clone()
+                        } else {
+                            format!("{} {}", r.host, r.device)
+                        },
                         value: r.best_tflops,
                         color: if s.is_some() { Rgb::RED } else { color(0) },
                         note: s.map(|g| {

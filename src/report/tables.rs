@@ -36,7 +36,7 @@ fn finite(v: f64) -> String {
 fn leading(multi_file: bool, rest: Vec<Column>) -> Vec<Column> {
     let mut c = Vec::new();
     if multi_file {
-        c.push(Column::text("file").cut(8));
+        c.push(Column::text("file").cut(6));
     }
     c.extend(rest);
     c
@@ -81,7 +81,7 @@ pub fn results_table(rows: &[Row], multi_file: bool) -> Table {
     let mut t = Table::new(leading(
         multi_file,
         vec![
-            Column::text("device"),
+            Column::text("device").cut(14),
             Column::text("kernel"),
             Column::text("dtype"),
             Column::num("best TFLOP/s")
@@ -160,7 +160,7 @@ pub fn kernels_table(rows: &[Row], multi_file: bool) -> Table {
     }
     let mut columns = leading(
         multi_file,
-        vec![Column::text("device"), Column::text("dtype")],
+        vec![Column::text("device").cut(14), Column::text("dtype")],
     );
     columns.extend(kernels.iter().map(|k| {
         Column::num(&format!("{k} best TFLOP/s"))
@@ -221,7 +221,7 @@ pub fn verdicts_table(verdicts: &[FileVerdict], multi_file: bool) -> Option<Tabl
     let mut t = Table::new(leading(
         multi_file,
         vec![
-            Column::text("device"),
+            Column::text("device").cut(14),
             Column::text("dtype"),
             Column::num("TFLOP/s (reference)")
                 .short("TFLOP/s (ref.)")
@@ -263,7 +263,7 @@ pub fn energy_table(rows: &[Row], multi_file: bool) -> Option<Table> {
     let mut t = Table::new(leading(
         multi_file,
         vec![
-            Column::text("device"),
+            Column::text("device").cut(14),
             Column::text("kernel"),
             Column::text("dtype"),
             Column::num("best TFLOP/s").short("TFLOP/s"),
@@ -298,11 +298,12 @@ pub fn stragglers_table(sources: &[Source]) -> Option<Table> {
     let mut t = Table::new(leading(
         multi_file,
         vec![
-            Column::text("host").cut(12),
-            Column::text("device"),
+            Column::text("device")
+                .cut(14)
+                .means("host (and rank) / device, as the merged file names it"),
             Column::text("dtype"),
             Column::num("TFLOP/s").means("the GPU's best verified median"),
-            Column::num("cluster median").short("median"),
+            Column::num("cluster median").short("median").drop(1),
             Column::num("shortfall").means("below the cluster median"),
         ],
     ))
@@ -313,7 +314,6 @@ pub fn stragglers_table(sources: &[Source]) -> Option<Table> {
                 multi_file,
                 &s.label,
                 vec![
-                    g.host.clone(),
                     g.device.clone(),
                     g.dtype.to_string(),
                     tflops(g.tflops),
