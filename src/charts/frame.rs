@@ -129,93 +129,88 @@ fn legend_rows(legend: &[(Mark, String)], width: f64) -> Vec<Vec<usize>> {
 
 const LEGEND_ROW: f64 = 22.0;
 
+/// Where the parts of a frame go, from the sizes of their texts.
+struct Layout {
+    plot: Rect,
+    title: Vec<String>,
+    legend: Vec<Vec<usize>>,
+    x_labels: Vec<String>,
+    y_labels: Vec<String>,
+}
+
+impl AxisSpec {
+    fn labels(&self) -> Vec<String> {
+        self.axis.ticks.iter().map(|t| (self.label)(*t)).collect()
+    }
+}
+
+/// The plot area is what the title, the tick labels, the axis titles and the legend leave.
+fn layout(spec: &FrameSpec, canvas: Rect) -> Layout {
+    let inner = canvas.x1 - 2.0 * MARGIN;
+    let title = wrap(&spec.title, TITLE_PX, true, inner);
+    let legend = legend_rows(&spec.legend, inner);
+    let (x_labels, y_labels) = (spec.x.labels(), spec.y.labels());
+    let widest_y = y_labels
+        .iter()
+        .map(|l| text::width(l, TICK_PX, false))
+        .fold(0.0, f64::max);
+    let last_x = x_labels
+        .last()
+        .map_or(0.0, |l| text::width(l, TICK_PX, false));
+    let tick_h = text::height(TICK_PX);
+    let legend_h = legend.len() as f64 * LEGEND_ROW + if legend.is_empty() { 0.0 } else { GAP };
+    let below = text::height(AXIS_TITLE_PX) + tick_h + 3.0 * GAP;
+    let plot = Rect {
+        x0: MARGIN + text::height(AXIS_TITLE_PX) + GAP + widest_y + GAP,
+        y0: MARGIN + title.len() as f64 * TITLE_PX * 1.3 + GAP + tick_h / 2.0,
+        x1: canvas.x1 - MARGIN - (last_x / 2.0).max(GAP),
+        y1: canvas.y1 - MARGIN - legend_h - below,
+    };
+    Layout {
+        plot,
+        title,
+        legend,
+        x_labels,
+        y_labels,
+    }
+}
+
 impl Frame {
     /// Lays out and draws the frame of `spec` on `scene`.
     pub fn draw(scene: &mut Scene, spec: &FrameSpec) -> Frame {
         let canvas = scene.canvas();
-        let inner = canvas.x1 - 2.0 * MARGIN;
-        let title_lines = wrap(&spec.title, TITLE_PX, true, inner);
-        let title_h = title_lines.len() as f64 * TITLE_PX * 1.3;
-        let rows = legend_rows(&spec.legend, inner);
-        let legend_h = rows.len() as f64 * LEGEND_ROW;
-        let y_labels: Vec<String> = spec
-            .y
-            .axis
-            .ticks
-            .iter()
-            .map(|t| (spec.y.label)(t.to_owned()))
-            .collect();
-        let y_label_w = y_labels
-            .iter()
-            .map(|l| text::width(l, TICK_PX, false))
-            .fold(0.0, f64::max);
-        let x_labels: Vec<String> = spec
-            .x
-            .axis
-            .ticks
-            .iter()
-            .map(|t| (spec.x.label)(t.to_owned()))
-            .collect();
-        let last_x = x_labels
-            .last()
-            .map_or(0.0, |l| text::width(l, TICK_PX, false));
-        let tick_h = text::height(TICK_PX);
-        let plot = Rect {
-            x0: MARGIN + text::height(AXIS_TITLE_PX) + GAP + y_label_w + GAP,
-            y0: MARGIN + title_h + GAP + tick_h / 2.0,
-            x1: canvas.x1 - MARGIN - (last_x / 2.0).max(GAP),
-            y1: canvas.y1
-                - MARGIN
-                - legend_h
-                - (if rows.is_empty() { 0.0 } else { GAP })
-                - text::height(AXIS_TITLE_PX)
-                - GAP
-                - tick_h
-                - GAP,
-        };
+        let l = layout(spec, canvas);
+        let plot = l.plot;
         let mut frame = Frame {
             plot,
             x: spec.x.axis.clone(),
             y: spec.y.axis.clone(),
             taken: Vec::new(),
         };
-        for (i, line) in title_lines.iter().enumerate() {
-            frame.put(
-                scene,
-                Text::new(
-                    canvas.x1 / 2.0,
-                    MARGIN + TITLE_PX * 1.3 * (i as f64 + 0.5),
-                    line.clone(),
-                    TITLE_PX,
-                )
-                .anchor(Anchor::Middle)
-                .bold(),
-            );
+        for (i, line) in l.title.iter().enumerate() {
+            let y = MARGIN + TITLE_PX * 1.3 * (i as f64 + 0.5);
+            let t = Text::new(canvas.x1 / 2.0, y, line.clone(), TITLE_PX);
+            frame.put(scene, t.anchor(Anchor::Middle).bold());
         }
-        frame.grid(scene, &x_labels, &y_labels);
-        let x_title_y = plot.y1 + GAP + tick_h + GAP + text::height(AXIS_TITLE_PX) / 2.0;
-        frame.put(
-            scene,
-            Text::new(
-                (plot.x0 + plot.x1) / 2.0,
-                x_title_y,
-                spec.x.title.clone(),
-                AXIS_TITLE_PX,
-            )
-            .anchor(Anchor::Middle),
+        frame.grid(scene, &l.x_labels, &l.y_labels);
+        let x_title_y =
+            plot.y1 + 2.0 * GAP + text::height(TICK_PX) + text::height(AXIS_TITLE_PX) / 2.0;
+        let x_title = Text::new(
+            (plot.x0 + plot.x1) / 2.0,
+            x_title_y,
+            spec.x.title.clone(),
+            AXIS_TITLE_PX,
         );
-        frame.put(
-            scene,
-            Text::new(
-                MARGIN + text::height(AXIS_TITLE_PX) / 2.0,
-                (plot.y0 + plot.y1) / 2.0,
-                spec.y.title.clone(),
-                AXIS_TITLE_PX,
-            )
-            .anchor(Anchor::Middle)
-            .vertical(),
+        frame.put(scene, x_title.anchor(Anchor::Middle));
+        let y_title = Text::new(
+            MARGIN + text::height(AXIS_TITLE_PX) / 2.0,
+            (plot.y0 + plot.y1) / 2.0,
+            spec.y.title.clone(),
+            AXIS_TITLE_PX,
         );
-        frame.legend(scene, &spec.legend, &rows, canvas.y1 - MARGIN - legend_h);
+        frame.put(scene, y_title.anchor(Anchor::Middle).vertical());
+        let legend_top = canvas.y1 - MARGIN - l.legend.len() as f64 * LEGEND_ROW;
+        frame.legend(scene, &spec.legend, &l.legend, legend_top);
         frame
     }
 

@@ -21,7 +21,7 @@ impl Rgb {
     pub const WHITE: Rgb = Rgb(255, 255, 255);
 
     fn hex(self) -> String {
-        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+        format!("#{:02X}{:02X}{:02X}", self.0, self.1, self.2)
     }
 
     fn plotters(self) -> RGBColor {
@@ -289,6 +289,45 @@ fn svg_stroke(c: Option<Rgb>, width: f64) -> String {
     }
 }
 
+/// The corners of a triangle pointing up, centred on (x, y).
+fn triangle(x: f64, y: f64, r: f64) -> [(f64, f64); 3] {
+    [
+        (x, y - r),
+        (x - r * 0.87, y + r * 0.5),
+        (x + r * 0.87, y + r * 0.5),
+    ]
+}
+
+fn svg_points(points: &[(f64, f64)]) -> String {
+    let pts: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    pts.join(" ")
+}
+
+fn svg_text(t: &Text) -> String {
+    let anchor = match t.anchor {
+        Anchor::Start => "start",
+        Anchor::Middle => "middle",
+        Anchor::End => "end",
+    };
+    let rotate = if t.vertical {
+        format!(" transform=\"rotate(-90 {:.1} {:.1})\"", t.x, t.y)
+    } else {
+        String::new()
+    };
+    let bold = if t.bold { " font-weight=\"bold\"" } else { "" };
+    format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{}\" text-anchor=\"{anchor}\" dominant-baseline=\"central\" fill=\"{}\"{bold}{rotate}>{}</text>",
+        t.x,
+        t.y,
+        t.size,
+        t.color.hex(),
+        xml(&t.text)
+    )
+}
+
 fn svg_shape(s: &mut String, shape: &Shape) {
     let fill = |c: Option<Rgb>| c.map_or("none".to_string(), Rgb::hex);
     let _ = match shape {
@@ -298,20 +337,16 @@ fn svg_shape(s: &mut String, shape: &Shape) {
             width,
             dashed,
         } => {
-            let pts: Vec<String> = points
-                .iter()
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                .collect();
+            let dash = if *dashed {
+                " stroke-dasharray=\"7 5\""
+            } else {
+                ""
+            };
             writeln!(
                 s,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{}/>",
-                pts.join(" "),
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/>",
+                svg_points(points),
                 color.hex(),
-                if *dashed {
-                    " stroke-dasharray=\"7 5\""
-                } else {
-                    ""
-                }
             )
         }
         Shape::Circle {
@@ -328,13 +363,8 @@ fn svg_shape(s: &mut String, shape: &Shape) {
         ),
         Shape::Triangle { x, y, r, fill: f } => writeln!(
             s,
-            "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\" fill=\"{}\"/>",
-            x,
-            y - r,
-            x - r * 0.87,
-            y + r * 0.5,
-            x + r * 0.87,
-            y + r * 0.5,
+            "<polygon points=\"{}\" fill=\"{}\"/>",
+            svg_points(&triangle(*x, *y, *r)),
             f.hex()
         ),
         Shape::Rect {
@@ -351,28 +381,7 @@ fn svg_shape(s: &mut String, shape: &Shape) {
             fill(*f),
             svg_stroke(*stroke, 1.0)
         ),
-        Shape::Text(t) => {
-            let anchor = match t.anchor {
-                Anchor::Start => "start",
-                Anchor::Middle => "middle",
-                Anchor::End => "end",
-            };
-            let rotate = if t.vertical {
-                format!(" transform=\"rotate(-90 {:.1} {:.1})\"", t.x, t.y)
-            } else {
-                String::new()
-            };
-            writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{}\" text-anchor=\"{anchor}\" dominant-baseline=\"central\" fill=\"{}\"{}{rotate}>{}</text>",
-                t.x,
-                t.y,
-                t.size,
-                t.color.hex(),
-                if t.bold { " font-weight=\"bold\"" } else { "" },
-                xml(&t.text)
-            )
-        }
+        Shape::Text(t) => writeln!(s, "{}", svg_text(t)),
     };
 }
 
@@ -419,11 +428,7 @@ fn draw_shape<DB: DrawingBackend>(
             }
         }
         Shape::Triangle { x, y, r, fill } => area.draw(&Polygon::new(
-            vec![
-                px((*x, y - r)),
-                px((x - r * 0.87, y + r * 0.5)),
-                px((x + r * 0.87, y + r * 0.5)),
-            ],
+            triangle(*x, *y, *r).map(px).to_vec(),
             fill.plotters().filled(),
         )),
         Shape::Rect { rect, fill, stroke } => {
@@ -436,32 +441,37 @@ fn draw_shape<DB: DrawingBackend>(
                 None => Ok(()),
             }
         }
-        Shape::Text(t) => {
-            let h = match t.anchor {
-                Anchor::Start => HPos::Left,
-                Anchor::Middle => HPos::Center,
-                Anchor::End => HPos::Right,
-            };
-            // plotters sizes a font by its ascent-to-descent height, CSS by its em.
-            let mut font = FontDesc::new(
-                FontFamily::Name("sans-serif"),
-                t.size * text::EM_TO_HEIGHT,
-                // One face is bundled: bold is drawn regular in PNGs.
-                FontStyle::Normal,
-            );
-            if t.vertical {
-                font = font.transform(FontTransform::Rotate270);
-            }
-            let style = font
-                .color(&t.color.plotters())
-                .pos(Pos::new(h, VPos::Center));
-            area.draw(&plotters::element::Text::new(
-                t.text.clone(),
-                px((t.x, t.y)),
-                style,
-            ))
-        }
+        Shape::Text(t) => draw_text(area, t),
     }
+}
+
+fn draw_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    t: &Text,
+) -> DrawResult<DB> {
+    let h = match t.anchor {
+        Anchor::Start => HPos::Left,
+        Anchor::Middle => HPos::Center,
+        Anchor::End => HPos::Right,
+    };
+    // plotters sizes a font by its ascent-to-descent height, CSS by its em. One face is
+    // bundled: bold is drawn regular in PNGs.
+    let mut font = FontDesc::new(
+        FontFamily::Name("sans-serif"),
+        t.size * text::EM_TO_HEIGHT,
+        FontStyle::Normal,
+    );
+    if t.vertical {
+        font = font.transform(FontTransform::Rotate270);
+    }
+    let style = font
+        .color(&t.color.plotters())
+        .pos(Pos::new(h, VPos::Center));
+    area.draw(&plotters::element::Text::new(
+        t.text.clone(),
+        px((t.x, t.y)),
+        style,
+    ))
 }
 
 #[cfg(test)]

@@ -56,9 +56,7 @@ fn verdict(j: &JobComparison) -> String {
     }
 }
 
-/// The jobs as a table: both rates, the change and its interval, the verdict.
-pub fn table(c: &Comparison) -> Table {
-    let hosts = c.jobs.iter().any(|j| j.host.is_some());
+fn columns(c: &Comparison, hosts: bool) -> Vec<Column> {
     let mut columns = Vec::new();
     if hosts {
         columns.push(Column::text("host").cut(10));
@@ -86,15 +84,24 @@ pub fn table(c: &Comparison) -> Table {
         .means("the interval of the change in percent, from the samples of both runs"),
         Column::text("verdict"),
     ]);
-    let mut t = Table::new(columns);
+    columns
+}
+
+/// A median with the unsettled mark where its run did not settle.
+fn rate(s: &crate::compare::Side) -> String {
+    let mark = if s.settled {
+        ""
+    } else {
+        crate::report::noise::UNSETTLED_MARK
+    };
+    format!("{}{mark}", tflops(s.median_tflops))
+}
+
+/// The jobs as a table: both rates, the change and its interval, the verdict.
+pub fn table(c: &Comparison) -> Table {
+    let hosts = c.jobs.iter().any(|j| j.host.is_some());
+    let mut t = Table::new(columns(c, hosts));
     for j in &c.jobs {
-        let mark = |settled: bool| {
-            if settled {
-                ""
-            } else {
-                crate::report::noise::UNSETTLED_MARK
-            }
-        };
         let mut cells = Vec::new();
         if hosts {
             cells.push(j.host.clone().unwrap_or_default());
@@ -104,16 +111,8 @@ pub fn table(c: &Comparison) -> Table {
             j.kernel.clone(),
             j.dtype.to_string(),
             format!("{}x{}x{}", j.m, j.n, j.k),
-            format!(
-                "{}{}",
-                tflops(j.baseline.median_tflops),
-                mark(j.baseline.settled)
-            ),
-            format!(
-                "{}{}",
-                tflops(j.candidate.median_tflops),
-                mark(j.candidate.settled)
-            ),
+            rate(&j.baseline),
+            rate(&j.candidate),
             change(j.ratio),
             format!("{}..{}", points(j.interval[0]), points(j.interval[1])),
             verdict(j),
@@ -186,7 +185,58 @@ fn markdown(c: &Comparison) -> String {
     t.markdown()
 }
 
-pub fn run(args: &CompareArgs, json: bool) -> AppResult<()> {
+/// Every job as a CSV row, full precision.
+fn csv_text(c: &Comparison) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "host",
+        "device",
+        "kernel",
+        "dtype",
+        "m",
+        "n",
+        "k",
+        "baseline_tflops",
+        "candidate_tflops",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+        "verdict",
+        "regression",
+    ])?;
+    for j in &c.jobs {
+        let verdict = serde_json::to_value(j.verdict)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let record = [
+            j.host.clone().unwrap_or_default(),
+            j.device.clone(),
+            j.kernel.clone(),
+            j.dtype.to_string(),
+            j.m.to_string(),
+            j.n.to_string(),
+            j.k.to_string(),
+            j.baseline.median_tflops.to_string(),
+            j.candidate.median_tflops.to_string(),
+            j.ratio.to_string(),
+            j.interval[0].to_string(),
+            j.interval[1].to_string(),
+            verdict,
+            j.regression.to_string(),
+        ];
+        w.write_record(
+            record
+                .iter()
+                .map(|c| crate::output::clean::line(c).into_owned()),
+        )?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Outputs are writable files or `-`, at most one thing on stdout; how many go there.
+fn check_outputs(args: &CompareArgs, json: bool) -> AppResult<usize> {
     let inputs = [args.baseline.as_path(), args.candidate.as_path()];
     for (flag, out) in [("--markdown", &args.markdown), ("--csv", &args.csv)] {
         if let Some(out) = out.as_deref().filter(|p| !is_stdout(p)) {
@@ -203,6 +253,31 @@ pub fn run(args: &CompareArgs, json: bool) -> AppResult<()> {
             "--markdown -, --csv - and --json all write to stdout: choose one",
         ));
     }
+    Ok(to_stdout)
+}
+
+/// Exit 1 naming every job slower beyond the threshold.
+fn verdict_status(c: &Comparison) -> AppResult<()> {
+    if c.regressions == 0 {
+        return Ok(());
+    }
+    let slow: Vec<String> = c
+        .jobs
+        .iter()
+        .filter(|j| j.regression)
+        .map(|j| format!("{} ({})", j.name(), change(j.ratio)))
+        .collect();
+    Err(AppError::failed(format!(
+        "{} job(s) slower than the baseline by more than {} with {} confidence: {}",
+        slow.len(),
+        percent(c.threshold),
+        percent(c.confidence),
+        slow.join(", ")
+    )))
+}
+
+pub fn run(args: &CompareArgs, json: bool) -> AppResult<()> {
+    let to_stdout = check_outputs(args, json)?;
     let options = Options {
         threshold: args.threshold,
         confidence: args.confidence,
@@ -219,35 +294,13 @@ pub fn run(args: &CompareArgs, json: bool) -> AppResult<()> {
         write_output(p, &markdown(&c))?;
     }
     if let Some(p) = &args.csv {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for r in table(&c).csv_records() {
-            w.write_record(r)
-                .map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
-        write_output(p, &String::from_utf8_lossy(&bytes))?;
+        let text = csv_text(&c).map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
+        write_output(p, &text)?;
     }
     if json {
         print_json(&c)?;
     } else if to_stdout == 0 {
         print_text(&text(&c, stdout_width()))?;
     }
-    if c.regressions > 0 {
-        let slow: Vec<String> = c
-            .jobs
-            .iter()
-            .filter(|j| j.regression)
-            .map(|j| format!("{} ({})", j.name(), change(j.ratio)))
-            .collect();
-        return Err(AppError::failed(format!(
-            "{} job(s) slower than the baseline by more than {} with {} confidence: {}",
-            slow.len(),
-            percent(c.threshold),
-            percent(c.confidence),
-            slow.join(", ")
-        )));
-    }
-    Ok(())
+    verdict_status(&c)
 }

@@ -1,5 +1,5 @@
-//! Tables for people, as one model rendered three ways: to a terminal of any width, to Markdown
-//! and to CSV (the HTML report renders the same model too). A cell is never split: when a
+//! Tables for people, as one model rendered to a terminal of any width and to Markdown (the
+//! HTML report renders the same model too). A cell is never split: when a
 //! table is wider than the terminal, headers are shortened, names are cut (their full text is
 //! under the table or in `--json`), and the least useful columns are left out, in that order;
 //! every row stays on one line.
@@ -294,17 +294,6 @@ impl Table {
         }
         s
     }
-
-    /// The header and the rows as CSV records (notes are not data and are left out).
-    pub fn csv_records(&self) -> Vec<Vec<String>> {
-        let mut out = vec![self.columns.iter().map(|c| c.header.clone()).collect()];
-        out.extend(
-            self.rows
-                .iter()
-                .map(|r| r.iter().map(|c| clean::line(c).into_owned()).collect()),
-        );
-        out
-    }
 }
 
 /// `cell` in `width` columns: cut at the end with "…", or before the last '/' so that a
@@ -448,7 +437,7 @@ mod tests {
         );
         assert_eq!(
             shorten("gpu-node-a.example.org/cuda:0", 16),
-            "gpu-nod…/cuda:0"
+            "gpu-node…/cuda:0"
         );
         assert_eq!(shorten("NVIDIA H100 80GB HBM3", 10), "NVIDIA H1…");
         assert_eq!(shorten("short", 10), "short");

@@ -5,7 +5,7 @@
 
 use super::summary::{Row, Source};
 use crate::charts::axis::{label, percent_label, Axis, Scale};
-use crate::charts::frame::{around, AxisSpec, Frame, FrameSpec, Mark, LABEL_PX};
+use crate::charts::frame::{AxisSpec, Frame, FrameSpec, Mark, LABEL_PX};
 use crate::charts::scene::{Anchor, Hover, Rect, Rgb, Scene, Shape, Text};
 use crate::charts::{color, text, Chart};
 use crate::output::{percent, tflops};
@@ -72,9 +72,19 @@ fn rate_spread(r: &Run) -> (f64, f64, f64) {
     (r.tflops.median, at(r.time_s.p75), at(r.time_s.p25))
 }
 
+/// A point of a series: its x, its median rate with the rates at the quartile times, and
+/// what hovering over it says.
+struct Point {
+    x: f64,
+    median: f64,
+    low: f64,
+    high: f64,
+    hover: String,
+}
+
 struct Series {
     name: String,
-    points: Vec<(f64, f64, f64, f64, String)>,
+    points: Vec<Point>,
 }
 
 /// A horizontal line drawn across a chart, labelled: a rated peak, a published measurement.
@@ -120,7 +130,13 @@ impl SizeChart<'_> {
                     .map(|u| format!(" ({} of peak)", percent(u)))
                     .unwrap_or_default()
             );
-            let point = (x(r), mid, lo, hi, hover);
+            let point = Point {
+                x: x(r),
+                median: mid,
+                low: lo,
+                high: hi,
+                hover,
+            };
             match out.iter_mut().find(|x| x.name == name) {
                 Some(x) => x.points.push(point),
                 None => out.push(Series {
@@ -130,7 +146,7 @@ impl SizeChart<'_> {
             }
         }
         for s in &mut out {
-            s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            s.points.sort_by(|a, b| a.x.total_cmp(&b.x));
         }
         out
     }
@@ -195,6 +211,73 @@ impl SizeChart<'_> {
     }
 }
 
+/// The frame of the size chart: x as `x_axis` says, y the rates and the levels drawn.
+fn size_frame(x: (String, Vec<f64>), series: &[Series], levels: &[Level]) -> FrameSpec {
+    let mut ys: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().flat_map(|p| [p.median, p.low, p.high]))
+        .collect();
+    ys.extend(levels.iter().map(|l| l.value));
+    let y_axis = Axis::for_values(&ys, true);
+    let mut legend: Vec<(Mark, String)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (Mark::Dot(color(i)), s.name.clone()))
+        .collect();
+    legend.extend(levels.iter().map(|l| {
+        let mark = Mark::Line {
+            color: l.color,
+            dashed: true,
+        };
+        (mark, l.label.clone())
+    }));
+    let log = if y_axis.is_log() { " (log scale)" } else { "" };
+    FrameSpec {
+        title: "TFLOP/s against problem size".into(),
+        x: AxisSpec {
+            axis: Axis::for_values(&x.1, false),
+            title: x.0,
+            label,
+        },
+        y: AxisSpec {
+            title: format!("median TFLOP/s{log}"),
+            axis: y_axis,
+            label,
+        },
+        legend,
+    }
+}
+
+/// Each series' points with their interquartile whiskers, joined where `joined`.
+fn draw_series(scene: &mut Scene, frame: &mut Frame, series: &[Series], joined: bool) {
+    for (i, s) in series.iter().enumerate() {
+        let c = color(i);
+        if joined && s.points.len() > 1 {
+            let line = s.points.iter().map(|p| frame.px(p.x, p.median)).collect();
+            scene.line(line, c, 2.0, false);
+        }
+        for p in &s.points {
+            let at = frame.px(p.x, p.median);
+            scene.line(
+                vec![frame.px(p.x, p.low), frame.px(p.x, p.high)],
+                c,
+                1.5,
+                false,
+            );
+            for shape in Mark::Dot(c).shapes(at.0, at.1, 0.0) {
+                scene.add(shape);
+            }
+            frame.occupy(at, 5.0);
+            scene.hovers.push(Hover {
+                x: at.0,
+                y: at.1,
+                r: 7.0,
+                title: p.hover.clone(),
+            });
+        }
+    }
+}
+
 impl Chart for SizeChart<'_> {
     fn scene(&self, size: (u32, u32)) -> Result<Scene, String> {
         let runs: Vec<&Run> = self.runs().into_iter().map(|(_, r)| r).collect();
@@ -205,81 +288,19 @@ impl Chart for SizeChart<'_> {
         let series = self.series(x);
         let levels = self.levels();
         let xs: Vec<f64> = runs.iter().map(|r| x(r)).collect();
-        let mut ys: Vec<f64> = series
-            .iter()
-            .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3]))
-            .collect();
-        ys.extend(levels.iter().map(|l| l.value));
-        let y_axis = Axis::for_values(&ys, true);
-        let mut legend: Vec<(Mark, String)> = series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (Mark::Dot(color(i)), s.name.clone()))
-            .collect();
-        legend.extend(levels.iter().map(|l| {
-            (
-                Mark::Line {
-                    color: l.color,
-                    dashed: true,
-                },
-                l.label.clone(),
-            )
-        }));
-        let spec = FrameSpec {
-            title: "TFLOP/s against problem size".into(),
-            x: AxisSpec {
-                axis: Axis::for_values(&xs, false),
-                title: x_title,
-                label,
-            },
-            y: AxisSpec {
-                title: format!(
-                    "median TFLOP/s{}",
-                    if y_axis.is_log() { " (log scale)" } else { "" }
-                ),
-                axis: y_axis,
-                label,
-            },
-            legend,
-        };
+        let spec = size_frame((x_title, xs), &series, &levels);
         let mut scene = Scene::new(size);
         let mut frame = Frame::draw(&mut scene, &spec);
         for l in &levels {
+            let y = frame.y_px(l.value);
             scene.line(
-                vec![
-                    (frame.plot.x0, frame.y_px(l.value)),
-                    (frame.plot.x1, frame.y_px(l.value)),
-                ],
+                vec![(frame.plot.x0, y), (frame.plot.x1, y)],
                 l.color,
                 2.0,
                 true,
             );
         }
-        for (i, s) in series.iter().enumerate() {
-            let c = color(i);
-            if joined && s.points.len() > 1 {
-                scene.line(
-                    s.points.iter().map(|p| frame.px(p.0, p.1)).collect(),
-                    c,
-                    2.0,
-                    false,
-                );
-            }
-            for (px, mid, lo, hi, hover) in &s.points {
-                let at = frame.px(*px, *mid);
-                scene.line(vec![frame.px(*px, *lo), frame.px(*px, *hi)], c, 1.5, false);
-                for shape in Mark::Dot(c).shapes(at.0, at.1, 0.0) {
-                    scene.add(shape);
-                }
-                frame.occupy(at, 5.0);
-                scene.hovers.push(Hover {
-                    x: at.0,
-                    y: at.1,
-                    r: 7.0,
-                    title: hover.clone(),
-                });
-            }
-        }
+        draw_series(&mut scene, &mut frame, &series, joined);
         Ok(scene)
     }
 }
@@ -525,29 +546,27 @@ impl Chart for BarChart {
     }
 }
 
-/// One bar in its row: the label above, the bar, the value (and note) after its end.
+/// One bar in its row: the label above, the bar, the value (and note) after its end (on the
+/// bar's end, in white, when the plot has no room after it).
 fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64, pct: bool) {
     let label_y = top + text::height(LABEL_PX) / 2.0 + 2.0;
-    let bar_top = top + text::height(LABEL_PX) + 5.0;
-    let bar_bottom = (top + row_h - 4.0).max(bar_top + 6.0);
-    let x0 = frame.plot.x0;
-    let x1 = frame.x_px(b.value.max(0.0));
+    let (y0, y1) = (top + text::height(LABEL_PX) + 5.0, top + row_h - 4.0);
+    let bar = Rect {
+        x0: frame.plot.x0,
+        y0,
+        x1: frame.x_px(b.value.max(0.0)),
+        y1: y1.max(y0 + 6.0),
+    };
     scene.add(Shape::Rect {
-        rect: Rect {
-            x0,
-            y0: bar_top,
-            x1,
-            y1: bar_bottom,
-        },
+        rect: bar,
         fill: Some(b.color),
         stroke: None,
     });
-    frame.taken.push(Rect {
-        x0,
-        y0: bar_top,
-        x1,
-        y1: bar_bottom,
-    });
+    frame.taken.push(bar);
+    frame.put(
+        scene,
+        Text::new(bar.x0 + 4.0, label_y, b.label.clone(), LABEL_PX),
+    );
     let value = if pct {
         percent(b.value)
     } else {
@@ -555,36 +574,20 @@ fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64,
     };
     let shown = match &b.note {
         Some(n) => format!("{value} {n}"),
-        None => value,
+        None => value.clone(),
     };
-    let mid = (bar_top + bar_bottom) / 2.0;
-    let label = Text::new(x0 + 4.0, label_y, b.label.clone(), LABEL_PX);
-    let mut placed = frame.place(scene, [label]);
-    if !placed {
-        placed = frame.place(scene, around((x0, label_y), &b.label, LABEL_PX, Rgb::BLACK));
-    }
-    let _ = placed;
-    let after = Text::new(x1 + 6.0, mid, shown.clone(), LABEL_PX).color(b.color);
-    let inside = Text::new(x1 - 6.0, mid, shown, LABEL_PX)
-        .anchor(Anchor::End)
-        .color(Rgb::WHITE);
+    let mid = (bar.y0 + bar.y1) / 2.0;
+    let after = Text::new(bar.x1 + 6.0, mid, shown.clone(), LABEL_PX).color(b.color);
     if !frame.place(scene, [after]) {
-        // On the bar itself, in white, when there is no room after it.
-        scene.text(inside);
+        let on_bar = Text::new(bar.x1 - 6.0, mid, shown, LABEL_PX);
+        scene.text(on_bar.anchor(Anchor::End).color(Rgb::WHITE));
     }
+    let unit = if pct { "" } else { " TFLOP/s" };
     scene.hovers.push(Hover {
-        x: (x0 + x1) / 2.0,
+        x: (bar.x0 + bar.x1) / 2.0,
         y: mid,
-        r: ((bar_bottom - bar_top) / 2.0).max(6.0),
-        title: format!(
-            "{}: {}",
-            b.label,
-            if pct {
-                percent(b.value)
-            } else {
-                format!("{} TFLOP/s", tflops(b.value))
-            }
-        ),
+        r: ((bar.y1 - bar.y0) / 2.0).max(6.0),
+        title: format!("{}: {value}{unit}", b.label),
     });
 }
 

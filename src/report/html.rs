@@ -115,7 +115,7 @@ fn per_gpu_charts(s: &Source, rows: &[Row]) -> Vec<(String, String)> {
         if group.len() < 2 {
             continue;
         }
-        let title = format!("TFLOP/s per GPU: {name} {kernel} {dtype} ({})", s.label);
+        let title = format!("TFLOP/s per device: {name} {kernel} {dtype} ({})", s.label);
         let bars = BarChart::per_gpu(&group, s, title.clone());
         if let Ok(svg) = to_svg_string(&bars, (SIZE.0, bars.height())) {
             out.push((title, svg));

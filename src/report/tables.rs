@@ -76,40 +76,42 @@ fn utilization(r: &Row) -> String {
     }
 }
 
+/// The columns of the results table, each saying what it holds.
+fn results_columns() -> Vec<Column> {
+    vec![
+        Column::text("device").cut(14),
+        Column::text("kernel"),
+        Column::text("dtype"),
+        Column::num("best TFLOP/s")
+            .short("best")
+            .means("the median TFLOP/s of the fastest verified shape"),
+        Column::num("±95%")
+            .drop(1)
+            .means("the 95% interval of that median, from its samples"),
+        Column::text("at shape")
+            .short("shape")
+            .means("the fastest shape, MxNxK"),
+        Column::num("median TFLOP/s")
+            .short("median")
+            .drop(3)
+            .means("the median over the verified shapes of each shape's median"),
+        Column::num("rated peak")
+            .short("peak")
+            .drop(4)
+            .means("the device's dense peak for the dtype, TFLOP/s"),
+        Column::num("best utilization")
+            .short("util.")
+            .means("best TFLOP/s over the rated peak"),
+        Column::text("verified")
+            .drop(2)
+            .means("results that passed verification, of all results"),
+    ]
+}
+
 /// Per device, dtype and kernel: best and median TFLOP/s, spread, peak, utilization, verified.
 pub fn results_table(rows: &[Row], multi_file: bool) -> Table {
-    let mut t = Table::new(leading(
-        multi_file,
-        vec![
-            Column::text("device").cut(14),
-            Column::text("kernel"),
-            Column::text("dtype"),
-            Column::num("best TFLOP/s")
-                .short("best")
-                .means("the median TFLOP/s of the fastest verified shape"),
-            Column::num("±95%")
-                .drop(1)
-                .means("the 95% interval of that median, from its samples"),
-            Column::text("at shape")
-                .short("shape")
-                .means("the fastest shape, MxNxK"),
-            Column::num("median TFLOP/s")
-                .short("median")
-                .drop(3)
-                .means("the median over the verified shapes of each shape's median"),
-            Column::num("rated peak")
-                .short("peak")
-                .drop(4)
-                .means("the device's dense peak for the dtype, TFLOP/s"),
-            Column::num("best utilization")
-                .short("util.")
-                .means("best TFLOP/s over the rated peak"),
-            Column::text("verified")
-                .drop(2)
-                .means("results that passed verification, of all results"),
-        ],
-    ))
-    .titled("Results per device, dtype and kernel");
+    let mut t = Table::new(leading(multi_file, results_columns()))
+        .titled("Results per device, dtype and kernel");
     for r in rows {
         t.row(lead_cells(
             multi_file,
