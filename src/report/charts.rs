@@ -529,25 +529,50 @@ impl Chart for BarChart {
         let mut scene = Scene::new(size);
         let mut frame = Frame::draw(&mut scene, &spec);
         let row_h = (frame.plot.y1 - frame.plot.y0) / n;
+        // The values written after the bars keep clear of the levels' lines, drawn on top.
+        let levels: Vec<(f64, &Level)> = self
+            .levels
+            .iter()
+            .map(|l| (frame.x_px(l.value), l))
+            .collect();
+        let (y0, y1) = (frame.plot.y0, frame.plot.y1);
+        for (x, _) in &levels {
+            frame.taken.push(Rect {
+                x0: x - 1.0,
+                y0,
+                x1: x + 1.0,
+                y1,
+            });
+        }
         for (i, b) in self.bars.iter().enumerate() {
             let top = frame.plot.y0 + row_h * i as f64;
             draw_bar(&mut scene, &mut frame, b, top, row_h, self.percent);
         }
-        for l in &self.levels {
-            let x = frame.x_px(l.value);
-            scene.line(
-                vec![(x, frame.plot.y0), (x, frame.plot.y1)],
-                l.color,
-                2.0,
-                true,
-            );
+        for (x, l) in levels {
+            scene.line(vec![(x, y0), (x, y1)], l.color, 2.0, true);
         }
         Ok(scene)
     }
 }
 
-/// One bar in its row: the label above, the bar, the value (and note) after its end (on the
-/// bar's end, in white, when the plot has no room after it).
+/// Where a bar's value may go: after its end, else on the bar (white) at its end or further
+/// left, clear of the levels' lines.
+fn value_candidates(bar: Rect, shown: &str, color: Rgb) -> Vec<Text> {
+    let mid = (bar.y0 + bar.y1) / 2.0;
+    let mut out = vec![Text::new(bar.x1 + 6.0, mid, shown, LABEL_PX).color(color)];
+    let mut right = bar.x1 - 6.0;
+    while right - text::width(shown, LABEL_PX, false) >= bar.x0 + 2.0 {
+        out.push(
+            Text::new(right, mid, shown, LABEL_PX)
+                .anchor(Anchor::End)
+                .color(Rgb::WHITE),
+        );
+        right -= 20.0;
+    }
+    out
+}
+
+/// One bar in its row: the label above, the bar, the value (and note) where it fits.
 fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64, pct: bool) {
     let label_y = top + text::height(LABEL_PX) / 2.0 + 2.0;
     let (y0, y1) = (top + text::height(LABEL_PX) + 5.0, top + row_h - 4.0);
@@ -562,7 +587,6 @@ fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64,
         fill: Some(b.color),
         stroke: None,
     });
-    frame.taken.push(bar);
     frame.put(
         scene,
         Text::new(bar.x0 + 4.0, label_y, b.label.clone(), LABEL_PX),
@@ -576,16 +600,16 @@ fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64,
         Some(n) => format!("{value} {n}"),
         None => value.clone(),
     };
-    let mid = (bar.y0 + bar.y1) / 2.0;
-    let after = Text::new(bar.x1 + 6.0, mid, shown.clone(), LABEL_PX).color(b.color);
-    if !frame.place(scene, [after]) {
-        let on_bar = Text::new(bar.x1 - 6.0, mid, shown, LABEL_PX);
-        scene.text(on_bar.anchor(Anchor::End).color(Rgb::WHITE));
+    let candidates = value_candidates(bar, &shown, b.color);
+    let fallback = candidates.last().cloned();
+    if !frame.place(scene, candidates) {
+        scene.text(fallback.expect("at least the place after the bar"));
     }
+    frame.taken.push(bar);
     let unit = if pct { "" } else { " TFLOP/s" };
     scene.hovers.push(Hover {
         x: (bar.x0 + bar.x1) / 2.0,
-        y: mid,
+        y: (bar.y0 + bar.y1) / 2.0,
         r: ((bar.y1 - bar.y0) / 2.0).max(6.0),
         title: format!("{}: {value}{unit}", b.label),
     });
