@@ -337,13 +337,19 @@ fn decode_rgb(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 fn terminal_tables_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let (a, _) = two_files(dir.path());
+    // One kernel: no side-by-side table.
     flopmeter()
         .arg("report")
         .arg(&a)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Kernels side by side"))
+        .stdout(predicate::str::contains("Kernels side by side").not())
         .stdout(predicate::str::contains("utilization"));
+    flopmeter()
+        .args(["report", "results/dev-vm-cpu-lavapipe.json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Kernels side by side"));
 }
 
 #[test]

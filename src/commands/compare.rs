@@ -261,18 +261,23 @@ fn verdict_status(c: &Comparison) -> AppResult<()> {
     if c.regressions == 0 {
         return Ok(());
     }
+    const NAMED: usize = 5;
     let slow: Vec<String> = c
         .jobs
         .iter()
         .filter(|j| j.regression)
         .map(|j| format!("{} ({})", j.name(), change(j.ratio)))
         .collect();
+    let more = match slow.len().saturating_sub(NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more (see the table)"),
+    };
     Err(AppError::failed(format!(
-        "{} job(s) slower than the baseline by more than {} with {} confidence: {}",
+        "{} job(s) slower than the baseline by more than {} with {}% confidence: {}{more}",
         slow.len(),
         percent(c.threshold),
-        percent(c.confidence),
-        slow.join(", ")
+        crate::output::numbers::short(c.confidence * 100.0),
+        slow[..slow.len().min(NAMED)].join(", ")
     )))
 }
 

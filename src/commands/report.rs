@@ -122,7 +122,12 @@ fn blocks(
     let mut b: Vec<Block> = warnings(sources).into_iter().collect();
     b.extend(model_blocks(sources));
     b.push(Block::Table(results_table(rows, multi)));
-    b.push(Block::Table(kernels_table(rows, multi)));
+    let mut kernels: Vec<&str> = rows.iter().map(|r| r.kernel.as_str()).collect();
+    kernels.sort_unstable();
+    kernels.dedup();
+    if kernels.len() > 1 {
+        b.push(Block::Table(kernels_table(rows, multi)));
+    }
     if !comps.is_empty() {
         b.push(Block::Table(comparison_table(comps, &files)));
     }
