@@ -97,7 +97,7 @@ impl Axis {
     /// A log axis over at least [lo, hi] (positive), widened to ticks: 1-2-5 within a few
     /// decades, powers of ten (every 2nd, 3rd ...) over many.
     pub fn log(lo: f64, hi: f64) -> Axis {
-        let ok = |v: f64| v.is_finite() && v >= 1e-300 && v <= 1e300;
+        let ok = |v: f64| (1e-300..=1e300).contains(&v);
         let (lo, hi) = match (ok(lo), ok(hi)) {
             (true, true) => (lo.min(hi), lo.max(hi)),
             (true, false) => (lo, lo),

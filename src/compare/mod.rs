@@ -294,7 +294,9 @@ mod tests {
     }
 
     /// The dev VM's file against itself with one job's times scaled.
-    fn with_scaled(job: usize, factor: f64) -> (Vec<(String, Results)>, Vec<(String, Results)>) {
+    type Sides = (Vec<(String, Results)>, Vec<(String, Results)>);
+
+    fn with_scaled(job: usize, factor: f64) -> Sides {
         let base = crate::report::fixtures::dev_vm();
         let mut cand = base.clone();
         for t in &mut cand.runs[job].samples {

@@ -99,8 +99,11 @@ pub fn gemm_table(r: &Results, m: &ModelRecord) -> Table {
             (false, _) => ("not measured".to_string(), "-".to_string()),
             (true, Some(b)) => (
                 tflops(b.tflops.median),
-                peak.map(|p| percent(b.tflops.median / p))
-                    .unwrap_or_else(|| "-".into()),
+                match peak.map(|p| b.tflops.median / p) {
+                    Some(u) if u > 1.0 => format!("{} (!)", percent(u)),
+                    Some(u) => percent(u),
+                    None => "-".into(),
+                },
             ),
             (true, None) => ("-".into(), "-".into()),
         };
