@@ -47,9 +47,11 @@ pub enum Command {
     /// Place landmark training runs and your own estimates on the AI-and-Compute chart, and fit
     /// the doubling time.
     Trend(TrendArgs),
-    /// Render results files as tables, Markdown or a self-contained HTML page with charts, and
-    /// compare them.
+    /// Render results files as tables, Markdown, CSV or a self-contained HTML page with charts.
     Report(ReportArgs),
+    /// Compare a candidate's results with a baseline's, job by job, with intervals from the
+    /// samples and a verdict; exit 1 when a job is slower beyond --threshold.
+    Compare(CompareArgs),
     /// Compile every kernel without a GPU: CUDA C through NVRTC, WGSL through naga.
     Kernels(KernelsArgs),
     /// Combine per-GPU / per-node results of a cluster run into one file, with aggregates and
@@ -80,6 +82,41 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline: a results file, or a folder of them (a cluster run's rank files).
+    #[arg(value_name = "BASELINE")]
+    pub baseline: std::path::PathBuf,
+    /// The candidate: a results file or a folder.
+    #[arg(value_name = "CANDIDATE")]
+    pub candidate: std::path::PathBuf,
+    /// A job slower than the baseline by more than this fraction, with confidence, fails the
+    /// comparison (exit 1).
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        allow_hyphen_values = true,
+        value_parser = values::fraction,
+        default_value_t = crate::compare::DEFAULT_THRESHOLD
+    )]
+    pub threshold: f64,
+    /// Coverage of the interval of each ratio.
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        allow_hyphen_values = true,
+        value_parser = values::confidence,
+        default_value_t = crate::compare::DEFAULT_CONFIDENCE
+    )]
+    pub confidence: f64,
+    /// Write the comparison as Markdown (`-` for stdout, e.g. into $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<std::path::PathBuf>,
+    /// Write the comparison as CSV (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct KernelsArgs {
     /// Compile every kernel and report the result (the only action for now).
     #[arg(long)]
@@ -100,12 +137,16 @@ pub struct ReportArgs {
     /// Results files written by `flopmeter bench` (or `merge`).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<std::path::PathBuf>,
-    /// Write Markdown tables (paste into a GitHub issue).
+    /// Write Markdown tables (paste into a GitHub issue; `-` for stdout, e.g. into
+    /// $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<std::path::PathBuf>,
-    /// Write a self-contained HTML page with charts.
+    /// Write a self-contained HTML page with charts (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
+    /// Write every run as a CSV row (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -270,6 +311,10 @@ pub struct BenchArgs {
     /// rank-NNNNN-HOST.json [default under Slurm: results/cluster-slurm-JOBID].
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// No progress on stderr (a bar in a terminal, a line per finished job otherwise); warnings
+    /// and errors are still printed.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 // --- estimate ------------------------------------------------------------------------------
@@ -522,9 +567,12 @@ pub struct TrendArgs {
     /// Your own run: NAME=PFS_DAYS@YYYY-MM-DD (repeatable), drawn in red, never fitted.
     #[arg(long, value_name = "NAME=PFS_DAYS@DATE", allow_hyphen_values = true)]
     pub add: Vec<String>,
-    /// Also write the chart: FILE.svg or FILE.png.
+    /// Also write the chart: FILE.svg or FILE.png (`-`: SVG on stdout).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<std::path::PathBuf>,
+    /// The chart's size in pixels, WIDTHxHEIGHT (text stays 13 px or more whatever the size).
+    #[arg(long, value_name = "WxH", value_parser = values::plot_size, default_value = "960x560")]
+    pub plot_size: (u32, u32),
     /// Also print how each run's compute was obtained and where from, and the published figures'
     /// sources.
     #[arg(long)]

@@ -7,6 +7,7 @@ pub(crate) mod charts;
 pub(crate) mod cli;
 pub(crate) mod cluster;
 pub(crate) mod commands;
+pub(crate) mod compare;
 pub mod device;
 pub mod dtype;
 pub(crate) mod error;
@@ -40,7 +41,8 @@ pub fn main_with_args() -> i32 {
     match commands::run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote files and arguments: no escape sequence reaches the terminal.
+            eprintln!("error: {}", output::clean::line(&e.to_string()));
             e.exit_code()
         }
     }

@@ -1,10 +1,9 @@
-//! Runs the jobs of a plan: prepare, warm up and sample, verify, summarize. Progress on stderr;
+//! Runs the jobs of a plan: prepare, warm up and sample, verify, summarize, telling a
+//! `Progress` (drawn by the command: a bar, a line per job, or nothing) as jobs start and end.
 //! Ctrl-C stops after the current sample and keeps what was measured.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::device::cpu::llc_bytes;
 use crate::gemm::cuda::runner::CudaDevice;
@@ -156,13 +155,28 @@ fn measure(
     })
 }
 
-fn progress(total: usize) -> ProgressBar {
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
+/// A job that has just finished, as progress reports it.
+pub struct Finished<'a> {
+    /// Jobs finished so far, this one included, and jobs in the plan.
+    pub done: usize,
+    pub total: usize,
+    pub run: &'a Run,
+    /// The best verified median TFLOP/s on this device and dtype so far, this job included.
+    pub best: Option<f64>,
+}
+
+/// Who hears about the bench as it goes. The runner calls it from one thread at a time for
+/// `finished`, `failed` and `say`, and from every device's thread for `starting`.
+pub trait Progress: Sync {
+    /// A job is starting ("cpu:0 faer f32 512x512x512", or "all devices: ..." when concurrent).
+    fn starting(&self, what: &str);
+    fn finished(&self, job: Finished);
+    /// A job that could not be measured (the message names it).
+    fn failed(&self, done: usize, total: usize, message: &str);
+    /// A warning or a failed verification, printed whatever the progress style.
+    fn say(&self, line: &str);
+    /// The last job is done (or the run stopped).
+    fn done(&self);
 }
 
 /// What one job produced.
@@ -197,14 +211,18 @@ fn run_job(
     }
 }
 
-/// Prints a line on stderr above the progress bar, whether or not the bar is drawn (it is
-/// hidden when stderr is not a terminal, and `ProgressBar::println` then prints nothing).
-fn say(bar: &ProgressBar, line: &str) {
-    bar.suspend(|| eprintln!("{line}"));
+/// The best verified median TFLOP/s among `runs` on `run`'s device and dtype.
+fn best_so_far(runs: &[Run], run: &Run) -> Option<f64> {
+    crate::results::best::fastest(
+        runs.iter()
+            .filter(|r| r.device == run.device && r.dtype == run.dtype),
+    )
+    .map(|r| r.tflops.median)
 }
 
-/// Collects one job's result into the outcome, printing above the progress bar.
-fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
+/// Collects one job's result into the outcome and tells the progress.
+fn record(result: JobResult, out: &mut Outcome, progress: &dyn Progress, total: usize) {
+    let done = out.runs.len() + out.errors + 1;
     match result {
         JobResult::Measured(run) => {
             let what = format!(
@@ -215,26 +233,30 @@ fn record(result: JobResult, out: &mut Outcome, bar: &ProgressBar) {
                 run.problem()
             );
             if run.verification.status == VerificationStatus::Failed {
-                say(
-                    bar,
-                    &format!(
-                        "FAILED verification: {what}: {}",
-                        run.verification.message.clone().unwrap_or_default()
-                    ),
-                );
+                progress.say(&format!(
+                    "FAILED verification: {what}: {}",
+                    run.verification.message.clone().unwrap_or_default()
+                ));
             }
             if run.utilization.above_peak {
                 let msg = format!(
                     "{what}: utilization above 100% of the rated peak: a timing or peak error"
                 );
-                say(bar, &format!("warning: {msg}"));
+                progress.say(&format!("warning: {msg}"));
                 out.notes.push(msg);
             }
             out.runs.push(*run);
+            let run = out.runs.last().expect("just pushed");
+            progress.finished(Finished {
+                done,
+                total,
+                run,
+                best: best_so_far(&out.runs, run),
+            });
         }
         JobResult::Nothing => {}
         JobResult::Failed(msg) => {
-            say(bar, &format!("error: {msg}"));
+            progress.failed(done, total, &msg);
             out.notes.push(msg);
             out.errors += 1;
         }
@@ -267,10 +289,17 @@ pub fn execute(
     budget: &Budget,
     seed: u64,
     stop: &AtomicBool,
-    before_job: &(dyn Fn() + Sync),
-    checkpoint: Checkpoint,
+    hooks: Hooks,
 ) -> Outcome {
-    execute_with(run_job, plan, budget, seed, stop, before_job, checkpoint)
+    execute_with(run_job, plan, budget, seed, stop, hooks)
+}
+
+/// What the bench command hooks into the run: an MPI barrier before each job, a save of the
+/// results after each, and the progress shown.
+pub struct Hooks<'a> {
+    pub before_job: &'a (dyn Fn() + Sync),
+    pub checkpoint: Checkpoint<'a>,
+    pub progress: &'a dyn Progress,
 }
 
 /// What measures one job (tests substitute a failing one).
@@ -282,10 +311,13 @@ fn execute_with(
     budget: &Budget,
     seed: u64,
     stop: &AtomicBool,
-    before_job: &(dyn Fn() + Sync),
-    checkpoint: Checkpoint,
+    hooks: Hooks,
 ) -> Outcome {
-    let bar = progress(plan.jobs.len());
+    let Hooks {
+        before_job,
+        checkpoint,
+        progress,
+    } = hooks;
     let mut out = Outcome {
         runs: Vec::new(),
         notes: Vec::new(),
@@ -299,14 +331,14 @@ fn execute_with(
         seed,
         stop,
         before_job,
-        bar: &bar,
+        progress,
     };
     if plan.concurrent && plan.devices.len() > 1 {
         run_concurrent(&ctx, &mut out, checkpoint);
     } else {
         run_sequential(&ctx, &mut out, checkpoint);
     }
-    bar.finish_and_clear();
+    progress.done();
     out.interrupted = stop.load(Ordering::Relaxed);
     out
 }
@@ -319,7 +351,7 @@ struct Context<'a> {
     seed: u64,
     stop: &'a AtomicBool,
     before_job: &'a (dyn Fn() + Sync),
-    bar: &'a ProgressBar,
+    progress: &'a dyn Progress,
 }
 
 impl Context<'_> {
@@ -335,12 +367,11 @@ fn run_sequential(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
             break;
         }
         let d = &ctx.plan.devices[job.device];
-        ctx.bar.set_message(what(d, job));
+        ctx.progress.starting(&what(d, job));
         (ctx.before_job)();
         let result = ctx.run(&mut devices, d, job);
-        record(result, out, ctx.bar);
+        record(result, out, ctx.progress, ctx.plan.jobs.len());
         checkpoint(out);
-        ctx.bar.inc(1);
     }
 }
 
@@ -351,7 +382,7 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
         plan,
         stop,
         before_job,
-        bar,
+        progress,
         ..
     } = *ctx;
     let per_device: Vec<Vec<&Job>> = (0..plan.devices.len())
@@ -378,12 +409,14 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        bar.set_message(format!(
-                            "all devices: {} {} {}",
-                            job.kernel,
-                            job.dtype,
-                            job.problem()
-                        ));
+                        if i == 0 {
+                            progress.starting(&format!(
+                                "all devices: {} {} {}",
+                                job.kernel,
+                                job.dtype,
+                                job.problem()
+                            ));
+                        }
                         let _ = tx.send(ctx.run(&mut devices, d, job));
                     }
                 })
@@ -391,9 +424,8 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
             .collect();
         drop(tx);
         for result in rx {
-            record(result, out, bar);
+            record(result, out, progress, plan.jobs.len());
             checkpoint(out);
-            bar.inc(1);
         }
         for (h, d) in handles.into_iter().zip(&plan.devices) {
             if let Err(p) = h.join() {
@@ -402,7 +434,7 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
                     d.id,
                     crate::panic_guard::panic_message(p.as_ref())
                 );
-                say(bar, &format!("error: {msg}"));
+                progress.say(&format!("error: {msg}"));
                 out.notes.push(msg);
                 out.errors += 1;
             }
@@ -438,6 +470,40 @@ mod tests {
         }
     }
 
+    /// Progress that remembers what it was told.
+    #[derive(Default)]
+    struct Heard(std::sync::Mutex<Vec<String>>);
+
+    impl Progress for Heard {
+        fn starting(&self, _: &str) {}
+        fn finished(&self, j: Finished) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{}/{} {} {:?}", j.done, j.total, j.run.m, j.best));
+        }
+        fn failed(&self, done: usize, total: usize, message: &str) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{done}/{total} failed {message}"));
+        }
+        fn say(&self, line: &str) {
+            self.0.lock().unwrap().push(line.into());
+        }
+        fn done(&self) {
+            self.0.lock().unwrap().push("done".into());
+        }
+    }
+
+    fn hooks<'a>(checkpoint: Checkpoint<'a>, progress: &'a Heard) -> Hooks<'a> {
+        Hooks {
+            before_job: &|| {},
+            checkpoint,
+            progress,
+        }
+    }
+
     fn quick() -> Budget {
         Budget {
             warmup_s: 0.0,
@@ -452,17 +518,26 @@ mod tests {
     fn every_finished_job_is_checkpointed_with_all_runs_so_far() {
         let plan = cpu_plan(&[32, 48, 64]);
         let mut seen = Vec::new();
+        let heard = Heard::default();
         let out = execute(
             &plan,
             &quick(),
             1,
             &AtomicBool::new(false),
-            &|| {},
-            &mut |o: &Outcome| seen.push(o.runs.len()),
+            hooks(&mut |o: &Outcome| seen.push(o.runs.len()), &heard),
         );
         assert_eq!(seen, vec![1, 2, 3]);
         assert_eq!(out.runs.len(), 3);
         assert!(!out.interrupted);
+        // One report per job, numbered, with the best so far on the device and dtype.
+        let heard = heard.0.into_inner().unwrap();
+        assert_eq!(heard.len(), 4, "{heard:?}");
+        for (i, line) in heard[..3].iter().enumerate() {
+            assert!(line.starts_with(&format!("{}/3 ", i + 1)), "{line}");
+        }
+        let best = out.runs.iter().map(|r| r.tflops.median).fold(0.0, f64::max);
+        assert!(heard[2].ends_with(&format!("Some({best:?})")), "{heard:?}");
+        assert_eq!(heard[3], "done");
     }
 
     /// Measures device 0's jobs and panics on every other device's.
@@ -497,14 +572,14 @@ mod tests {
         plan.jobs.extend(second);
         plan.concurrent = true;
         let mut checkpoints = 0;
+        let heard = Heard::default();
         let out = execute_with(
             panics_off_device_0,
             &plan,
             &quick(),
             1,
             &AtomicBool::new(false),
-            &|| {},
-            &mut |_: &Outcome| checkpoints += 1,
+            hooks(&mut |_: &Outcome| checkpoints += 1, &heard),
         );
         assert_eq!(out.runs.len(), 2, "{:?}", out.notes);
         assert!(out.runs.iter().all(|r| r.device == "cpu:0"));
@@ -514,6 +589,12 @@ mod tests {
             .iter()
             .all(|n| n.starts_with("cpu:1 faer f32") && n.contains("panicked: driver bug")));
         assert_eq!(checkpoints, 4);
+        let heard = heard.0.into_inner().unwrap();
+        assert_eq!(
+            heard.iter().filter(|l| l.contains(" failed cpu:1")).count(),
+            2,
+            "{heard:?}"
+        );
     }
 
     #[test]
@@ -521,9 +602,14 @@ mod tests {
         let plan = cpu_plan(&[32, 48]);
         let stop = AtomicBool::new(true);
         let mut calls = 0;
-        let out = execute(&plan, &quick(), 1, &stop, &|| {}, &mut |_: &Outcome| {
-            calls += 1
-        });
+        let heard = Heard::default();
+        let out = execute(
+            &plan,
+            &quick(),
+            1,
+            &stop,
+            hooks(&mut |_: &Outcome| calls += 1, &heard),
+        );
         assert_eq!((calls, out.runs.len()), (0, 0));
         assert!(out.interrupted);
     }

@@ -1,6 +1,12 @@
-//! Charts drawn with plotters: to SVG text (inline in HTML), or to an SVG or PNG file chosen by
-//! the file's extension. PNG text uses the bundled DejaVu Sans, so no system fonts are needed.
+//! Charts for people and slides: each chart lays itself out as a `Scene` (every text's size
+//! known from the bundled font, so labels never overlap or leave the canvas), written as SVG
+//! (inline in HTML, with hover values) or drawn into a PNG through plotters' bitmap backend.
+//! Text is 13 px or more, ticks are plain numbers, log axes only where values span over 10x.
 
+pub mod axis;
+pub mod frame;
+pub mod scene;
+pub mod text;
 pub mod trend;
 
 use std::path::Path;
@@ -8,76 +14,78 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
+pub use scene::{Rgb, Scene};
 
-/// A range a log axis can draw: positive, finite, at most 12 decades (plotters computes its
-/// ticks by stepping through the range, so zero, subnormal or infinite ends never finish).
-pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
-    let sane = |v: f64| v.is_finite() && (1e-12..=1e15).contains(&v);
-    let (lo, hi) = match (sane(lo), sane(hi)) {
-        (true, true) if lo <= hi => (lo, hi),
-        (true, true) => (hi, lo),
-        (true, false) => (lo, lo),
-        (false, true) => (hi, hi),
-        (false, false) => (1.0, 1.0),
-    };
-    (lo.max(hi / 1e12), hi)
+/// Series colours (matplotlib's tab10), in order.
+pub fn color(i: usize) -> Rgb {
+    const C: [(u8, u8, u8); 10] = [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ];
+    let (r, g, b) = C[i % C.len()];
+    Rgb(r, g, b)
 }
 
-/// The legend every chart draws, in one corner.
-pub fn draw_legend<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    corner: SeriesLabelPosition,
-) -> Result<(), String>
-where
-    DB: DrawingBackend + 'a,
-    CT: plotters::coord::CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .position(corner)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())
-}
-
-/// Registers the bundled font under the family name "sans-serif" (once).
-pub fn register_font() {
+/// Registers the bundled font under the family name "sans-serif" (once), for PNGs.
+fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is compiled in and known to parse (a test draws a PNG).
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, text::FONT);
     });
 }
 
-/// Something that draws itself on any plotters backend.
+/// Something that lays itself out at a size.
 pub trait Chart {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<(), String>;
+    fn scene(&self, size: (u32, u32)) -> Result<Scene, String>;
 }
 
+/// The default size of a chart, pixels: a 16:9-ish slide panel.
 pub const SIZE: (u32, u32) = (960, 560);
+/// Sizes `--plot-size` accepts, pixels.
+pub const MIN_SIZE: (u32, u32) = (480, 320);
+pub const MAX_SIZE: (u32, u32) = (4000, 4000);
 
 /// The chart as SVG markup.
 pub fn to_svg_string(chart: &impl Chart, size: (u32, u32)) -> Result<String, String> {
-    register_font();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        chart.draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+    Ok(chart.scene(size)?.to_svg())
 }
 
-/// Writes the chart to `path`: .svg or .png.
-pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), String> {
+/// The chart as PNG bytes.
+pub fn to_png(chart: &impl Chart, size: (u32, u32)) -> Result<Vec<u8>, String> {
     register_font();
+    let scene = chart.scene(size)?;
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        scene.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png, size.0, size.1);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(|e| e.to_string())?;
+        w.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    }
+    Ok(png)
+}
+
+/// Writes the chart to `path`: .svg or .png; `-` writes SVG on stdout.
+pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), String> {
+    if crate::output::is_stdout(path) {
+        let svg = to_svg_string(chart, size)?;
+        return crate::output::write_output(path, &svg).map_err(|e| e.to_string());
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -88,44 +96,13 @@ pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), 
             crate::files::write_atomic(path, &svg).map_err(|e| e.to_string())
         }
         Some("png") => {
-            let mut drawn = Ok(());
-            crate::files::write_atomic_with(path, |tmp| {
-                let root = BitMapBackend::new(tmp, size).into_drawing_area();
-                drawn = root
-                    .fill(&WHITE)
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| chart.draw(&root))
-                    .and_then(|_| root.present().map_err(|e| e.to_string()));
-                drawn.clone().map_err(std::io::Error::other)
-            })
-            .map_err(|e| drawn.clone().err().unwrap_or_else(|| e.to_string()))
+            let png = to_png(chart, size)?;
+            crate::files::write_atomic_with(path, |tmp| std::fs::write(tmp, &png))
+                .map_err(|e| e.to_string())
         }
         _ => Err(format!(
             "unsupported chart file '{}': use a .svg or .png name",
             path.display()
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn log_ranges_are_always_finite_and_positive() {
-        for (lo, hi) in [
-            (0.0, 1.0),
-            (5e-324, 1.0),
-            (1.0, f64::INFINITY),
-            (f64::NAN, f64::NAN),
-            (-1.0, 5.0),
-            (1e-300, 1e300),
-            (3.0, 2.0),
-        ] {
-            let (a, b) = super::log_range(lo, hi);
-            assert!(
-                a.is_finite() && b.is_finite() && a > 0.0 && a <= b,
-                "{lo} {hi}: {a} {b}"
-            );
-            assert!(b / a <= 1e12 * 1.0000001, "{lo} {hi}: {a} {b}");
-        }
     }
 }

@@ -1,12 +1,13 @@
 //! The AI-and-Compute chart: compute (log scale) against date, each era's fit line over its runs,
-//! derived and reported runs marked apart, landmark runs labelled, the user's runs in red.
-//! Ranges are finite and bounded whatever the data, so plotters' log-axis ticks always end.
+//! derived and reported runs marked apart, the user's runs in red, and the landmark runs named
+//! where a label fits without touching another (every run's name and value on hover).
+//! Ranges are finite and bounded whatever the data.
 
 use std::ops::Range;
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
+use super::axis::{label, Axis};
+use super::frame::{around, AxisSpec, Frame, FrameSpec, Mark, LABEL_PX};
+use super::scene::{Hover, Rgb, Scene};
 use super::Chart;
 use crate::trend::data::{Basis, Point};
 use crate::trend::eras::eras;
@@ -17,21 +18,12 @@ pub struct TrendChart<'a> {
     pub view: &'a TrendView,
 }
 
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(230, 120, 20);
-const RED: RGBColor = RGBColor(214, 39, 40);
+const BLUE: Rgb = Rgb(31, 119, 180);
+const ORANGE: Rgb = Rgb(230, 120, 20);
 /// One colour per era's fit line, in the order of the eras.
-const FIT_COLOURS: [RGBColor; 3] = [
-    RGBColor(110, 110, 110),
-    RGBColor(44, 140, 44),
-    RGBColor(148, 103, 189),
-];
+const FIT_COLOURS: [Rgb; 3] = [Rgb(90, 90, 90), Rgb(44, 140, 44), Rgb(148, 103, 189)];
 /// Decades the y axis may span: 1e-20 to 1e20 pfs-days.
 const DECADES: Range<f64> = -20.0..20.0;
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
 
 /// The smallest and largest finite value, if there is one.
 fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
@@ -43,23 +35,23 @@ fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
         })
 }
 
-/// Years on the x axis: the runs' span with room for labels, within 1950-2101.
+/// Years on the x axis: the runs' span, within 1950-2101.
 fn x_range(points: &[Point]) -> Range<f64> {
     let Some((lo, hi)) = bounds(points.iter().map(|p| p.year)) else {
         return 2012.0..2026.0;
     };
-    let lo = (lo.floor() - 0.5).clamp(1949.0, 2100.0);
-    let hi = (hi.ceil() + 1.0).clamp(lo + 1.0, 2102.0);
+    let lo = lo.floor().clamp(1949.0, 2100.0);
+    let hi = (hi.ceil()).clamp(lo + 1.0, 2102.0);
     lo..hi
 }
 
-/// pfs-days on the y axis: whole decades around the runs, half a decade of room, bounded.
+/// pfs-days on the y axis: the runs' span, bounded.
 fn y_range(points: &[Point]) -> Range<f64> {
     let Some((lo, hi)) = bounds(points.iter().map(|p| p.pfs_days.log10())) else {
         return 1e-3..1e7;
     };
-    let lo = (lo.floor() - 0.5).clamp(DECADES.start, DECADES.end - 1.0);
-    let hi = (hi.ceil() + 0.5).clamp(lo + 1.0, DECADES.end);
+    let lo = lo.clamp(DECADES.start, DECADES.end - 1.0);
+    let hi = hi.clamp(lo, DECADES.end);
     10f64.powf(lo)..10f64.powf(hi)
 }
 
@@ -88,15 +80,6 @@ fn title(v: &TrendView) -> String {
     }
 }
 
-type Ctx<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<
-        plotters::coord::types::RangedCoordf64,
-        plotters::coord::combinators::LogCoord<f64>,
-    >,
->;
-
 /// The fit line over `[x0, x1]`, cut to where it stays inside the y range: a straight segment
 /// on the log axis, so two points.
 fn fit_segment(fit: &Fit, (x0, x1): (f64, f64), y: &Range<f64>) -> Option<[(f64, f64); 2]> {
@@ -112,101 +95,127 @@ fn fit_segment(fit: &Fit, (x0, x1): (f64, f64), y: &Range<f64>) -> Option<[(f64,
     inside.then(|| [(lo, at(lo)), (hi, at(hi))])
 }
 
-fn draw_fits<DB: DrawingBackend>(ctx: &mut Ctx<'_, DB>, v: &TrendView) -> Result<(), String> {
-    let y = ctx.y_range();
+fn fit_colour(f: &EraFit) -> Rgb {
+    let i = eras().iter().position(|e| e.id == f.era).unwrap_or(0);
+    FIT_COLOURS[i % FIT_COLOURS.len()]
+}
+
+fn legend(v: &TrendView) -> Vec<(Mark, String)> {
+    let mut l: Vec<(Mark, String)> = v
+        .fits
+        .iter()
+        .filter_map(|f| {
+            let fit = f.fit.as_ref()?;
+            Some((
+                Mark::Line {
+                    color: fit_colour(f),
+                    dashed: false,
+                },
+                format!(
+                    "{} fit: {:.2} months ({}: {})",
+                    f.era, fit.doubling_months, f.published.by, f.published.figure
+                ),
+            ))
+        })
+        .collect();
+    l.push((Mark::Dot(BLUE), "derived here from published inputs".into()));
+    l.push((
+        Mark::Ring(ORANGE),
+        "reported totals (paper, AI and Compute, Epoch AI)".into(),
+    ));
+    if v.points.iter().any(|p| p.user) {
+        l.push((Mark::Triangle(Rgb::RED), "your runs (--add)".into()));
+    }
+    l
+}
+
+fn mark(p: &Point) -> Mark {
+    match (p.user, p.basis) {
+        (true, _) => Mark::Triangle(Rgb::RED),
+        (false, Basis::Derived) => Mark::Dot(BLUE),
+        (false, Basis::Reported) => Mark::Ring(ORANGE),
+    }
+}
+
+fn draw_fits(scene: &mut Scene, frame: &Frame, v: &TrendView, y: &Range<f64>) {
     for f in &v.fits {
         let Some(fit) = &f.fit else { continue };
-        let Some(line) = fitted_span(f, &v.points).and_then(|s| fit_segment(fit, s, &y)) else {
+        let Some(line) = fitted_span(f, &v.points).and_then(|s| fit_segment(fit, s, y)) else {
             continue;
         };
-        let i = eras().iter().position(|e| e.id == f.era).unwrap_or(0);
-        let colour = FIT_COLOURS[i % FIT_COLOURS.len()];
-        let label = format!(
-            "{} fit: {:.2} months ({}: {})",
-            f.era, fit.doubling_months, f.published.by, f.published.figure
-        );
-        ctx.draw_series(LineSeries::new(line, colour.stroke_width(2)))
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
+        let pts = line.iter().map(|(x, y)| frame.px(*x, *y)).collect();
+        scene.line(pts, fit_colour(f), 2.0, false);
     }
-    Ok(())
 }
 
-fn draw_runs<DB: DrawingBackend>(ctx: &mut Ctx<'_, DB>, v: &TrendView) -> Result<(), String> {
-    let bundled = |basis: Basis| v.points.iter().filter(move |p| !p.user && p.basis == basis);
-    ctx.draw_series(
-        bundled(Basis::Derived).map(|p| Circle::new((p.year, p.pfs_days), 5, BLUE.filled())),
-    )
-    .map_err(err)?
-    .label("derived here from published inputs")
-    .legend(|(x, y)| Circle::new((x + 10, y), 5, BLUE.filled()));
-    ctx.draw_series(
-        bundled(Basis::Reported)
-            .map(|p| Circle::new((p.year, p.pfs_days), 5, ORANGE.stroke_width(2))),
-    )
-    .map_err(err)?
-    .label("reported totals (paper, AI and Compute, Epoch AI)")
-    .legend(|(x, y)| Circle::new((x + 10, y), 5, ORANGE.stroke_width(2)));
-    ctx.draw_series(v.points.iter().filter(|p| !p.user && p.landmark).map(|p| {
-        EmptyElement::at((p.year, p.pfs_days))
-            + Text::new(p.name.clone(), (7, -12), ("sans-serif", 11))
-    }))
-    .map_err(err)?;
-    Ok(())
+/// Every run's mark, with its name, date and value on hover.
+fn draw_points(scene: &mut Scene, frame: &mut Frame, v: &TrendView) {
+    for p in &v.points {
+        let at = frame.px(p.year, p.pfs_days);
+        for s in mark(p).shapes(at.0, at.1, 0.0) {
+            scene.add(s);
+        }
+        frame.occupy(at, 5.0);
+        scene.hovers.push(Hover {
+            x: at.0,
+            y: at.1,
+            r: 7.0,
+            title: format!(
+                "{} ({}): {} pfs-days",
+                p.name,
+                p.date,
+                crate::output::numbers::sig(p.pfs_days)
+            ),
+        });
+    }
 }
 
-fn draw_added<DB: DrawingBackend>(ctx: &mut Ctx<'_, DB>, v: &TrendView) -> Result<(), String> {
-    if !v.points.iter().any(|p| p.user) {
-        return Ok(());
+/// Names of the user's runs first, then the landmarks, each where it fits.
+fn draw_labels(scene: &mut Scene, frame: &mut Frame, v: &TrendView) {
+    let user = v.points.iter().filter(|p| p.user);
+    let landmarks = v.points.iter().filter(|p| !p.user && p.landmark);
+    for p in user.chain(landmarks) {
+        let colour = if p.user { Rgb::RED } else { Rgb::BLACK };
+        let at = frame.px(p.year, p.pfs_days);
+        frame.place(scene, around(at, &p.name, LABEL_PX, colour));
     }
-    ctx.draw_series(v.points.iter().filter(|p| p.user).map(|p| {
-        EmptyElement::at((p.year, p.pfs_days))
-            + TriangleMarker::new((0, 0), 9, RED.filled())
-            + Text::new(
-                p.name.clone(),
-                (9, 4),
-                ("sans-serif", 14).into_font().color(&RED),
-            )
-    }))
-    .map_err(err)?
-    .label("your runs (--add)")
-    .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, RED.filled()));
-    Ok(())
 }
 
 impl Chart for TrendChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn scene(&self, size: (u32, u32)) -> Result<Scene, String> {
         let v = self.view;
-        let mut ctx = ChartBuilder::on(area)
-            .caption(title(v), ("sans-serif", 18))
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x_range(&v.points), y_range(&v.points).log_scale())
-            .map_err(err)?;
-        ctx.configure_mesh()
-            .x_desc("publication date")
-            .y_desc("petaflop/s-days (log scale)")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0e}"))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(err)?;
-        draw_fits(&mut ctx, v)?;
-        draw_runs(&mut ctx, v)?;
-        draw_added(&mut ctx, v)?;
-        super::draw_legend(&mut ctx, SeriesLabelPosition::UpperLeft)?;
-        Ok(())
+        let x = x_range(&v.points);
+        let y = y_range(&v.points);
+        let y_axis = Axis::log(y.start, y.end);
+        let spec = FrameSpec {
+            title: title(v),
+            x: AxisSpec {
+                axis: Axis::years(x.start, x.end),
+                title: "publication date".into(),
+                label,
+            },
+            y: AxisSpec {
+                axis: y_axis.clone(),
+                title: "petaflop/s-days (log scale)".into(),
+                label,
+            },
+            legend: legend(v),
+        };
+        let mut scene = Scene::new(size);
+        let mut frame = Frame::draw(&mut scene, &spec);
+        let (lo, hi) = y_axis.bounds();
+        draw_fits(&mut scene, &frame, v, &(lo..hi));
+        draw_points(&mut scene, &mut frame, v);
+        draw_labels(&mut scene, &mut frame, v);
+        Ok(scene)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trend::window::parse_added;
+    use crate::trend::view::view;
+    use crate::trend::window::{parse_added, Window};
 
     #[test]
     fn ranges_are_finite_and_bounded_whatever_the_points() {
@@ -241,5 +250,33 @@ mod tests {
             "{a:?} {b:?}"
         );
         assert!(fit_segment(&doubling_yearly, (2030.0, 2031.0), &(1.0..32.0)).is_none());
+    }
+
+    #[test]
+    fn labels_never_overlap_or_leave_the_canvas() {
+        let mine = parse_added("my run=300@2024-06-01").unwrap();
+        for since in [1950, 2012] {
+            let w = Window {
+                since: Some(since),
+                until: None,
+            };
+            let v = view(w, vec![mine.clone()]);
+            for size in [crate::charts::SIZE, (640, 420), (1600, 900)] {
+                let scene = TrendChart { view: &v }.scene(size).unwrap();
+                let texts = scene.text_bounds();
+                for (i, (t, b, px)) in texts.iter().enumerate() {
+                    assert!(*px >= 13.0);
+                    assert!(b.inside(&scene.canvas()), "{t} leaves {size:?}: {b:?}");
+                    for (u, c, _) in &texts[i + 1..] {
+                        assert!(!b.overlaps(c), "{t} overlaps {u}");
+                    }
+                }
+                assert!(
+                    texts.iter().any(|(t, _, _)| t == "my run"),
+                    "the user's run is named"
+                );
+                assert_eq!(scene.hovers.len(), v.points.len());
+            }
+        }
     }
 }

@@ -34,6 +34,35 @@ pub fn non_negative(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A chart's size in pixels, WIDTHxHEIGHT, within the sizes charts can lay out.
+pub fn plot_size(s: &str) -> Result<(u32, u32), String> {
+    let (min, max) = (crate::charts::MIN_SIZE, crate::charts::MAX_SIZE);
+    let bad = || {
+        format!(
+            "expected WIDTHxHEIGHT in pixels, from {}x{} to {}x{}, e.g. 1280x720",
+            min.0, min.1, max.0, max.1
+        )
+    };
+    let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    );
+    if (min.0..=max.0).contains(&w) && (min.1..=max.1).contains(&h) {
+        Ok((w, h))
+    } else {
+        Err(bad())
+    }
+}
+
+/// The coverage of an interval: from 0.5 to 0.999.
+pub fn confidence(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.5..=0.999).contains(&v) => Ok(v),
+        _ => Err("expected a confidence from 0.5 to 0.999, e.g. 0.95".into()),
+    }
+}
+
 /// A positive whole number (1e3 accepted, 1.5 refused).
 pub fn whole(s: &str) -> Result<f64, String> {
     match positive(s) {

@@ -335,7 +335,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     let budget = opts.budget;
     crate::files::check_output(&out, &[]).map_err(|e| AppError::usage(e.to_string()))?;
     for n in &plan.notes {
-        eprintln!("note: {n}");
+        eprintln!("note: {}", crate::output::clean::line(n));
     }
     let interrupt = crate::signals::install();
     let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
@@ -359,13 +359,18 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
                 }
             }
         };
+        let style = crate::output::progress::Style::for_stderr(args.quiet);
+        let progress = crate::output::progress::start(style, plan.jobs.len());
         runner::execute(
             &plan,
             &budget,
             opts.seed,
             interrupt.flag(),
-            &|| sync.barrier(),
-            &mut checkpoint,
+            runner::Hooks {
+                before_job: &|| sync.barrier(),
+                checkpoint: &mut checkpoint,
+                progress: progress.as_ref(),
+            },
         )
     };
     doc.notes.extend(outcome.notes.iter().cloned());
@@ -401,33 +406,9 @@ fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
         eprintln!("results written to {}", out.display());
         return Ok(());
     }
-    summary::print_table(doc);
-    summary::print_best_shapes(doc);
-    if let Some(m) = &doc.model {
-        summary::print_model(doc, m);
-    }
-    if !doc.verdicts.is_empty() {
-        println!("Against published measurements of the same chip (data/reference_rates.csv):");
-        for v in &doc.verdicts {
-            println!(
-                "  {} {}: {}",
-                v.device,
-                v.dtype,
-                crate::reference::explain(v)
-            );
-        }
-    }
-    if !doc.notes.is_empty() {
-        println!("Notes:");
-        for n in &doc.notes {
-            println!("  - {n}");
-        }
-    }
-    if doc.interrupted {
-        println!("Interrupted: the results of the finished samples are kept.");
-    }
-    println!("results written to {}", out.display());
-    Ok(())
+    let mut text = summary::text(doc, crate::output::stdout_width());
+    text += &format!("results written to {}\n", out.display());
+    crate::output::print_text(&text)
 }
 
 /// 128 + signal after an interruption; 1 when a job failed or a result failed verification.

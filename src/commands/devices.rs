@@ -1,5 +1,7 @@
 //! `flopmeter devices`: every backend, its devices and their rated peaks.
 
+use std::fmt::Write;
+
 use serde::Serialize;
 
 use crate::cli::DevicesArgs;
@@ -26,43 +28,55 @@ pub fn run(args: &DevicesArgs, json: bool) -> AppResult<()> {
     if json {
         return print_json(&DevicesReport::new(&inv, &libraries));
     }
+    // Names and driver strings come from drivers: printed through output's escaping.
+    let mut out = String::new();
     for b in Backend::ALL.into_iter().filter(|b| backends.contains(b)) {
         match inv.status(b) {
-            BackendStatus::Unavailable(why) => println!("{b}: unavailable ({why})"),
+            BackendStatus::Unavailable(why) => {
+                let _ = writeln!(out, "{b}: unavailable ({why})");
+            }
             BackendStatus::Available(devs) => {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{b}: {} device{}",
                     devs.len(),
                     if devs.len() == 1 { "" } else { "s" }
                 );
                 for d in devs {
-                    print_device(d);
+                    print_device(&mut out, d);
                 }
                 if b == Backend::Cuda {
-                    print_libraries(&libraries);
+                    print_libraries(&mut out, &libraries);
                 }
             }
         }
-        println!();
+        let _ = writeln!(out);
     }
     for n in &inv.notes {
-        println!("note: {n}");
+        let _ = writeln!(out, "note: {n}");
     }
-    Ok(())
+    crate::output::print_text(&out)
 }
 
 /// cuBLAS, cuBLASLt, NVRTC, NCCL: version and the file loaded, or why not.
-fn print_libraries(libraries: &[Library]) {
-    println!("  libraries:");
+fn print_libraries(out: &mut String, libraries: &[Library]) {
+    let _ = writeln!(out, "  libraries:");
     for l in libraries {
         match (&l.version, &l.detail) {
-            (Some(v), _) => println!(
-                "    {:<9} {v}  {}",
-                l.name,
-                l.path.as_deref().unwrap_or("(path unknown)")
-            ),
-            (None, Some(why)) => println!("    {:<9} unavailable: {why}", l.name),
-            (None, None) => println!("    {:<9} unavailable", l.name),
+            (Some(v), _) => {
+                let _ = writeln!(
+                    out,
+                    "    {:<9} {v}  {}",
+                    l.name,
+                    l.path.as_deref().unwrap_or("(path unknown)")
+                );
+            }
+            (None, Some(why)) => {
+                let _ = writeln!(out, "    {:<9} unavailable: {why}", l.name);
+            }
+            (None, None) => {
+                let _ = writeln!(out, "    {:<9} unavailable", l.name);
+            }
         }
     }
 }
@@ -131,10 +145,11 @@ fn rated_line(d: &DeviceRecord) -> String {
     )
 }
 
-fn print_device(d: &DeviceRecord) {
-    println!("  {:<8}{}", d.id, d.name);
+fn print_device(out: &mut String, d: &DeviceRecord) {
+    let _ = writeln!(out, "  {:<8}{}", d.id, d.name);
     if let Some(c) = &d.cuda {
-        println!(
+        let _ = writeln!(
+            out,
             "          cc {}, {} SMs @ {:.0} MHz, {} memory ({}-bit @ {:.0} MHz), L2 {}, driver {}",
             c.compute_capability,
             c.sm_count,
@@ -147,11 +162,13 @@ fn print_device(d: &DeviceRecord) {
         );
     }
     if let Some(w) = &d.wgpu {
-        println!(
+        let _ = writeln!(
+            out,
             "          {} {} {:04x}:{:04x}, driver {} {}",
             w.api, w.device_type, w.vendor_id, w.device_id, w.driver, w.driver_info
         );
-        println!(
+        let _ = writeln!(
+            out,
             "          max buffer {}, storage binding {}, workgroup storage {}, invocations {}",
             bytes(w.max_buffer_size),
             bytes(w.max_storage_buffer_binding_size),
@@ -159,7 +176,8 @@ fn print_device(d: &DeviceRecord) {
             w.max_compute_invocations_per_workgroup
         );
         let yes = |b: bool| if b { "yes" } else { "no" };
-        println!(
+        let _ = writeln!(
+            out,
             "          timestamp queries {}, shader-f16 {}, f64 {}, subgroups {}",
             yes(w.timestamp_query),
             yes(w.shader_f16),
@@ -175,11 +193,13 @@ fn print_device(d: &DeviceRecord) {
             ),
             None => format!("{} MHz reported", c.reported_clock_mhz),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "          {} physical / {} logical cores, {clock}",
             c.physical_cores, c.logical_cores
         );
-        println!(
+        let _ = writeln!(
+            out,
             "          SIMD: {} ({}-bit FMA x {} assumed), memory {}{}",
             c.simd.join(" "),
             c.vector_bits,
@@ -190,5 +210,5 @@ fn print_device(d: &DeviceRecord) {
                 .unwrap_or_default()
         );
     }
-    println!("          {}", rated_line(d));
+    let _ = writeln!(out, "          {}", rated_line(d));
 }

@@ -8,7 +8,8 @@ use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
 use crate::gemm::cuda::nvrtc::{compile, Target};
 use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
-use crate::output::{print_json, table};
+use crate::output::table::{Column, Table};
+use crate::output::{print_json, print_text, stdout_width};
 
 #[derive(Debug, Serialize)]
 struct Check {
@@ -102,9 +103,15 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
             checks: &checks,
         })?;
     } else {
-        let mut t = table(&["language", "kernel", "file", "target", "result"]);
+        let mut t = Table::new(vec![
+            Column::text("language"),
+            Column::text("kernel"),
+            Column::text("file").cut(12).drop(1),
+            Column::text("target"),
+            Column::text("result").cut(12),
+        ]);
         for c in &checks {
-            t.add_row(vec![
+            t.row(vec![
                 c.language.to_string(),
                 c.kernel.to_string(),
                 c.file.clone(),
@@ -115,8 +122,14 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
                     format!("FAILED: {}", c.detail)
                 },
             ]);
+            if !c.ok {
+                t.note(format!(
+                    "{} {} {}: {}",
+                    c.language, c.kernel, c.target, c.detail
+                ));
+            }
         }
-        println!("{t}");
+        print_text(&t.terminal(stdout_width()))?;
     }
     if failed > 0 {
         return Err(AppError::failed(format!("{failed} kernel check(s) failed")));

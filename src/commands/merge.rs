@@ -3,7 +3,8 @@
 use crate::cli::MergeArgs;
 use crate::cluster::merge::{load_inputs, merge};
 use crate::error::{AppError, AppResult};
-use crate::output::{percent, print_json, table, tflops};
+use crate::output::table::{Column, Table};
+use crate::output::{percent, print_json, print_text, stdout_width, tflops};
 use crate::results::{write_atomic, ClusterSummary, Results};
 
 pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
@@ -11,7 +12,7 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     let named: Vec<&std::path::Path> = inputs.docs.iter().map(|(p, _)| p.as_path()).collect();
     crate::files::check_output(&args.out, &named).map_err(|e| AppError::usage(e.to_string()))?;
     for s in &inputs.skipped {
-        eprintln!("note: skipped {s}");
+        eprintln!("note: skipped {}", crate::output::clean::line(s));
     }
     let merged = merge(inputs.docs, args.threshold).map_err(AppError::usage)?;
     write_atomic(&args.out, &merged)?;
@@ -22,7 +23,7 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     if json {
         print_json(&merged)?;
     } else {
-        print_text(&merged, c, args);
+        print_text(&text(&merged, c, args, stdout_width()))?;
     }
     match c.dead_ranks.len() {
         0 => Ok(()),
@@ -36,12 +37,23 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
 }
 
 /// Dead ranks first (what an operator must see), then aggregates, stragglers and verdicts.
-fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
-    let threshold = args.threshold;
+fn text(merged: &Results, c: &ClusterSummary, args: &MergeArgs, width: Option<usize>) -> String {
+    let mut s = String::new();
     if !c.dead_ranks.is_empty() {
-        let mut t = table(&["file", "host", "rank", "runs", "why"]);
+        let mut t = Table::new(vec![
+            Column::text("file").cut(16),
+            Column::text("host").cut(12),
+            Column::num("rank"),
+            Column::num("runs").drop(1),
+            Column::text("why").cut(20),
+        ])
+        .titled(format!(
+            "Dead or failed ranks ({} of {}): no verified result, left out of the aggregates:",
+            c.dead_ranks.len(),
+            c.files.len()
+        ));
         for d in &c.dead_ranks {
-            t.add_row(vec![
+            t.row(vec![
                 d.file.clone(),
                 d.host.clone(),
                 d.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
@@ -49,27 +61,44 @@ fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
                 d.reason.clone(),
             ]);
         }
-        println!(
-            "Dead or failed ranks ({} of {}): no verified result, left out of the aggregates:\n{t}",
-            c.dead_ranks.len(),
-            c.files.len()
-        );
+        s += &t.terminal(width);
     }
-    println!(
-        "{} devices on {} host(s), {} rank(s), from {} file(s)",
+    s += &format!(
+        "{} devices on {} host(s), {} rank(s), from {} file(s)\n",
         c.devices,
         c.hosts.len(),
         c.ranks,
         c.files.len()
     );
-    let mut t = table(&[
-        "dtype",
-        "scope",
-        "devices",
-        "sum TFLOP/s",
-        "median",
-        "min",
-        "max",
+    s += &aggregates_table(c).terminal(width);
+    s += &stragglers_text(merged, args.threshold, width);
+    for v in &merged.verdicts {
+        if v.verdict != crate::results::Verdict::AsExpected {
+            s += &format!(
+                "{} {}: {}\n",
+                v.device,
+                v.dtype,
+                crate::reference::explain(v)
+            );
+        }
+    }
+    for problem in crate::reference::cluster_wide_problems(merged, &merged.verdicts) {
+        s += &format!("Cluster-wide: {problem}\n");
+    }
+    s += &format!("cluster file written to {}\n", args.out.display());
+    s
+}
+
+/// Per dtype: the sum, median, min and max of each GPU's best rate, cluster and per node.
+fn aggregates_table(c: &ClusterSummary) -> Table {
+    let mut t = Table::new(vec![
+        Column::text("dtype"),
+        Column::text("scope").cut(12),
+        Column::num("devices").short("GPUs"),
+        Column::num("sum TFLOP/s").short("sum"),
+        Column::num("median"),
+        Column::num("min"),
+        Column::num("max").drop(1),
     ]);
     for a in &c.aggregates {
         let row = |scope: String, g: &crate::results::Aggregate| {
@@ -83,49 +112,41 @@ fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
                 tflops(g.max_tflops),
             ]
         };
-        t.add_row(row("cluster".into(), &a.cluster));
+        t.row(row("cluster".into(), &a.cluster));
         for n in &a.nodes {
-            t.add_row(row(format!("node {}", n.host), &n.aggregate));
+            t.row(row(format!("node {}", n.host), &n.aggregate));
         }
     }
-    println!("{t}");
+    t
+}
+
+fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> String {
     let stragglers = merged.stragglers.as_deref().unwrap_or_default();
     if stragglers.is_empty() {
-        println!(
-            "No stragglers: every device is within {} of the cluster median.",
+        return format!(
+            "No stragglers: every device is within {} of the cluster median.\n",
             percent(threshold)
         );
-    } else {
-        let mut s = table(&[
-            "host",
-            "device",
-            "dtype",
-            "TFLOP/s",
-            "cluster median",
-            "shortfall",
+    }
+    let mut t = Table::new(vec![
+        Column::text("device").cut(14),
+        Column::text("dtype"),
+        Column::num("TFLOP/s"),
+        Column::num("cluster median").short("median"),
+        Column::num("shortfall").short("short"),
+    ])
+    .titled(format!(
+        "Stragglers (at least {} below the cluster median):",
+        percent(threshold)
+    ));
+    for g in stragglers {
+        t.row(vec![
+            g.device.clone(),
+            g.dtype.to_string(),
+            tflops(g.tflops),
+            tflops(g.cluster_median_tflops),
+            percent(g.shortfall),
         ]);
-        for g in stragglers {
-            s.add_row(vec![
-                g.host.clone(),
-                g.device.clone(),
-                g.dtype.to_string(),
-                tflops(g.tflops),
-                tflops(g.cluster_median_tflops),
-                percent(g.shortfall),
-            ]);
-        }
-        println!(
-            "Stragglers (at least {} below the cluster median):\n{s}",
-            percent(threshold)
-        );
     }
-    for v in &merged.verdicts {
-        if v.verdict != crate::results::Verdict::AsExpected {
-            println!("{} {}: {}", v.device, v.dtype, crate::reference::explain(v));
-        }
-    }
-    for problem in crate::reference::cluster_wide_problems(merged, &merged.verdicts) {
-        println!("Cluster-wide: {problem}");
-    }
-    println!("cluster file written to {}", args.out.display());
+    t.terminal(width)
 }

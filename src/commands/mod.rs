@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes parsed arguments and prints its output.
 
 pub mod bench;
+pub mod compare;
 pub mod devices;
 pub mod estimate;
 pub mod kernels;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Estimate(cmd) => estimate::run(&cmd, cli.json),
         Command::Trend(args) => trend::run(&args, cli.json),
         Command::Report(args) => report::run(&args, cli.json),
+        Command::Compare(args) => compare::run(&args, cli.json),
         Command::Kernels(args) => kernels::run(&args, cli.json),
         Command::Merge(args) => merge::run(&args, cli.json),
     }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::cli::PeaksArgs;
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
-use crate::output::{print_json, table, tflops};
+use crate::output::table::{Column, Table};
+use crate::output::{print_json, print_text, stdout_width, tflops};
 use crate::peaks::{chips, lookup, ChipRow, Matched};
 
 pub fn run(args: &PeaksArgs, json: bool) -> AppResult<()> {
@@ -218,8 +219,8 @@ fn one_dtype(name: &str, m: &Matched, d: Dtype, json: bool) -> AppResult<()> {
     if json {
         return print_json(&view);
     }
-    println!(
-        "{} -> {}: {} {} dense {} ({})",
+    let mut text = format!(
+        "{} -> {}: {} {} dense {} ({})\n",
         view.name,
         view.matched,
         tflops(value),
@@ -228,10 +229,11 @@ fn one_dtype(name: &str, m: &Matched, d: Dtype, json: bool) -> AppResult<()> {
         d.describe()
     );
     if let Some(r) = &view.reference {
-        println!("{}", r.lines());
+        text += &r.lines();
+        text.push('\n');
     }
-    print_provenance(row, m.note.as_deref());
-    Ok(())
+    text += &provenance(row, m.note.as_deref());
+    print_text(&text)
 }
 
 fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
@@ -244,13 +246,18 @@ fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
         };
         return print_json(&view);
     }
-    println!("{} -> {} ({}, {})", name, row.key, row.vendor, row.arch);
+    let mut text = format!("{} -> {} ({}, {})\n", name, row.key, row.vendor, row.arch);
     if row.board_peaks().is_empty() {
-        println!("no rated peak in the table (see the notes)");
+        text += "no rated peak in the table (see the notes)\n";
     } else {
-        let mut t = table(&["dtype", "dense peak", "best measured", "math"]);
+        let mut t = Table::new(vec![
+            Column::text("dtype"),
+            Column::num("dense peak"),
+            Column::num("best measured").short("measured").drop(1),
+            Column::text("math").cut(16),
+        ]);
         for (d, v) in row.board_peaks() {
-            t.add_row(vec![
+            t.row(vec![
                 d.name().to_string(),
                 format!("{} {}", tflops(v), unit(d)),
                 ReferenceView::of(row, d)
@@ -259,29 +266,32 @@ fn all_dtypes(name: &str, m: &Matched, json: bool) -> AppResult<()> {
                 d.describe().to_string(),
             ]);
         }
-        println!("{t}");
+        text += &t.terminal(stdout_width());
     }
     if let Some(v) = row.f16_f16acc {
-        println!("f16 with f16 accumulate: {} TFLOP/s", tflops(v));
+        text += &format!("f16 with f16 accumulate: {} TFLOP/s\n", tflops(v));
     }
     if row.devices_per_board > 1 {
-        println!(
-            "Board figures: a driver shows {} devices, each with 1/{} of these.",
+        text += &format!(
+            "Board figures: a driver shows {} devices, each with 1/{} of these.\n",
             row.devices_per_board, row.devices_per_board
         );
     }
-    print_provenance(row, m.note.as_deref());
-    Ok(())
+    text += &provenance(row, m.note.as_deref());
+    print_text(&text)
 }
 
-fn print_provenance(row: &ChipRow, name_note: Option<&str>) {
+/// How the name was read, the source and the notes of a row.
+fn provenance(row: &ChipRow, name_note: Option<&str>) -> String {
+    let mut s = String::new();
     if let Some(note) = name_note {
-        println!("name: {note}");
+        s += &format!("name: {note}\n");
     }
-    println!("source: {}", row.source);
+    s += &format!("source: {}\n", row.source);
     if !row.notes.is_empty() {
-        println!("notes: {}", row.notes);
+        s += &format!("notes: {}\n", row.notes);
     }
+    s
 }
 
 /// The whole table, as JSON `{"chips": [...]}`.
@@ -310,9 +320,21 @@ fn whole_table(dtype: Option<Dtype>, json: bool) -> AppResult<()> {
         Some(d) => vec![d],
         None => Dtype::ALL.to_vec(),
     };
-    let mut header = vec!["chip"];
-    header.extend(dtypes.iter().map(|d| d.name()));
-    let mut t = table(&header);
+    // Narrow terminals lose the rarer dtypes first; `--dtype` shows any one of them.
+    let rank = |d: Dtype| match d {
+        Dtype::Int8 => 5,
+        Dtype::F64 => 4,
+        Dtype::Tf32 => 3,
+        Dtype::F16 => 2,
+        Dtype::Fp8 => 1,
+        _ => 0,
+    };
+    let mut columns = vec![Column::text("chip")];
+    columns.extend(dtypes.iter().map(|d| match rank(*d) {
+        0 => Column::num(d.name()),
+        r => Column::num(d.name()).drop(r),
+    }));
+    let mut t = Table::new(columns);
     for r in rows {
         let mut cells = vec![r.key.clone()];
         cells.extend(
@@ -320,9 +342,8 @@ fn whole_table(dtype: Option<Dtype>, json: bool) -> AppResult<()> {
                 .iter()
                 .map(|d| r.board_peak(*d).map(tflops).unwrap_or_else(|| "-".into())),
         );
-        t.add_row(cells);
+        t.row(cells);
     }
-    println!("{t}");
-    println!("Dense peaks in TFLOP/s (int8 in TOPS); f64 is the FP64 matmul rate (tensor cores where present). `flopmeter peaks NAME` shows sources.");
-    Ok(())
+    t.note("Dense peaks in TFLOP/s (int8 in TOPS); f64 is the FP64 matmul rate (tensor cores where present). `flopmeter peaks NAME` shows sources.");
+    print_text(&t.terminal(stdout_width()))
 }

@@ -1,16 +1,16 @@
-//! `flopmeter report FILE... [--markdown FILE] [--html FILE] [--json]`.
+//! `flopmeter report FILE... [--markdown FILE] [--html FILE] [--csv FILE] [--json]`; `-` for
+//! stdout.
 
 use serde::Serialize;
 
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
-use crate::files::write_atomic as write_text_atomic;
-use crate::output::print_json;
-use crate::report::html::{charts, page};
+use crate::output::{is_stdout, print_json, print_text, stdout_width, write_output};
+use crate::report::html::{charts, markdown_page, page};
 use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
 use crate::report::tables::{
-    collectives_table, comparison_table, energy_table, kernels_table, markdown, results_table,
-    stragglers_table, terminal, verdicts_table, Table,
+    collectives_table, comparison_table, energy_table, kernels_table, model_blocks, results_table,
+    stragglers_table, terminal, verdicts_table, warnings, Block,
 };
 use crate::results;
 
@@ -67,46 +67,104 @@ fn cluster_wide(sources: &[Source], verdicts: &[FileVerdict]) -> Vec<String> {
         .collect()
 }
 
+/// The outputs asked for, checked before anything is read: each a writable file or `-`
+/// (stdout, for at most one of them and not with --json), none an input, no two the same.
+fn check_outputs(args: &ReportArgs, json: bool) -> AppResult<()> {
+    let inputs: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--markdown", &args.markdown),
+        ("--html", &args.html),
+        ("--csv", &args.csv),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| is_stdout(p))
+        .map(|(f, _)| *f)
+        .collect();
+    if to_stdout.len() > 1 || (json && !to_stdout.is_empty()) {
+        let mut flags = to_stdout.clone();
+        if json {
+            flags.push("--json");
+        }
+        return Err(AppError::usage(format!(
+            "{} all write to stdout: give files to all but one",
+            flags.join(" and ")
+        )));
+    }
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        if is_stdout(out) {
+            continue;
+        }
+        crate::files::check_output(out, &inputs).map_err(|e| AppError::usage(e.to_string()))?;
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| p == out) {
+            return Err(AppError::usage(format!(
+                "{other} and {flag} name the same file '{}': give each its own",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Everything the report shows, in order: warnings, model headlines, then the tables.
+fn blocks(
+    sources: &[Source],
+    rows: &[Row],
+    comps: &[Comparison],
+    verdicts: &[FileVerdict],
+    cluster_wide: &[String],
+) -> Vec<Block> {
+    let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
+    let multi = files.len() > 1;
+    let mut b: Vec<Block> = warnings(sources).into_iter().collect();
+    b.extend(model_blocks(sources));
+    b.push(Block::Table(results_table(rows, multi)));
+    let mut kernels: Vec<&str> = rows.iter().map(|r| r.kernel.as_str()).collect();
+    kernels.sort_unstable();
+    kernels.dedup();
+    if kernels.len() > 1 {
+        b.push(Block::Table(kernels_table(rows, multi)));
+    }
+    if !comps.is_empty() {
+        b.push(Block::Table(comparison_table(comps, &files)));
+    }
+    b.extend(verdicts_table(verdicts, multi).map(Block::Table));
+    b.extend(energy_table(rows, multi).map(Block::Table));
+    b.extend(stragglers_table(sources).map(Block::Table));
+    if !cluster_wide.is_empty() {
+        b.push(Block::Lines {
+            title: "Cluster-wide problems".into(),
+            lines: cluster_wide.to_vec(),
+        });
+    }
+    b.extend(collectives_table(sources).map(Block::Table));
+    b
+}
+
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
-    let inputs: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
-    for out in [&args.markdown, &args.html].into_iter().flatten() {
-        crate::files::check_output(out, &inputs).map_err(|e| AppError::usage(e.to_string()))?;
-    }
-    if args.markdown.is_some() && args.markdown == args.html {
-        return Err(AppError::usage(
-            "--markdown and --html name the same file: give each its own",
-        ));
-    }
+    check_outputs(args, json)?;
     let sources = load_sources(args)?;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
     let rows = rows(&sources);
     let comps = comparisons(&rows, &files);
     let verdicts = verdicts(&sources);
     let cluster_wide = cluster_wide(&sources, &verdicts);
-    let mut tables = vec![results_table(&rows), kernels_table(&rows)];
-    if !comps.is_empty() {
-        tables.push(comparison_table(&comps, &files));
-    }
-    tables.extend(verdicts_table(&verdicts));
-    tables.extend(energy_table(&rows));
-    tables.extend(stragglers_table(&sources));
-    if !cluster_wide.is_empty() {
-        tables.push(Table {
-            title: "Cluster-wide problems".into(),
-            headers: vec!["problem".into()],
-            numeric: vec![false],
-            rows: cluster_wide.iter().map(|l| vec![l.clone()]).collect(),
-        });
-    }
-    tables.extend(collectives_table(&sources));
+    let blocks = blocks(&sources, &rows, &comps, &verdicts, &cluster_wide);
     if let Some(path) = &args.markdown {
-        let text: String = tables.iter().map(markdown).collect();
-        write_text_atomic(path, &text)?;
+        write_output(path, &markdown_page(&sources, &blocks))?;
     }
     if let Some(path) = &args.html {
         let charts = charts(&sources, &rows);
-        write_text_atomic(path, &page(&sources, &tables, &charts))?;
+        write_output(path, &page(&sources, &blocks, &charts))?;
+    }
+    if let Some(path) = &args.csv {
+        let text = crate::report::csv::runs(&sources)
+            .map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
+        write_output(path, &text)?;
     }
     if json {
         return print_json(&ReportJson {
@@ -117,13 +175,33 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             cluster_wide: &cluster_wide,
         });
     }
-    for t in &tables {
-        println!("{}", terminal(t));
+    let outputs = [
+        ("Markdown", &args.markdown),
+        ("HTML", &args.html),
+        ("CSV", &args.csv),
+    ];
+    if outputs
+        .iter()
+        .any(|(_, p)| p.as_deref().is_some_and(is_stdout))
+    {
+        // stdout carries that output; where the others went is said on stderr.
+        for (what, p) in outputs {
+            if let Some(p) = p.as_deref().filter(|p| !is_stdout(p)) {
+                eprintln!("{what} written to {}", p.display());
+            }
+        }
+        return Ok(());
     }
-    for (what, p) in [("Markdown", &args.markdown), ("HTML", &args.html)] {
+    let width = stdout_width();
+    let mut text = String::new();
+    for b in &blocks {
+        text += &terminal(b, width);
+        text.push('\n');
+    }
+    for (what, p) in outputs {
         if let Some(p) = p {
-            println!("{what} written to {}", p.display());
+            text += &format!("{what} written to {}\n", p.display());
         }
     }
-    Ok(())
+    print_text(&text)
 }

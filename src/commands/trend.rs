@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::charts::{to_file, trend::TrendChart, SIZE};
+use crate::charts::{to_file, trend::TrendChart};
 use crate::cli::TrendArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::print_json;
@@ -61,14 +61,23 @@ fn added(args: &TrendArgs) -> AppResult<Vec<Point>> {
         .collect()
 }
 
-fn check_plot(path: &Path) -> AppResult<()> {
+fn check_plot(path: &Path, json: bool) -> AppResult<()> {
+    if crate::output::is_stdout(path) {
+        return if json {
+            Err(AppError::usage(
+                "--plot - and --json both write to stdout: give --plot a file name",
+            ))
+        } else {
+            Ok(())
+        };
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if !matches!(ext.as_deref(), Some("svg") | Some("png")) {
         return Err(AppError::usage(format!(
-            "invalid --plot '{}': use a .svg or .png file name",
+            "invalid --plot '{}': use a .svg or .png file name, or - for SVG on stdout",
             path.display()
         )));
     }
@@ -80,11 +89,11 @@ pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {
     let window = window(args)?;
     let added = added(args)?;
     if let Some(p) = &args.plot {
-        check_plot(p)?;
+        check_plot(p, json)?;
     }
     let v = view(window, added);
     if let Some(path) = &args.plot {
-        to_file(&TrendChart { view: &v }, path, SIZE).map_err(AppError::failed)?;
+        to_file(&TrendChart { view: &v }, path, args.plot_size).map_err(AppError::failed)?;
     }
     if json {
         return print_json(&Output {
@@ -92,9 +101,13 @@ pub fn run(args: &TrendArgs, json: bool) -> AppResult<()> {
             plot: args.plot.as_deref(),
         });
     }
-    print!("{}", text(&v, args.verbose));
-    if let Some(p) = &args.plot {
-        println!("Chart written to {}", p.display());
+    if args.plot.as_deref().is_some_and(crate::output::is_stdout) {
+        // stdout carries the chart.
+        return Ok(());
     }
-    Ok(())
+    let mut out = text(&v, args.verbose, crate::output::stdout_width());
+    if let Some(p) = &args.plot {
+        out += &format!("Chart written to {}\n", p.display());
+    }
+    crate::output::print_text(&out)
 }

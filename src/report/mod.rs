@@ -1,7 +1,12 @@
-//! Reports of results files: terminal tables, Markdown, and a self-contained HTML page with
+//! Reports of results files: terminal tables, Markdown, CSV, and a self-contained HTML page with
 //! charts; across several files, a comparison with ratios.
 
 pub mod charts;
+pub mod csv;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod html;
+pub mod model;
+pub mod noise;
 pub mod summary;
 pub mod tables;

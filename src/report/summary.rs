@@ -11,6 +11,8 @@ use crate::measure::stats::quantile;
 use crate::results::best::{fastest, is_verified};
 use crate::results::{DeviceVerdict, Results, Run, VerificationStatus};
 
+use super::noise::Noise;
+
 /// One results file as loaded.
 pub struct Source {
     pub path: PathBuf,
@@ -47,6 +49,10 @@ pub struct Row {
     pub median_tflops: f64,
     pub rated_tflops: Option<f64>,
     pub best_utilization: Option<f64>,
+    /// The best run's rate above its rated peak: a timing or peak error.
+    pub best_above_peak: bool,
+    /// How far to trust the best run's median: its 95% interval and whether it settled.
+    pub best_noise: Option<Noise>,
     pub verified: usize,
     pub failed: usize,
     pub results: usize,
@@ -132,6 +138,8 @@ pub fn rows(sources: &[Source]) -> Vec<Row> {
                     (Some(b), Some(p)) => Some(b.tflops.median / p),
                     _ => None,
                 },
+                best_above_peak: best.zip(rated).is_some_and(|(b, p)| b.tflops.median > p),
+                best_noise: best.map(Noise::of),
                 verified,
                 failed,
                 results: runs.len(),

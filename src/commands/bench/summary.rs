@@ -1,21 +1,29 @@
-//! The end-of-run table, the maximum achievable rate of a sweep, and a model's GEMMs with the
-//! breakdown of its weighted figure.
+//! The end-of-run text: every run with its spread, the maximum achievable rate of a sweep, a
+//! model's weighted rate and GEMMs, the verdicts against published measurements, the notes.
 
-use crate::output::numbers::sig;
-use crate::output::{percent, table, tflops};
-use crate::results::best::{best_per_device, fastest};
-use crate::results::{ModelRecord, Results, VerificationStatus};
+use crate::output::table::{Column, Table};
+use crate::output::{percent, tflops};
+use crate::report::model;
+use crate::report::noise::{Noise, UNSETTLED_NOTE};
+use crate::results::best::best_per_device;
+use crate::results::{Results, VerificationStatus};
 
-pub fn print_table(r: &Results) {
-    let mut t = table(&[
-        "device",
-        "kernel",
-        "dtype",
-        "shape",
-        "median TFLOP/s",
-        "rated",
-        "utilization",
-        "verified",
+/// What "(!)" beside a utilization means.
+pub const ABOVE_PEAK_NOTE: &str =
+    "(!) above 100% of the rated peak: a timing or peak error (check the clocks and the peak).";
+
+/// Every run: device, kernel, dtype, shape, median TFLOP/s and its interval, peak, utilization.
+pub fn runs_table(r: &Results) -> Table {
+    let mut t = Table::new(vec![
+        Column::text("device"),
+        Column::text("kernel"),
+        Column::text("dtype"),
+        Column::text("shape"),
+        Column::num("median TFLOP/s").short("TFLOP/s"),
+        Column::num("±95%"),
+        Column::num("rated").short("peak").drop(2),
+        Column::num("utilization").short("util."),
+        Column::text("verified").drop(1),
     ]);
     for run in &r.runs {
         let rated = r
@@ -23,13 +31,8 @@ pub fn print_table(r: &Results) {
             .iter()
             .find(|d| d.id == run.device)
             .and_then(|d| d.rated_tflops.get(&run.dtype).copied());
-        let verified = match run.verification.status {
-            VerificationStatus::Passed => "yes".to_string(),
-            VerificationStatus::Failed => "FAILED".to_string(),
-            VerificationStatus::Skipped => "skipped".to_string(),
-        };
         let failed = run.verification.status == VerificationStatus::Failed;
-        t.add_row(vec![
+        t.row(vec![
             run.device.clone(),
             run.kernel.clone(),
             run.dtype.to_string(),
@@ -39,22 +42,42 @@ pub fn print_table(r: &Results) {
             } else {
                 tflops(run.tflops.median)
             },
+            Noise::of(run).cell(),
             rated.map(tflops).unwrap_or_else(|| "unknown".into()),
             match (failed, run.utilization.rated) {
-                (true, _) => "-".into(),
+                (true, _) | (false, None) => "-".into(),
                 (false, Some(u)) if run.utilization.above_peak => format!("{} (!)", percent(u)),
                 (false, Some(u)) => percent(u),
-                (false, None) => "-".into(),
             },
-            verified,
+            match run.verification.status {
+                VerificationStatus::Passed => "yes",
+                VerificationStatus::Failed => "FAILED",
+                VerificationStatus::Skipped => "skipped",
+            }
+            .into(),
         ]);
     }
-    println!("{t}");
+    let names: Vec<String> = r
+        .devices
+        .iter()
+        .filter(|d| r.runs.iter().any(|x| x.device == d.id))
+        .map(|d| format!("{} {}", d.id, d.name))
+        .collect();
+    t.note(format!("Devices: {}.", names.join("; ")));
+    t.note("±95%: the 95% interval of the median, from the samples.");
+    if r.runs.iter().any(|x| !Noise::of(x).settled()) {
+        t.note(UNSETTLED_NOTE);
+    }
+    if r.runs.iter().any(|x| x.utilization.above_peak) {
+        t.note(ABOVE_PEAK_NOTE);
+    }
+    t
 }
 
 /// For each device and dtype measured at several shapes: the best one, mamf-finder's "maximum
 /// achievable" rate.
-pub fn print_best_shapes(r: &Results) {
+pub fn best_shapes(r: &Results) -> String {
+    let mut s = String::new();
     for b in best_per_device(r) {
         let mut shapes: Vec<(usize, usize, usize, usize)> = r
             .runs
@@ -65,8 +88,8 @@ pub fn print_best_shapes(r: &Results) {
         shapes.sort_unstable();
         shapes.dedup();
         if shapes.len() > 1 {
-            println!(
-                "Maximum achievable: {} {} {} TFLOP/s at {} ({}, best of {} shapes)",
+            s += &format!(
+                "Maximum achievable: {} {} {} TFLOP/s at {} ({}, best of {} shapes)\n",
                 b.device.id,
                 b.dtype,
                 tflops(b.run.tflops.median),
@@ -76,107 +99,44 @@ pub fn print_best_shapes(r: &Results) {
             );
         }
     }
+    s
 }
 
-/// A model's GEMMs with their share of the step's FLOP and best rate, then the weighted rate
-/// on each device and dtype.
-pub fn print_model(r: &Results, m: &ModelRecord) {
-    println!(
-        "Model {} (sequence {}, {} tokens per step, tp {}, ep {}): {:.3e} GEMM FLOP per step on \
-         one device",
-        m.name, m.config.seq, m.split.tokens_per_step, m.split.tp, m.split.ep, m.step_flop
-    );
-    if let Some(p) = &m.params {
-        println!(
-            "Parameters: {} total, {} active per token (with the output layer, without the \
-             {} of the input embedding)",
-            sig(p.total),
-            sig(p.active),
-            sig(p.input_embedding)
-        );
-    }
-    let first = m.weighted.first();
-    let mut t = table(&[
-        "GEMM",
-        "pass",
-        "shape",
-        "calls",
-        "FLOP share",
-        "best TFLOP/s",
-    ]);
-    for g in &m.gemms {
-        let problem = crate::shape::Problem {
-            shape: crate::shape::Shape {
-                m: g.m,
-                n: g.n,
-                k: g.k,
-            },
-            batch: g.batch,
-        };
-        let best =
-            first.filter(|_| g.measured).and_then(|w| {
-                fastest(r.runs.iter().filter(|x| {
-                    x.device == w.device && x.dtype == w.dtype && x.problem() == problem
-                }))
-            });
-        t.add_row(vec![
-            g.role.to_string(),
-            g.pass.to_string(),
-            problem.to_string(),
-            g.calls.to_string(),
-            percent(g.flop_share),
-            match (g.measured, best) {
-                (false, _) => "not measured".into(),
-                (true, Some(b)) => tflops(b.tflops.median),
-                (true, None) => "-".into(),
-            },
-        ]);
-    }
-    println!("{t}");
-    for w in &m.weighted {
-        match (w.weighted_tflops, w.weighted_utilization) {
-            (Some(tf), Some(u)) => println!(
-                "FLOP-weighted: {} {} {} TFLOP/s = {} of the rated peak",
-                w.device,
-                w.dtype,
-                tflops(tf),
-                percent(u)
-            ),
-            (Some(tf), None) => println!(
-                "FLOP-weighted: {} {} {} TFLOP/s",
-                w.device,
-                w.dtype,
-                tflops(tf)
-            ),
-            (None, _) => println!(
-                "FLOP-weighted: {} {}: not computed, no verified rate for {}",
-                w.device,
-                w.dtype,
-                w.missing.join(", ")
-            ),
+/// The whole end-of-run text for a terminal `width` wide (None: do not fit).
+pub fn text(doc: &Results, width: Option<usize>) -> String {
+    let mut s = runs_table(doc).terminal(width);
+    s += &best_shapes(doc);
+    if let Some(m) = &doc.model {
+        let lines = model::headline(m);
+        s += &lines[0];
+        s.push('\n');
+        s += &model::gemm_table(doc, m).terminal(width);
+        for l in &lines[1..] {
+            s += &crate::output::table::wrap(l, width);
+        }
+        if let Some(t) = model::breakdown_table(m) {
+            s += &t.terminal(width);
         }
     }
-    print_breakdown(m);
-}
-
-/// Each part of the step (projection, attention, experts, logits): its share of the FLOP, its
-/// weighted rate and its share of the time, on the first device and dtype.
-fn print_breakdown(m: &ModelRecord) {
-    let Some(w) = m.weighted.first().filter(|w| !w.parts.is_empty()) else {
-        return;
-    };
-    println!("Breakdown ({} {}):", w.device, w.dtype);
-    let mut t = table(&["part", "FLOP share", "TFLOP/s", "time share"]);
-    for p in &w.parts {
-        t.add_row(vec![
-            p.part.to_string(),
-            percent(p.flop_share),
-            p.tflops.map(tflops).unwrap_or_else(|| "-".into()),
-            p.time_share.map(percent).unwrap_or_else(|| "-".into()),
-        ]);
+    if !doc.verdicts.is_empty() {
+        s += "Against published measurements of the same chip (data/reference_rates.csv):\n";
+        for v in &doc.verdicts {
+            s += &format!(
+                "  {} {}: {}\n",
+                v.device,
+                v.dtype,
+                crate::reference::explain(v)
+            );
+        }
     }
-    println!("{t}");
-    if w.weighted_tflops.is_some() {
-        println!("The weighted figure covers 100% of the step's GEMM FLOP.");
+    if !doc.notes.is_empty() {
+        s += "Notes:\n";
+        for n in &doc.notes {
+            s += &format!("  - {n}\n");
+        }
     }
+    if doc.interrupted {
+        s += "Interrupted: the results of the finished samples are kept.\n";
+    }
+    s
 }

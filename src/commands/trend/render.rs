@@ -1,13 +1,15 @@
-//! `trend` as text: a table of the runs that fits 100 columns, each era's fit beside the figure
-//! published for it, and with `verbose` the calculation and source of every run, wrapped.
+//! `trend` as text: a table of the runs that fits the terminal (100 columns at most), each era's
+//! fit beside the figure published for it, and with `verbose` the calculation and source of
+//! every run, wrapped.
 
 use std::fmt::Write;
 
-use crate::output::{numbers::sig, table};
+use crate::output::numbers::sig;
+use crate::output::table::{Column, Table};
 use crate::trend::data::{Basis, Method, Point};
 use crate::trend::view::{EraFit, HeadlineCheck, TrendView};
 
-/// Text lines are wrapped to this width.
+/// Text lines are wrapped to this width at most.
 const WIDTH: usize = 100;
 /// Longer run names (only the user's can be) are cut in the table.
 const NAME_CHARS: usize = 40;
@@ -50,10 +52,16 @@ fn short_name(name: &str) -> String {
     format!("{cut}…")
 }
 
-fn runs_table(points: &[Point]) -> String {
-    let mut t = table(&["date", "run", "pfs-days", "how", "published"]);
+fn runs_table(points: &[Point], width: usize) -> String {
+    let mut t = Table::new(vec![
+        Column::text("date"),
+        Column::text("run").cut(16),
+        Column::num("pfs-days"),
+        Column::text("how"),
+        Column::text("published").drop(1),
+    ]);
     for p in points {
-        t.add_row(vec![
+        t.row(vec![
             p.date.clone(),
             short_name(&p.name),
             sig(p.pfs_days),
@@ -61,7 +69,7 @@ fn runs_table(points: &[Point]) -> String {
             published(p),
         ]);
     }
-    t.to_string()
+    t.terminal(Some(width))
 }
 
 /// A doubling time with its 95% interval (open above when growth itself is uncertain).
@@ -108,25 +116,36 @@ fn headline_line(h: &HeadlineCheck) -> String {
     )
 }
 
-fn fits(v: &TrendView) -> String {
-    let mut s = String::from("Doubling time, each era fitted on its own (OLS of log2 pfs-days):\n");
+/// Each era's lines, wrapped to `width` (a continued line is indented under its own).
+fn fits(v: &TrendView, width: usize) -> String {
+    let mut lines = String::new();
     for f in &v.fits {
-        s += &era_lines(f);
+        lines += &era_lines(f);
         for h in v.headlines.iter().filter(|h| h.era == f.era) {
-            s += &headline_line(h);
+            lines += &headline_line(h);
         }
+    }
+    let mut s = wrap(
+        "Doubling time, each era fitted on its own (OLS of log2 pfs-days):",
+        "",
+        "",
+        width,
+    );
+    for line in lines.lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        s += &wrap(line.trim_start(), indent, &format!("{indent}    "), width);
     }
     s
 }
 
 /// `text` broken into lines of at most `WIDTH` columns: the first starts with `first`, the
 /// others with `rest`. A word longer than a line gets a line of its own.
-fn wrap(text: &str, first: &str, rest: &str) -> String {
+fn wrap(text: &str, first: &str, rest: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = String::from(first);
     let mut empty = true;
     for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
             out += &line;
             out.push('\n');
             line = String::from(rest);
@@ -145,7 +164,7 @@ fn wrap(text: &str, first: &str, rest: &str) -> String {
     out
 }
 
-fn sources(v: &TrendView) -> String {
+fn sources(v: &TrendView, width: usize) -> String {
     let mut s = String::from("\nSources:\n");
     for p in &v.points {
         let calc = match (&p.how, p.reported_by) {
@@ -154,11 +173,16 @@ fn sources(v: &TrendView) -> String {
             (None, None) => String::new(),
         };
         let entry = format!("{} ({}){calc} {}", p.name, p.date, p.source);
-        s += &wrap(&entry, "- ", "    ");
+        s += &wrap(&entry, "- ", "    ", width);
     }
     s += "\nPublished figures:\n";
     for f in &v.fits {
-        s += &wrap(&format!("{}: {}", f.era, f.published.source), "- ", "    ");
+        s += &wrap(
+            &format!("{}: {}", f.era, f.published.source),
+            "- ",
+            "    ",
+            width,
+        );
     }
     s
 }
@@ -167,17 +191,19 @@ const LEGEND: &str = "how: hardware, ops, 6ND = derived here from the published 
     reported = a published total. published: who published the total (AI&C = AI and Compute), \
     with the total beside a derived value. --verbose or --json for the sources.";
 
-/// The whole text output.
-pub fn text(v: &TrendView, verbose: bool) -> String {
+/// The whole text output, for a terminal `width` wide (None: a pipe; lines are kept to 100
+/// columns either way).
+pub fn text(v: &TrendView, verbose: bool, width: Option<usize>) -> String {
+    let width = width.unwrap_or(WIDTH).min(WIDTH);
     let mut s = String::new();
     if v.points.is_empty() {
         let _ = writeln!(s, "No runs in {}.", v.window.label());
     } else {
-        let _ = writeln!(s, "{}", runs_table(&v.points));
+        s += &runs_table(&v.points, width);
     }
-    s += &wrap(LEGEND, "", "");
+    s += &wrap(LEGEND, "", "", width);
     s.push('\n');
-    s += &fits(v);
+    s += &fits(v, width);
     if !v.outside_window.is_empty() {
         let names: Vec<String> = v
             .outside_window
@@ -189,10 +215,10 @@ pub fn text(v: &TrendView, verbose: bool) -> String {
             v.window.label(),
             names.join(", ")
         );
-        s += &wrap(&note, "", "");
+        s += &wrap(&note, "", "", width);
     }
     if verbose {
-        s += &sources(v);
+        s += &sources(v, width);
     }
     s
 }
@@ -218,26 +244,31 @@ mod tests {
             since: Some(1950),
             until: None,
         };
-        for (window, verbose) in [
-            (default_window(), false),
-            (default_window(), true),
-            (all_years, false),
-        ] {
-            let v = view(window, vec![long.clone(), outside.clone()]);
-            let out = text(&v, verbose);
-            for line in out.lines() {
-                assert!(
-                    line.chars().count() <= WIDTH,
-                    "{}: {line}",
-                    line.chars().count()
-                );
+        for width in [None, Some(80), Some(200)] {
+            for (window, verbose) in [
+                (default_window(), false),
+                (default_window(), true),
+                (all_years, false),
+            ] {
+                let v = view(window, vec![long.clone(), outside.clone()]);
+                let out = text(&v, verbose, width);
+                let limit = width.unwrap_or(WIDTH).min(WIDTH);
+                for line in out.lines() {
+                    // Only a word longer than a line (the 80-letter name) may stick out.
+                    assert!(
+                        line.chars().count() <= limit
+                            || line.trim_start_matches("- ").split_whitespace().count() == 1,
+                        "{}: {line}",
+                        line.chars().count()
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn the_comparison_with_the_paper_is_printed() {
-        let out = text(&view(default_window(), vec![]), false);
+        let out = text(&view(default_window(), vec![]), false, None);
         assert!(
             out.contains("AI and Compute: 3.4 months; this fit: 3."),
             "{out}"
@@ -250,12 +281,12 @@ mod tests {
     #[test]
     fn wrapping_keeps_words_and_indents() {
         let long = "word ".repeat(60);
-        let w = wrap(&long, "- ", "    ");
+        let w = wrap(&long, "- ", "    ", WIDTH);
         assert!(w.lines().count() > 1 && w.starts_with("- word"));
         assert!(w
             .lines()
             .skip(1)
             .all(|l| l.starts_with("    word") && l.len() <= WIDTH));
-        assert_eq!(wrap("", "- ", "  "), "");
+        assert_eq!(wrap("", "- ", "  ", WIDTH), "");
     }
 }
