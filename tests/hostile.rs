@@ -161,24 +161,6 @@ impl CharDevice for std::fs::FileType {
     }
 }
 
-#[cfg(unix)]
-#[test]
-fn results_are_readable_by_others_as_the_umask_says() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r.json");
-    flopmeter()
-        .args(["bench", "--backend", "cpu", "--size", "64"])
-        .args(common::FAST)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
-    // The test runner's umask is 022 or 002: the file is readable by everyone.
-    assert_eq!(mode & 0o044, 0o044, "{mode:o}");
-}
-
 #[test]
 fn an_unwritable_output_is_bad_input_naming_the_users_path() {
     let dir = tempfile::tempdir().unwrap();
@@ -333,5 +315,161 @@ fn help_into_a_full_disk_and_names_without_words_are_reported() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs the binary from `sh` after `setup` (shell commands; `$$` is the binary's pid, as `exec`
+/// keeps it), with a deadline.
+#[cfg(unix)]
+fn run_in_shell(setup: &str, args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let script = format!("{setup}\nexec \"$0\" \"$@\"");
+    let mut all: Vec<&std::ffi::OsStr> = vec![os("-c"), os(&script), bin.as_os_str()];
+    all.extend_from_slice(args);
+    let mut child = std::process::Command::new("sh")
+        .args(&all)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("{args:?} still running after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn new_files_get_the_mode_the_umask_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("v.json");
+    write_atomic(&results, &sample_results()).unwrap();
+    for (umask, expected) in [("027", 0o640), ("077", 0o600), ("022", 0o644)] {
+        let md = dir.path().join(format!("r{umask}.md"));
+        let bench = dir.path().join(format!("b{umask}.json"));
+        let out = run_in_shell(
+            &format!("umask {umask}"),
+            &[
+                os("report"),
+                results.as_os_str(),
+                os("--markdown"),
+                md.as_os_str(),
+            ],
+            20,
+        );
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(mode(&md), expected, "umask {umask}: {:o}", mode(&md));
+        let mut args = vec![
+            os("bench"),
+            os("--backend"),
+            os("cpu"),
+            os("--size"),
+            os("32"),
+        ];
+        args.extend(common::FAST.iter().map(|s| os(s)));
+        args.extend([os("--out"), bench.as_os_str()]);
+        let out = run_in_shell(&format!("umask {umask}"), &args, 60);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(mode(&bench), expected, "umask {umask}: {:o}", mode(&bench));
+    }
+}
+
+/// The attack of issue 25: links planted at the names a writer used to choose (its probe and
+/// its temporary, both named after its pid) pointing at a victim's files.
+#[cfg(unix)]
+#[test]
+fn links_planted_in_a_shared_folder_write_nothing_through() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("v.json");
+    write_atomic(&results, &sample_results()).unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "secret").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let victim2 = dir.path().join("victim2");
+    let setup = format!(
+        "cd '{}' && ln -s '{}' .flopmeter-probe.$$ && ln -s '{}' .r.md.flopmeter-tmp.$$.md && \
+         for i in 0 1 2 3 4 5 6 7 8 9; do ln -s '{}' .r.md.flopmeter-tmp.$$$i; done",
+        shared.display(),
+        victim.display(),
+        victim2.display(),
+        victim.display()
+    );
+    let out = run_in_shell(
+        &setup,
+        &[
+            os("report"),
+            results.as_os_str(),
+            os("--markdown"),
+            os("r.md"),
+        ],
+        20,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "secret");
+    assert_eq!(mode(&victim), 0o600);
+    assert!(!victim2.exists());
+    let md = std::fs::symlink_metadata(shared.join("r.md")).unwrap();
+    assert!(md.file_type().is_file());
+}
+
+#[test]
+fn two_outputs_that_are_one_file_are_refused_however_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("v.json");
+    write_atomic(&results, &sample_results()).unwrap();
+    let out = flopmeter()
+        .current_dir(dir.path())
+        .args(["report", "v.json", "--markdown", "r.md", "--html", "./r.md"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("are the same file"), "{stderr}");
+    assert!(!dir.path().join("r.md").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn long_output_names_are_written_or_refused_before_the_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    // 250 bytes: a name the file system takes, whose old temporary name it did not.
+    let long = dir.path().join(format!("{}.json", "r".repeat(245)));
+    flopmeter()
+        .args(["bench", "--backend", "cpu", "--size", "32"])
+        .args(common::FAST)
+        .arg("--out")
+        .arg(&long)
+        .assert()
+        .success();
+    flopmeter::results::load(&long).unwrap();
+    let too_long = dir.path().join(format!("{}.json", "r".repeat(300)));
+    let started = Instant::now();
+    let out = flopmeter()
+        .args(["bench", "--backend", "cpu", "--size", "32"])
+        .args(["--warmup", "0", "--min-time", "30", "--max-time", "30"])
+        .arg("--out")
+        .arg(&too_long)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("name is too long"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it ran the bench first"
     );
 }

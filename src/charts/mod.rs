@@ -75,6 +75,24 @@ pub fn to_svg_string(chart: &impl Chart, size: (u32, u32)) -> Result<String, Str
     Ok(svg)
 }
 
+/// The chart as a PNG image, drawn and encoded in memory.
+pub fn to_png_bytes(chart: &impl Chart, size: (u32, u32)) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    register_font();
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        chart.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
 /// Writes the chart to `path`: .svg or .png.
 pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), String> {
     register_font();
@@ -88,17 +106,8 @@ pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), 
             crate::files::write_atomic(path, &svg).map_err(|e| e.to_string())
         }
         Some("png") => {
-            let mut drawn = Ok(());
-            crate::files::write_atomic_with(path, |tmp| {
-                let root = BitMapBackend::new(tmp, size).into_drawing_area();
-                drawn = root
-                    .fill(&WHITE)
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| chart.draw(&root))
-                    .and_then(|_| root.present().map_err(|e| e.to_string()));
-                drawn.clone().map_err(std::io::Error::other)
-            })
-            .map_err(|e| drawn.clone().err().unwrap_or_else(|| e.to_string()))
+            let png = to_png_bytes(chart, size)?;
+            crate::files::write_atomic(path, png).map_err(|e| e.to_string())
         }
         _ => Err(format!(
             "unsupported chart file '{}': use a .svg or .png name",

@@ -307,15 +307,5 @@ pub fn rank_file(dir: &Path, rank: u32, host: &str) -> PathBuf {
     dir.join(format!("rank-{rank:05}-{}.json", file_safe(host)))
 }
 
-/// A host name as a file-name part: letters, digits and '-' kept, anything else '_'.
-pub fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+/// A host name as a file-name part (one rule for every file name flopmeter makes).
+pub use crate::files::file_safe;

@@ -73,11 +73,12 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     for out in [&args.markdown, &args.html].into_iter().flatten() {
         crate::files::check_output(out, &inputs).map_err(|e| AppError::usage(e.to_string()))?;
     }
-    if args.markdown.is_some() && args.markdown == args.html {
-        return Err(AppError::usage(
-            "--markdown and --html name the same file: give each its own",
-        ));
-    }
+    let outputs: Vec<&std::path::Path> = [&args.markdown, &args.html]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+        .collect();
+    crate::files::check_distinct(&outputs).map_err(|e| AppError::usage(e.to_string()))?;
     let sources = load_sources(args)?;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
     let rows = rows(&sources);
