@@ -242,7 +242,7 @@ pub struct BenchArgs {
         long,
         value_name = "TFLOPS",
         allow_hyphen_values = true,
-        value_parser = values::positive
+        value_parser = values::rated_tflops
     )]
     pub rated_tflops: Option<f64>,
     /// Results file [default: results/bench-HOST-TIME.json].

@@ -4,42 +4,19 @@
 //! mean a step really runs at, not the arithmetic mean of the rates.
 
 use crate::dtype::Dtype;
-use crate::results::best::fastest;
+use crate::results::best::weighted_rate;
 use crate::results::{ModelGemm, ModelRecord, Results, WeightedFigure};
-use crate::shape::Shape;
 
 use super::options::ModelBench;
 
-/// The best verified rate of `shape` on a device in a dtype, TFLOP/s.
-fn rate(doc: &Results, device: &str, dtype: Dtype, shape: Shape) -> Option<f64> {
-    fastest(doc.runs.iter().filter(|r| {
-        r.device == device && r.dtype == dtype && (r.m, r.n, r.k) == (shape.m, shape.n, shape.k)
-    }))
-    .map(|r| r.tflops.median)
-}
-
 /// The weighted figure of one device and dtype over the benched GEMMs.
 fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> WeightedFigure {
-    let measured: Vec<_> = model
+    let measured = model
         .gemms
         .iter()
         .filter(|g| !g.role.is_attention())
-        .collect();
-    let mut missing = Vec::new();
-    let (mut flop, mut seconds) = (0.0, 0.0);
-    let mut rates = Vec::new();
-    for g in &measured {
-        match rate(doc, device, dtype, g.shape) {
-            Some(tflops) => {
-                flop += g.flop();
-                seconds += g.flop() / (tflops * 1e12);
-                rates.push(tflops);
-            }
-            None if !missing.contains(&g.shape.to_string()) => missing.push(g.shape.to_string()),
-            None => {}
-        }
-    }
-    let weighted = (missing.is_empty() && seconds > 0.0).then(|| flop / seconds / 1e12);
+        .map(|g| (g.shape, g.flop()));
+    let w = weighted_rate(doc, device, dtype, measured);
     let peak = doc
         .devices
         .iter()
@@ -48,11 +25,11 @@ fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> Weig
     WeightedFigure {
         device: device.to_string(),
         dtype,
-        weighted_tflops: weighted,
-        weighted_utilization: weighted.zip(peak).map(|(w, p)| w / p),
-        slowest_tflops: rates.iter().copied().reduce(f64::min),
-        fastest_tflops: rates.iter().copied().reduce(f64::max),
-        missing,
+        weighted_tflops: w.tflops,
+        weighted_utilization: w.tflops.zip(peak).map(|(w, p)| w / p),
+        slowest_tflops: w.slowest,
+        fastest_tflops: w.fastest,
+        missing: w.missing,
     }
 }
 

@@ -10,6 +10,21 @@ pub fn positive(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A rated peak in TFLOP/s, in the range a results file may hold (the loader's, so that a bench
+/// never writes a file its own `report` refuses).
+pub fn rated_tflops(s: &str) -> Result<f64, String> {
+    use crate::results::validate::{MAX_TFLOPS, MIN_TFLOPS};
+    use crate::units::sig;
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (MIN_TFLOPS..=MAX_TFLOPS).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected TFLOP/s from {} to {}",
+            sig(MIN_TFLOPS),
+            sig(MAX_TFLOPS)
+        )),
+    }
+}
+
 /// A fraction in (0, 1]: a utilization, a goodput, a spread, a threshold.
 pub fn fraction(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -158,6 +173,10 @@ mod tests {
         assert_eq!(positive("1.2e6"), Ok(1.2e6));
         for bad in ["0", "-1", "nan", "inf", "x", ""] {
             assert!(positive(bad).is_err(), "{bad}");
+        }
+        assert_eq!(rated_tflops("989.4"), Ok(989.4));
+        for bad in ["1e-12", "2e6", "0", "-1", "nan"] {
+            assert!(rated_tflops(bad).is_err(), "{bad}");
         }
         assert_eq!(fraction("1"), Ok(1.0));
         for bad in ["0", "1.01", "-0.5", "nan"] {

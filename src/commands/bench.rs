@@ -1,5 +1,6 @@
 //! `flopmeter bench`: measure, verify, summarize, and write a results file.
 
+mod save;
 mod summary;
 
 use std::path::PathBuf;
@@ -330,6 +331,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     let interrupt = crate::signals::install();
     let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
     let mut doc = skeleton(&plan, &budget, opts.seed, host, created_at);
+    let mut saved_partial = false;
     let outcome = {
         let mut warned = false;
         let mut last_saved: Option<std::time::Instant> = None;
@@ -343,10 +345,12 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             let mut partial = doc.clone();
             partial.runs = o.runs.clone();
             partial.notes.extend(o.notes.iter().cloned());
-            if let Err(e) = results::write_atomic(&out, &partial) {
-                if !std::mem::replace(&mut warned, true) {
+            match results::write_atomic(&out, &partial) {
+                Ok(()) => saved_partial = true,
+                Err(e) if !std::mem::replace(&mut warned, true) => {
                     eprintln!("warning: cannot save partial results: {e}");
                 }
+                Err(_) => {}
             }
         };
         runner::execute(
@@ -371,11 +375,14 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     if let Sizes::Model(model) = &opts.sizes {
         doc.model = Some(crate::bench::weighted::record(model, &doc));
     }
-    results::write_atomic(&out, &doc)?;
-    if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
+    let saved = save::save(&out, &doc, opts.rated_tflops, saved_partial)?;
+    if let Some(cluster_file) = sync.gather(&doc, &saved.path).map_err(AppError::failed)? {
         eprintln!("cluster file written to {}", cluster_file.display());
     }
-    show(&doc, &out, json)?;
+    show(&doc, &saved.path, json)?;
+    if let Some(e) = saved.instead_of {
+        return Err(e);
+    }
     exit_status(&doc, outcome.errors, &out, interrupt)
 }
 

@@ -4,7 +4,7 @@
 
 use crate::dtype::Dtype;
 
-use super::types::{DeviceRecord, Results, Run, VerificationStatus};
+use super::types::{DeviceRecord, Results, Run, Shape, VerificationStatus};
 
 /// True when the run's result was checked against the f64 reference and passed.
 pub fn is_verified(run: &Run) -> bool {
@@ -55,4 +55,54 @@ pub fn best_per_device(doc: &Results) -> Vec<DeviceBest<'_>> {
         }
     }
     out
+}
+
+/// The best verified rate of `shape` on a device in a dtype, TFLOP/s.
+pub fn shape_rate(doc: &Results, device: &str, dtype: Dtype, shape: Shape) -> Option<f64> {
+    fastest(doc.runs.iter().filter(|r| {
+        r.device == device && r.dtype == dtype && (r.m, r.n, r.k) == (shape.m, shape.n, shape.k)
+    }))
+    .map(|r| r.tflops.median)
+}
+
+/// A model's GEMMs at their best verified rates on one device and dtype.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedRate {
+    /// The GEMMs' FLOP over the time they take, each at its rate: the harmonic mean a step
+    /// really runs at. None when a shape has no verified rate.
+    pub tflops: Option<f64>,
+    pub slowest: Option<f64>,
+    pub fastest: Option<f64>,
+    /// Shapes ("MxNxK") without a verified rate, each once.
+    pub missing: Vec<String>,
+}
+
+/// The FLOP-weighted rate of `gemms` (each a shape and its FLOP, or its share of them): one
+/// rule for the bench that writes it and the loader that checks it.
+pub fn weighted_rate(
+    doc: &Results,
+    device: &str,
+    dtype: Dtype,
+    gemms: impl IntoIterator<Item = (Shape, f64)>,
+) -> WeightedRate {
+    let (mut flop, mut time) = (0.0, 0.0);
+    let mut rates = Vec::new();
+    let mut missing = Vec::new();
+    for (shape, weight) in gemms {
+        match shape_rate(doc, device, dtype, shape) {
+            Some(tflops) => {
+                flop += weight;
+                time += weight / tflops;
+                rates.push(tflops);
+            }
+            None if !missing.contains(&shape.to_string()) => missing.push(shape.to_string()),
+            None => {}
+        }
+    }
+    WeightedRate {
+        tflops: (missing.is_empty() && time > 0.0).then(|| flop / time),
+        slowest: rates.iter().copied().reduce(f64::min),
+        fastest: rates.iter().copied().reduce(f64::max),
+        missing,
+    }
 }

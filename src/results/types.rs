@@ -65,6 +65,13 @@ pub struct Collective {
     pub samples: Vec<f64>,
 }
 
+impl Collective {
+    /// nccl-tests' bus bandwidth of an all-reduce: algbw x 2 (n - 1) / n.
+    pub fn bus_bandwidth(algbw: f64, gpus: usize) -> f64 {
+        algbw * 2.0 * (gpus as f64 - 1.0) / gpus as f64
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClusterSummary {
     /// Results files merged.
