@@ -74,9 +74,13 @@ pub struct MergeArgs {
         default_value_t = crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD
     )]
     pub threshold: f64,
-    /// Exit 0 even when some ranks brought no verified result (they are listed either way).
+    /// Exit 0 even when some ranks brought no verified result or no file (they are listed
+    /// either way).
     #[arg(long)]
     pub allow_dead_ranks: bool,
+    /// Exit 1 naming the stragglers when there are any (for cluster acceptance scripts).
+    #[arg(long)]
+    pub fail_on_straggler: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -473,3 +473,289 @@ fn long_output_names_are_written_or_refused_before_the_bench() {
         "it ran the bench first"
     );
 }
+
+/// Rank `rank` of a Slurm job's world of `world`: one H100 with one verified bf16 result.
+fn slurm_rank(rank: u32, world: u32, job: &str, tflops: f64) -> flopmeter::results::Results {
+    let mut r = h100_results(&format!("node{}", rank / 8), &[tflops], 690.0);
+    r.host.rank = Some(rank);
+    r.host.launcher = Some(flopmeter::results::RankInfo {
+        launcher: flopmeter::results::Launcher::Slurm,
+        rank,
+        world_size: world,
+        local_rank: rank % 8,
+        job_id: Some(job.into()),
+    });
+    r
+}
+
+fn write_rank(dir: &Path, r: &flopmeter::results::Results) -> std::path::PathBuf {
+    let p = dir.join(format!(
+        "rank-{:05}-{}.json",
+        r.host.rank.unwrap(),
+        r.host.hostname
+    ));
+    write_atomic(&p, r).unwrap();
+    p
+}
+
+fn merge_json(args: &[&std::ffi::OsStr]) -> (Option<i32>, serde_json::Value, String) {
+    let mut all = vec![os("merge"), os("--json")];
+    all.extend_from_slice(args);
+    let out = run_within(&all, 20);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), v, stderr)
+}
+
+#[test]
+fn a_rank_that_wrote_no_file_fails_the_merge_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let ranks = dir.path().join("ranks");
+    std::fs::create_dir(&ranks).unwrap();
+    // Ranks 2 and 5 of 6 were killed before their first save.
+    for rank in [0, 1, 3, 4] {
+        write_rank(&ranks, &slurm_rank(rank, 6, "4242", 790.0));
+    }
+    let out = dir.path().join("cluster.json");
+    let (code, v, stderr) = merge_json(&[ranks.as_os_str(), os("--out"), out.as_os_str()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(v["cluster"]["missing_ranks"], serde_json::json!([2, 5]));
+    assert!(
+        stderr.contains("2 rank(s) brought no verified result or no file"),
+        "{stderr}"
+    );
+    let text = run_within(
+        &[os("merge"), ranks.as_os_str(), os("--out"), out.as_os_str()],
+        20,
+    );
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("Missing ranks (2): 2, 5: no file at all"),
+        "{stdout}"
+    );
+    let (code, _, _) = merge_json(&[
+        ranks.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+        os("--allow-dead-ranks"),
+    ]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_rank_whose_dtype_all_failed_is_a_failed_rank_for_that_dtype() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_rank(dir.path(), &slurm_rank(0, 2, "7", 790.0));
+    let mut r = slurm_rank(1, 2, "7", 785.0);
+    // Rank 1 also measured f64 (at 8192^3): its one f64 result failed verification.
+    let mut f64_run = r.runs[0].clone();
+    f64_run.dtype = flopmeter::dtype::Dtype::F64;
+    f64_run.tflops = flopmeter::results::Tflops {
+        median: 50.0,
+        max: 50.0,
+    };
+    f64_run.utilization.rated = None;
+    f64_run.energy = flopmeter::results::Energy::of(50.0, f64_run.telemetry.as_ref());
+    f64_run.verification.status = flopmeter::results::VerificationStatus::Failed;
+    r.runs.push(f64_run);
+    let bad = write_rank(dir.path(), &r);
+    let out = dir.path().join("cluster.json");
+    let (code, v, stderr) = merge_json(&[
+        good.as_os_str(),
+        bad.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let dead = &v["cluster"]["dead_ranks"];
+    assert_eq!(dead.as_array().unwrap().len(), 1, "{dead}");
+    assert_eq!(dead[0]["rank"], 1);
+    assert_eq!(dead[0]["dtype"], "f64");
+    assert_eq!(
+        dead[0]["reason"],
+        "every f64 result (1) failed verification"
+    );
+}
+
+#[test]
+fn files_of_other_shapes_are_not_compared_as_stragglers() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_rank(dir.path(), &slurm_rank(0, 2, "9", 790.0));
+    // Rank 1 ran 4096^3, where the rate is lower: not a slow GPU.
+    let mut r = slurm_rank(1, 2, "9", 600.0);
+    r.settings.shapes = vec![flopmeter::shape::Shape::cube(4096)];
+    (r.runs[0].m, r.runs[0].n, r.runs[0].k) = (4096, 4096, 4096);
+    r.runs[0].flop = flopmeter::shape::Shape::cube(4096).flop();
+    let b = write_rank(dir.path(), &r);
+    let out = dir.path().join("cluster.json");
+    let (code, v, stderr) = merge_json(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+        os("--fail-on-straggler"),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["stragglers"], serde_json::json!([]));
+    let why = v["cluster"]["not_compared"][0].as_str().unwrap();
+    assert!(
+        why.contains("bf16: 2 groups") && why.contains("(different shapes)"),
+        "{why}"
+    );
+}
+
+#[test]
+fn one_rank_claimed_by_two_jobs_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_rank(dir.path(), &slurm_rank(0, 2, "100", 790.0));
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let b = write_rank(&other, &slurm_rank(0, 2, "101", 790.0));
+    let out = dir.path().join("cluster.json");
+    let (code, _, stderr) =
+        merge_json(&[a.as_os_str(), b.as_os_str(), os("--out"), out.as_os_str()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("both claim rank 0, of different jobs (100 and 101)"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn interrupted_files_are_marked_and_stragglers_can_fail_the_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rank, tflops) in [(0, 790.0), (1, 792.0), (2, 700.0)] {
+        let mut r = slurm_rank(rank, 3, "5", tflops);
+        r.interrupted = rank == 1;
+        write_rank(dir.path(), &r);
+    }
+    let out = dir.path().join("merged.json");
+    let plain = run_within(
+        &[
+            os("merge"),
+            dir.path().as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+        ],
+        20,
+    );
+    let stdout = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(plain.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Interrupted: ") && stdout.contains("rank-00001-node0.json stopped early"),
+        "{stdout}"
+    );
+    let (code, v, stderr) = merge_json(&[
+        dir.path().as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+        os("--fail-on-straggler"),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(v["cluster"]["interrupted"].as_array().unwrap().len(), 1);
+    assert!(
+        stderr.contains("1 straggler(s): node0/rank2/cuda:0 bf16 11.39% below"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn one_machine_on_two_days_is_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let monday = dir.path().join("monday.json");
+    write_atomic(&monday, &sample_results()).unwrap();
+    // Tuesday: the same machine, f64.
+    let mut tue = sample_results();
+    tue.runs[0].dtype = flopmeter::dtype::Dtype::F64;
+    tue.runs[0].utilization.rated = Some(0.0032 / 0.275);
+    let tuesday = dir.path().join("tuesday.json");
+    write_atomic(&tuesday, &tue).unwrap();
+    let out = dir.path().join("node1.json");
+    let (code, v, stderr) = merge_json(&[
+        monday.as_os_str(),
+        tuesday.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(v["runs"].as_array().unwrap().len(), 2);
+    // The same results twice are still refused.
+    let (code, _, stderr) = merge_json(&[
+        monday.as_os_str(),
+        monday.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("was measured in another file too"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn merge_reads_only_regular_results_files_of_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let ranks = dir.path().join("ranks");
+    std::fs::create_dir(&ranks).unwrap();
+    let r0 = write_rank(&ranks, &slurm_rank(0, 2, "3", 790.0));
+    write_rank(&ranks, &slurm_rank(1, 2, "3", 791.0));
+    // A killed writer's torn temporary, and a complete one (old flopmeters named them *.json),
+    // a FIFO and a device node named like results files.
+    std::fs::write(
+        ranks.join(".rank-00001-node0.json.flopmeter-tmp.4999999.json"),
+        "{\"schema\": \"flopm",
+    )
+    .unwrap();
+    std::fs::copy(
+        &r0,
+        ranks.join(".rank-00000-node0.json.flopmeter-tmp.4999998.json"),
+    )
+    .unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(ranks.join("fifo.json"))
+        .status()
+        .unwrap()
+        .success());
+    std::os::unix::fs::symlink("/dev/zero", ranks.join("zero.json")).unwrap();
+    let out = dir.path().join("cluster.json");
+    let (code, v, stderr) = merge_json(&[ranks.as_os_str(), os("--out"), out.as_os_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["cluster"]["files"].as_array().unwrap().len(), 2);
+    assert!(stderr.contains("fifo.json: not a regular file"), "{stderr}");
+    assert!(stderr.contains("a temporary of a write"), "{stderr}");
+    // Named explicitly, a FIFO or a device is refused at once, not read.
+    for special in ["fifo.json", "zero.json"] {
+        let p = ranks.join(special);
+        let out = run_within(&[os("report"), p.as_os_str()], 10);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("is not a regular file"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_merged_files_stragglers_must_be_its_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rank, tflops) in [(0, 790.0), (1, 792.0), (2, 700.0)] {
+        write_rank(dir.path(), &slurm_rank(rank, 3, "5", tflops));
+    }
+    let out = dir.path().join("merged").join("cluster.json");
+    let (code, _, stderr) = merge_json(&[dir.path().as_os_str(), os("--out"), out.as_os_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    v["stragglers"][0]["device"] = serde_json::json!("node7/rank9/cuda:0");
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, v.to_string()).unwrap();
+    let report = run_within(&[os("report"), forged.as_os_str()], 20);
+    let stderr = String::from_utf8_lossy(&report.stderr);
+    assert_eq!(report.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("stragglers[0] (node7/rank9/cuda:0 bf16): device node7/rank9/cuda:0 is not among the file's devices"),
+        "{stderr}"
+    );
+}

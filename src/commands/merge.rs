@@ -24,20 +24,69 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     } else {
         print_text(&merged, c, args);
     }
-    match c.dead_ranks.len() {
-        0 => Ok(()),
-        _ if args.allow_dead_ranks => Ok(()),
-        n => Err(AppError::failed(format!(
-            "{n} rank(s) brought no verified result (listed above and in {}); \
-             --allow-dead-ranks accepts that",
-            args.out.display()
-        ))),
-    }
+    verdict(&merged, c, args)
 }
 
-/// Dead ranks first (what an operator must see), then aggregates, stragglers and verdicts.
-fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
-    let threshold = args.threshold;
+/// Exit 1 for dead or missing ranks (unless allowed), then for stragglers when asked.
+fn verdict(merged: &Results, c: &ClusterSummary, args: &MergeArgs) -> AppResult<()> {
+    let dead = c.dead_ranks.len() + c.missing_ranks.len();
+    if dead > 0 && !args.allow_dead_ranks {
+        return Err(AppError::failed(format!(
+            "{dead} rank(s) brought no verified result or no file (listed above and in {}); \
+             --allow-dead-ranks accepts that",
+            args.out.display()
+        )));
+    }
+    let stragglers = merged.stragglers.as_deref().unwrap_or_default();
+    if args.fail_on_straggler && !stragglers.is_empty() {
+        let named: Vec<String> = stragglers
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {}% below",
+                    s.device,
+                    s.dtype,
+                    crate::output::numbers::sig(s.shortfall * 100.0)
+                )
+            })
+            .collect();
+        return Err(AppError::failed(format!(
+            "{} straggler(s): {}",
+            stragglers.len(),
+            named.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+/// `3, 5-7, 12`: ranks in runs, for a line a person reads.
+fn ranges(ranks: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ranks.len() {
+        let mut j = i;
+        while j + 1 < ranks.len() && ranks[j + 1] == ranks[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            ranks[i].to_string()
+        } else {
+            format!("{}-{}", ranks[i], ranks[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// Missing ranks, dead ranks, interrupted files: what an operator must see first.
+fn print_problems(c: &ClusterSummary) {
+    if !c.missing_ranks.is_empty() {
+        println!(
+            "Missing ranks ({}): {}: no file at all (killed before their first save?)",
+            c.missing_ranks.len(),
+            ranges(&c.missing_ranks)
+        );
+    }
     if !c.dead_ranks.is_empty() {
         let mut t = table(&["file", "host", "rank", "runs", "why"]);
         for d in &c.dead_ranks {
@@ -50,11 +99,23 @@ fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
             ]);
         }
         println!(
-            "Dead or failed ranks ({} of {}): no verified result, left out of the aggregates:\n{t}",
+            "Dead or failed ranks ({} of {}): no verified result (of a dtype), left out of the aggregates:\n{t}",
             c.dead_ranks.len(),
             c.files.len()
         );
     }
+    for f in &c.interrupted {
+        println!("Interrupted: {f} stopped early; what it measured is merged");
+    }
+    for n in &c.not_compared {
+        println!("Not compared: {n}");
+    }
+}
+
+/// Problems first (what an operator must see), then aggregates, stragglers and verdicts.
+fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
+    let threshold = args.threshold;
+    print_problems(c);
     println!(
         "{} devices on {} host(s), {} rank(s), from {} file(s)",
         c.devices,
@@ -128,4 +189,13 @@ fn print_text(merged: &Results, c: &ClusterSummary, args: &MergeArgs) {
         println!("Cluster-wide: {problem}");
     }
     println!("cluster file written to {}", args.out.display());
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_of_ranks() {
+        assert_eq!(super::ranges(&[3, 5, 6, 7, 12]), "3, 5-7, 12");
+        assert_eq!(super::ranges(&[0]), "0");
+    }
 }
