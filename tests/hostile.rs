@@ -759,3 +759,269 @@ fn a_merged_files_stragglers_must_be_its_devices() {
         "{stderr}"
     );
 }
+
+/// Issue 25: a full stdout made every command panic (101), and a full stderr turned 2, 1 and
+/// 143 into 101.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_on_stdout_or_stderr_is_an_exit_status_not_a_panic() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("v.json");
+    write_atomic(&results, &sample_results()).unwrap();
+    let merged = dir.path().join("m.json");
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let commands: Vec<Vec<&std::ffi::OsStr>> = vec![
+        vec![os("peaks")],
+        vec![os("peaks"), os("--json")],
+        vec![os("devices"), os("--no-clock-probe")],
+        vec![
+            os("estimate"),
+            os("hardware"),
+            os("--gpu"),
+            os("h100"),
+            os("--count"),
+            os("8"),
+            os("--days"),
+            os("10"),
+        ],
+        vec![os("trend")],
+        vec![os("report"), results.as_os_str()],
+        vec![
+            os("merge"),
+            results.as_os_str(),
+            os("--out"),
+            merged.as_os_str(),
+            os("--json"),
+        ],
+    ];
+    for args in &commands {
+        let out = std::process::Command::new(&bin)
+            .args(args)
+            .stdout(full())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim(),
+            "error: cannot write to stdout: No space left on device (os error 28)",
+            "{args:?}"
+        );
+    }
+    // A full stderr keeps the exit status: bad input 2.
+    let out = std::process::Command::new(&bin)
+        .args(["report", "missing.json"])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // And a bench stopped by SIGTERM, with its notes and progress going nowhere: 143.
+    let partial = dir.path().join("b.json");
+    let mut child = std::process::Command::new(&bin)
+        .args(["bench", "--backend", "cpu", "--size", "64", "--warmup", "0"])
+        .args(["--min-time", "30", "--max-time", "30", "--out"])
+        .arg(&partial)
+        .stdout(std::process::Stdio::null())
+        .stderr(full())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    flopmeter::results::load(&partial).unwrap();
+}
+
+/// Issue 25: unbounded numbers panicked (capacity overflow) or wrapped.
+#[test]
+fn huge_counts_are_refused_before_any_work() {
+    for (args, needle) in [
+        (
+            vec!["estimate", "hardware", "--gpu", "h100", "--count", "8", "--days", "1", "--draws", "18446744073709551615"],
+            "invalid value '18446744073709551615' for '--draws <DRAWS>': expected a whole number from 1 to 1000000",
+        ),
+        (
+            vec!["bench", "--backend", "cpu", "--model", "gpt2-small", "--tokens-per-step", "4611686018427387904"],
+            "'--tokens-per-step <T>': expected tokens from 1 to 131072",
+        ),
+        (
+            vec!["bench", "--m", "-64", "--n", "64", "--k", "64"],
+            "invalid value '-64' for '--m <N|START:STOP:STEP>'",
+        ),
+        (
+            vec!["bench", "--seed", "-1"],
+            "invalid value '-1' for '--seed <SEED>'",
+        ),
+        (
+            vec!["bench", "--rated-tflops", "1e-12"],
+            "'--rated-tflops <TFLOPS>': expected TFLOP/s from 1.000e-9 to 1.000e6",
+        ),
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| os(a)).collect();
+        let out = run_within(&args, 20);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{needle}\n{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+/// A bench's own rated peak that its measurement contradicts (more than 10x) would make a file
+/// its `report` refuses: it is bad input, and nothing is saved.
+#[test]
+fn a_rated_peak_the_bench_contradicts_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = flopmeter()
+        .args([
+            "bench",
+            "--backend",
+            "cpu",
+            "--size",
+            "64",
+            "--dtype",
+            "f32",
+        ])
+        .args(common::FAST)
+        .args(["--rated-tflops", "0.0001", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: --rated-tflops 1.000e-4: runs[0] (cpu:0 faer f32 64x64x64)")
+            && stderr.contains("nothing saved"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_tiny_job_needs_one_chip_not_zero() {
+    let out = run_within(
+        &[
+            os("estimate"),
+            os("time"),
+            os("--flops"),
+            os("1e-300"),
+            os("--gpu"),
+            os("h100"),
+            os("--days"),
+            os("1e300"),
+            os("--json"),
+        ],
+        20,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["count"], 1.0);
+}
+
+/// An address-space limit (ulimit -v) below what a run needs is an error that names it, not an
+/// abort from the allocator.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_address_space_limit_below_the_need_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let mut args = vec![
+        os("bench"),
+        os("--backend"),
+        os("cpu"),
+        os("--size"),
+        os("64"),
+    ];
+    args.extend(common::FAST.iter().map(|s| os(s)));
+    args.extend([os("--out"), out.as_os_str()]);
+    let o = run_in_shell("ulimit -v 100000", &args, 60);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the address-space limit (ulimit -v) leaves this process"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+/// Threads that cannot be started (a process limit; root ignores it, so the test runs the bench
+/// as nobody) are errors that say so, not panics.
+#[cfg(target_os = "linux")]
+#[test]
+fn threads_that_cannot_start_are_a_clear_error() {
+    let root = std::process::Command::new("id").arg("-u").output().unwrap();
+    let setpriv = Path::new("/usr/bin/setpriv").exists();
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" || !setpriv {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let out = dir.path().join("r.json");
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let o = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "bash",
+            "-c",
+        ])
+        .arg("ulimit -u 1; exec \"$0\" \"$@\"")
+        .arg(&bin)
+        .args([
+            "bench",
+            "--backend",
+            "cpu",
+            "--size",
+            "64",
+            "--dtype",
+            "f32,f64",
+        ])
+        .args(common::FAST)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot start the signal thread"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("cannot start the CPU's worker threads")
+            .count(),
+        2,
+        "each job: {stderr}"
+    );
+    assert!(stderr.contains("error: every job failed (2)"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

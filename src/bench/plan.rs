@@ -98,10 +98,13 @@ fn fits(
     kernel: &str,
     dtype: Dtype,
     shape: Shape,
-    free_memory: u64,
+    free_memory: cpu::Memory,
 ) -> Result<(), String> {
     match d.backend {
-        Backend::Cpu => cpu::check_memory(shape, dtype, free_memory).map_err(|e| e.to_string()),
+        Backend::Cpu => {
+            let llc = d.cpu.as_ref().and_then(|c| c.llc_bytes).unwrap_or(0);
+            cpu::check_memory(shape, dtype, free_memory, llc).map_err(|e| e.to_string())
+        }
         Backend::Wgpu => {
             let (Some(w), Some(k)) = (&d.wgpu, wgsl_kernel(kernel)) else {
                 return Ok(());
@@ -166,13 +169,9 @@ fn usable_kernels(
     Ok(usable)
 }
 
-pub fn free_memory() -> u64 {
-    use sysinfo::{MemoryRefreshKind, RefreshKind, System};
-    System::new_with_specifics(
-        RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
-    )
-    .map(|s| s.available_memory())
-    .unwrap_or(u64::MAX)
+/// The memory a CPU job may use now (free memory, and an address-space limit's room).
+pub fn free_memory() -> cpu::Memory {
+    cpu::Memory::now()
 }
 
 /// The backends to run: those named (each must be available), or every backend, the unavailable

@@ -147,6 +147,28 @@ pub fn count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Most Monte Carlo draws: a 90% interval is stable to a fraction of a percent long before,
+/// and each draw keeps a number in memory.
+pub const MAX_DRAWS: usize = 1_000_000;
+
+/// Monte Carlo draws: a whole number from 1 to `MAX_DRAWS`.
+pub fn draws(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u128>() {
+        Ok(v) if (1..=MAX_DRAWS as u128).contains(&v) => Ok(v as usize),
+        _ => Err(format!("expected a whole number from 1 to {MAX_DRAWS}")),
+    }
+}
+
+/// Tokens of a model's micro-batch on one GPU: the M of its GEMMs, so at most `MAX_DIM`.
+pub fn tokens(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u128>() {
+        Ok(v) if (1..=MAX_DIM as u128).contains(&v) => Ok(v as usize),
+        _ => Err(format!(
+            "expected tokens from 1 to {MAX_DIM} (they are the M of the model's GEMMs)"
+        )),
+    }
+}
+
 /// A dtype by name or alias (bf16, fp32, half, e4m3, ...).
 pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
     s.parse().map_err(|_| {
@@ -190,6 +212,12 @@ mod tests {
         for bad in ["0", "-1", "1.5", "x"] {
             assert!(count(bad).is_err(), "{bad}");
         }
+        assert_eq!(draws("20000"), Ok(20_000));
+        for bad in ["0", "18446744073709551615", "1000001", "-5"] {
+            assert!(draws(bad).is_err(), "{bad}");
+        }
+        assert_eq!(tokens("8192"), Ok(8192));
+        assert!(tokens("4611686018427387904").is_err() && tokens("131073").is_err());
         assert_eq!(dtype("bfloat16"), Ok(crate::dtype::Dtype::Bf16));
         assert!(dtype("fp4").unwrap_err().contains("bf16"));
     }

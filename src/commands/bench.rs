@@ -296,7 +296,7 @@ fn collectives(plan: &plan::Plan, notes: &mut Vec<String>) -> Vec<Collective> {
     }
     match crate::cluster::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
         Ok(c) => {
-            eprintln!(
+            crate::say!(
                 "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
                 c.devices.len(),
                 c.busbw_gbs
@@ -326,7 +326,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     let budget = opts.budget;
     crate::files::check_output(&out, &[]).map_err(|e| AppError::usage(e.to_string()))?;
     for n in &plan.notes {
-        eprintln!("note: {n}");
+        crate::say!("note: {n}");
     }
     let interrupt = crate::signals::install();
     let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
@@ -348,7 +348,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             match results::write_atomic(&out, &partial) {
                 Ok(()) => saved_partial = true,
                 Err(e) if !std::mem::replace(&mut warned, true) => {
-                    eprintln!("warning: cannot save partial results: {e}");
+                    crate::say!("warning: cannot save partial results: {e}");
                 }
                 Err(_) => {}
             }
@@ -377,7 +377,7 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     }
     let saved = save::save(&out, &doc, opts.rated_tflops, saved_partial)?;
     if let Some(cluster_file) = sync.gather(&doc, &saved.path).map_err(AppError::failed)? {
-        eprintln!("cluster file written to {}", cluster_file.display());
+        crate::say!("cluster file written to {}", cluster_file.display());
     }
     show(&doc, &saved.path, json)?;
     if let Some(e) = saved.instead_of {
@@ -390,12 +390,12 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
 fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
     if json {
         print_json(doc)?;
-        eprintln!("results written to {}", out.display());
+        crate::say!("results written to {}", out.display());
         return Ok(());
     }
     if doc.host.rank.is_some_and(|r| r > 0) {
         // Under a launcher only rank 0 prints the table; the others say where their file is.
-        eprintln!("results written to {}", out.display());
+        crate::say!("results written to {}", out.display());
         return Ok(());
     }
     summary::print_table(doc);

@@ -11,7 +11,7 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     let named: Vec<&std::path::Path> = inputs.docs.iter().map(|(p, _)| p.as_path()).collect();
     crate::files::check_output(&args.out, &named).map_err(|e| AppError::usage(e.to_string()))?;
     for s in &inputs.skipped {
-        eprintln!("note: skipped {s}");
+        crate::say!("note: skipped {s}");
     }
     let merged = merge(inputs.docs, args.threshold).map_err(AppError::usage)?;
     write_atomic(&args.out, &merged)?;

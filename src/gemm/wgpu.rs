@@ -11,6 +11,7 @@ use crate::measure::cache::operand_sets;
 use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::measure::Timed;
 use crate::results::{Shape, Verification};
+use crate::shape::saturating_product;
 
 use super::kernels::{wgsl_kernel, wgsl_source, WgslKernel};
 use super::verify::{verify, Precision};
@@ -372,13 +373,19 @@ fn timestamp_queries(ctx: &WgpuContext) -> Queries {
     }
 }
 
-/// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements).
+/// Bytes of A, B and C on the adapter (rows of A and B padded to 4 elements), saturating.
 pub fn buffer_sizes(shape: Shape, dtype: Dtype) -> [(&'static str, u64); 3] {
     let elem = if dtype == Dtype::F16 { 2 } else { 4 };
     [
-        ("A", (shape.m * round_up4(shape.k) * elem) as u64),
-        ("B", (shape.k * round_up4(shape.n) * elem) as u64),
-        ("C", (shape.m * shape.n * 4) as u64),
+        (
+            "A",
+            saturating_product(&[shape.m, round_up4(shape.k), elem]),
+        ),
+        (
+            "B",
+            saturating_product(&[shape.k, round_up4(shape.n), elem]),
+        ),
+        ("C", saturating_product(&[shape.m, shape.n, 4])),
     ]
 }
 

@@ -13,8 +13,7 @@ use crate::error::{AppError, AppResult};
 pub fn print_json<T: Serialize>(value: &T) -> AppResult<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| AppError::failed(format!("cannot encode JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    crate::console::print_line(&text).map_err(AppError::failed)
 }
 
 /// The width to wrap tables to: the terminal's, when stdout is one and reports a usable width.

@@ -72,7 +72,7 @@ pub(super) fn save(
                 "{e}; the results were saved to {} instead",
                 rescue.display()
             );
-            eprintln!("warning: {message}");
+            crate::say!("warning: {message}");
             return Ok(Saved {
                 path: rescue,
                 instead_of: Some(AppError::failed(message)),

@@ -137,9 +137,14 @@ fn matrix(
     bytes
 }
 
-/// Bytes one set needs.
+/// Bytes one set needs (saturating: never a wrapped size).
 pub fn set_bytes(p: Padded, input: Storage, output: Storage) -> u64 {
-    ((p.m * p.k + p.n * p.k) * input.bytes() + p.m * p.n * output.bytes()) as u64
+    let shape = crate::shape::Shape {
+        m: p.m,
+        n: p.n,
+        k: p.k,
+    };
+    shape.operand_bytes(input.bytes(), output.bytes())
 }
 
 /// What identifies a set's host bytes: the same key gives the same bytes.
