@@ -1025,3 +1025,98 @@ fn threads_that_cannot_start_are_a_clear_error() {
     assert!(stderr.contains("error: every job failed (2)"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Issue 25: fields the loader did not check drove estimates (3.5e13 pfs-days for one GPU-day,
+/// negative pfs-days and kWh, "400% measured"). Each forged file is refused by `estimate`, with
+/// the file, the entry and the problem, and no estimate is printed.
+#[test]
+fn forged_fields_never_reach_an_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    flopmeter()
+        .args(["bench", "--backend", "cpu", "--dtype", "f32"])
+        .args([
+            "--model-config",
+            "hidden=64,ffn=256,heads=4,layers=2,vocab=512,seq=64",
+        ])
+        .args(common::FAST)
+        .arg("--out")
+        .arg(&model)
+        .assert()
+        .success();
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let forgeries: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        (
+            "is 1.000e15 times the rated f32 peak 1.000e-9",
+            Box::new(|v| {
+                v["devices"][0]["rated_tflops"]["f32"] = serde_json::json!(1e-9);
+                for r in v["runs"].as_array_mut().unwrap() {
+                    r["utilization"]["rated"] = serde_json::Value::Null;
+                    r["tflops"] = serde_json::json!({"median": 1e6, "max": 1e6});
+                }
+            }),
+        ),
+        (
+            "model.weighted[0] (cpu:0 f32): weighted_tflops -5.000",
+            Box::new(|v| {
+                v["model"]["weighted"][0]["weighted_tflops"] = serde_json::json!(-5.0);
+                v["model"]["weighted_tflops"] = serde_json::json!(-5.0);
+            }),
+        ),
+        (
+            "model: unmeasured_share -3.000 is not the share of the GEMMs not benched",
+            Box::new(|v| v["model"]["unmeasured_share"] = serde_json::json!(-3.0)),
+        ),
+        (
+            "telemetry.power_w_median -700.0 W (must be from 0 to 1400 W",
+            Box::new(|v| {
+                for r in v["runs"].as_array_mut().unwrap() {
+                    r["telemetry"] = serde_json::json!({
+                        "source": "nvml", "samples": [], "sm_clock_mhz_median": null,
+                        "power_w_median": -700.0, "power_limit_w": 700.0,
+                        "temperature_c_max": null, "throttle_reasons": []
+                    });
+                }
+            }),
+        ),
+        (
+            "verification.status passed but max_rel_error",
+            Box::new(|v| {
+                for r in v["runs"].as_array_mut().unwrap() {
+                    r["verification"]["max_rel_error"] = serde_json::json!(0.5);
+                }
+            }),
+        ),
+    ];
+    for (needle, forge) in forgeries {
+        let mut v = base.clone();
+        forge(&mut v);
+        let path = dir.path().join("forged.json");
+        std::fs::write(&path, v.to_string()).unwrap();
+        let out = run_within(
+            &[
+                os("estimate"),
+                os("hardware"),
+                os("--calibrate"),
+                path.as_os_str(),
+                os("--peak-tflops"),
+                os("1"),
+                os("--dtype"),
+                os("f32"),
+                os("--count"),
+                os("1"),
+                os("--days"),
+                os("1"),
+            ],
+            20,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{needle}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {}: ", path.display())) && stderr.contains(needle),
+            "{needle}\n{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
