@@ -1046,7 +1046,8 @@ fn forged_fields_never_reach_an_estimate() {
         .success();
     let base: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
-    let forgeries: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Forge = Box<dyn Fn(&mut serde_json::Value)>;
+    let forgeries: Vec<(&str, Forge)> = vec![
         (
             "is 1.000e15 times the rated f32 peak 1.000e-9",
             Box::new(|v| {

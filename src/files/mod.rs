@@ -166,13 +166,18 @@ fn kept_mode(_: &Path) -> Option<fs::Permissions> {
     None
 }
 
-/// Writes `bytes` to `path` atomically (see the module's first comment).
-pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), FileError> {
+/// Writes `text` to `path` atomically (see the module's first comment).
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), FileError> {
+    write_atomic_bytes(path, text.as_bytes())
+}
+
+/// As `write_atomic`, for bytes (an image).
+pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let real = writable_target(path)?;
     fs::create_dir_all(folder_of(&real)).map_err(|e| io(path, e))?;
     temporary::remove_stale(&real);
     let mut tmp = temporary::create(&real).map_err(|e| io(path, e))?;
-    let written = tmp.write_all(bytes.as_ref()).and_then(|_| {
+    let written = tmp.write_all(bytes).and_then(|_| {
         if let Some(mode) = kept_mode(&real) {
             // fchmod on the open file: never a chmod through a path someone could swap.
             tmp.as_file().set_permissions(mode)?;

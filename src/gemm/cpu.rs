@@ -189,7 +189,10 @@ fn address_space_left() -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
-    Some((limit.rlim_cur as u64).saturating_sub(mapped_kib * 1024))
+    // rlim_t is u32 on 32-bit Linux.
+    #[allow(clippy::unnecessary_cast)]
+    let limit = limit.rlim_cur as u64;
+    Some(limit.saturating_sub(mapped_kib * 1024))
 }
 
 #[cfg(not(target_os = "linux"))]
