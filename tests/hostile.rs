@@ -1121,3 +1121,23 @@ fn forged_fields_never_reach_an_estimate() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// A launcher's environment that places a rank outside its world is bad input up front, not a
+/// results file the reader refuses at the end.
+#[test]
+fn a_local_rank_outside_the_world_is_bad_input() {
+    let out = flopmeter()
+        .args(["bench", "--backend", "cpu", "--size", "32"])
+        .args(common::FAST)
+        .env("SLURM_PROCID", "0")
+        .env("SLURM_NTASKS", "2")
+        .env("SLURM_LOCALID", "9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the local rank 9 is not below SLURM_NTASKS=2"),
+        "{stderr}"
+    );
+}

@@ -116,6 +116,7 @@ fn measure(
     let at_sampled_clock = telemetry
         .as_ref()
         .and_then(|t| t.sm_clock_mhz_median)
+        .filter(|mhz| *mhz > 0.0)
         .zip(crate::device::rated_clock::reference_clock_mhz(
             d, job.dtype,
         ))

@@ -215,6 +215,30 @@ fn override_rated(plan: &mut plan::Plan, tflops: Option<f64>) -> AppResult<()> {
     Ok(())
 }
 
+/// A rated peak no results file may hold (0 from an unreadable clock, or a formula gone wrong)
+/// is no peak: it is dropped with a note, so the run's results can be saved and read.
+fn drop_impossible_peaks(plan: &mut plan::Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    for d in &mut plan.devices {
+        let bad: Vec<_> = d
+            .rated_tflops
+            .iter()
+            .filter(|(_, v)| !crate::results::validate::rate(**v))
+            .map(|(dtype, v)| (*dtype, *v))
+            .collect();
+        for (dtype, v) in bad {
+            d.rated_tflops.remove(&dtype);
+            notes.push(format!(
+                "{}: a rated {dtype} peak of {} TFLOP/s ({}) is not a peak: ignored",
+                d.id,
+                crate::units::sig(v),
+                d.rated_source
+            ));
+        }
+    }
+    notes
+}
+
 /// A note for each device and dtype measured without a rated peak (no utilization for them).
 fn unrated_notes(plan: &plan::Plan) -> Vec<String> {
     let mut notes = Vec::new();
@@ -321,6 +345,8 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     } = setting(args, &mut opts, &created_at)?;
     let mut plan = plan::build(&inv, &opts).map_err(plan_error)?;
     override_rated(&mut plan, opts.rated_tflops)?;
+    let impossible = drop_impossible_peaks(&mut plan);
+    plan.notes.extend(impossible);
     let unrated = unrated_notes(&plan);
     plan.notes.extend(unrated);
     let budget = opts.budget;
@@ -509,4 +535,34 @@ fn apply_rated(d: &mut crate::results::DeviceRecord, rated: RatedPeaks) {
     d.rated_source = rated.source;
     d.rated_kind = rated.kind;
     d.rated_matched = rated.matched;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peak_no_file_may_hold_is_dropped_with_a_note() {
+        let mut cpu = crate::device::cpu::discover(false);
+        cpu.rated_tflops.insert(crate::dtype::Dtype::F32, 0.0);
+        cpu.rated_tflops.insert(crate::dtype::Dtype::F64, 0.2);
+        let mut plan = plan::Plan {
+            devices: vec![cpu],
+            jobs: Vec::new(),
+            notes: Vec::new(),
+            dtypes: Vec::new(),
+            kernels: Vec::new(),
+            shapes: Vec::new(),
+            sweep: None,
+            concurrent: false,
+        };
+        let notes = drop_impossible_peaks(&mut plan);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("a rated f32 peak of 0 TFLOP/s"),
+            "{notes:?}"
+        );
+        let kept: Vec<_> = plan.devices[0].rated_tflops.keys().copied().collect();
+        assert_eq!(kept, vec![crate::dtype::Dtype::F64]);
+    }
 }

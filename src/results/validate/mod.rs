@@ -38,6 +38,7 @@ pub(crate) fn positive(v: f64) -> bool {
     v.is_finite() && v > 0.0
 }
 
+/// A rate (or a rated peak) a results file may hold.
 pub(crate) fn rate(v: f64) -> bool {
     v.is_finite() && (MIN_TFLOPS..=MAX_TFLOPS).contains(&v)
 }
