@@ -14,7 +14,7 @@ use crate::estimate::priors::{utilization_prior, Prior};
 use crate::measure::Budget;
 use crate::model::ModelConfig;
 use crate::results::{Backend, Shape};
-use values::{count, dtype, fraction, positive, whole};
+use values::{dtype, fraction, positive, whole};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,9 +76,13 @@ pub struct MergeArgs {
         default_value_t = crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD
     )]
     pub threshold: f64,
-    /// Exit 0 even when some ranks brought no verified result (they are listed either way).
+    /// Exit 0 even when some ranks brought no verified result or no file (they are listed
+    /// either way).
     #[arg(long)]
     pub allow_dead_ranks: bool,
+    /// Exit 1 naming the stragglers when there are any (for cluster acceptance scripts).
+    #[arg(long)]
+    pub fail_on_straggler: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,15 +213,15 @@ pub struct BenchArgs {
     /// M values: N, or START:STOP:STEP (stop included); with --n and --k every combination runs,
     /// as mamf-finder's ranges.
     #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
-          requires_all = ["n", "k"], conflicts_with_all = ["size", "shape"])]
+          allow_hyphen_values = true, requires_all = ["n", "k"], conflicts_with_all = ["size", "shape"])]
     pub m: Option<DimValues>,
     /// N values (see --m).
     #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
-          requires_all = ["m", "k"])]
+          allow_hyphen_values = true, requires_all = ["m", "k"])]
     pub n: Option<DimValues>,
     /// K values (see --m).
     #[arg(long, value_name = "N|START:STOP:STEP", value_parser = values::dim_values,
-          requires_all = ["m", "n"])]
+          allow_hyphen_values = true, requires_all = ["m", "n"])]
     pub k: Option<DimValues>,
     /// Size sweep when no sizes are given: quick (3 sizes) or full [default: quick].
     #[arg(
@@ -239,10 +243,10 @@ pub struct BenchArgs {
           conflicts_with_all = ["size", "shape", "m"])]
     pub model_config: Option<ModelConfig>,
     /// With a model: tokens of the micro-batch on one GPU [default: one sequence].
-    #[arg(long, value_name = "T", value_parser = values::count)]
+    #[arg(long, value_name = "T", value_parser = values::tokens, allow_hyphen_values = true)]
     pub tokens_per_step: Option<usize>,
     /// With a model: tensor-parallel degree (splits QKV, MLP and the vocabulary as Megatron).
-    #[arg(long, value_name = "N", value_parser = values::count, default_value_t = 1)]
+    #[arg(long, value_name = "N", value_parser = values::count, allow_hyphen_values = true, default_value_t = 1)]
     pub tp: usize,
     /// With a mixture-of-experts model: expert-parallel degree (the GPUs a layer's experts are
     /// spread over).
@@ -293,7 +297,7 @@ pub struct BenchArgs {
     )]
     pub target_spread: f64,
     /// Seed of the random normal inputs.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, allow_hyphen_values = true)]
     pub seed: u64,
     /// Rated dense peak to use instead of the table's, TFLOP/s (needs exactly one device and
     /// one dtype).
@@ -301,7 +305,7 @@ pub struct BenchArgs {
         long,
         value_name = "TFLOPS",
         allow_hyphen_values = true,
-        value_parser = values::positive
+        value_parser = values::rated_tflops
     )]
     pub rated_tflops: Option<f64>,
     /// Results file [default: results/bench-HOST-TIME.json].
@@ -541,10 +545,15 @@ pub struct TargetArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct DrawArgs {
     /// Monte Carlo draws for uncertain inputs.
-    #[arg(long, default_value = "20000", value_parser = count, help_heading = "Uncertainty")]
+    #[arg(long, default_value = "20000", value_parser = values::draws, allow_hyphen_values = true, help_heading = "Uncertainty")]
     pub draws: usize,
     /// Seed of the Monte Carlo draws.
-    #[arg(long, default_value_t = 1, help_heading = "Uncertainty")]
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_hyphen_values = true,
+        help_heading = "Uncertainty"
+    )]
     pub seed: u64,
 }
 

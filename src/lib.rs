@@ -8,6 +8,7 @@ pub(crate) mod cli;
 pub(crate) mod cluster;
 pub(crate) mod commands;
 pub(crate) mod compare;
+pub(crate) mod console;
 pub mod device;
 pub mod dtype;
 pub(crate) mod error;
@@ -33,17 +34,23 @@ use clap::Parser;
 /// Parses the command line, runs it, and returns the process exit status.
 pub fn main_with_args() -> i32 {
     output::quiet_on_closed_pipe();
+    console::install();
     device::wgpu::quiet_wayland_probe();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_exit(&e),
     };
-    match commands::run(cli) {
-        Ok(()) => 0,
-        Err(e) => {
+    match console::catch(|| commands::run(cli)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
             // Messages quote files and arguments: no escape sequence reaches the terminal.
-            eprintln!("error: {}", output::clean::line(&e.to_string()));
+            crate::say!("error: {}", output::clean::line(&e.to_string()));
             e.exit_code()
+        }
+        // stdout could not be written (a full disk): the output is lost, the work is not done.
+        Err(e) => {
+            crate::say!("error: {e}");
+            1
         }
     }
 }
@@ -58,12 +65,12 @@ fn clap_exit(e: &clap::Error) -> i32 {
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => match e.print() {
             Ok(()) => e.exit_code(),
             Err(io) => {
-                eprintln!("error: cannot write the help: {io}");
+                crate::say!("error: cannot write the help: {io}");
                 1
             }
         },
         _ => {
-            eprintln!("{}", one_line(&e.render().to_string()));
+            crate::say!("{}", one_line(&e.render().to_string()));
             2
         }
     }

@@ -22,6 +22,26 @@ impl Shape {
     }
 }
 
+/// The product of sizes (elements, bytes), saturating at u64::MAX: a size that does not fit is
+/// too large for any memory, never one that wrapped around to a small number.
+pub fn saturating_product(factors: &[usize]) -> u64 {
+    factors
+        .iter()
+        .try_fold(1u64, |acc, f| acc.checked_mul(*f as u64))
+        .unwrap_or(u64::MAX)
+}
+
+impl Shape {
+    /// Bytes of A (M x K) and B (K x N) at `input` bytes an element and C (M x N) at `output`,
+    /// saturating (see `saturating_product`).
+    pub fn operand_bytes(&self, input: usize, output: usize) -> u64 {
+        let (m, n, k) = (self.m, self.n, self.k);
+        saturating_product(&[m, k, input])
+            .saturating_add(saturating_product(&[k, n, input]))
+            .saturating_add(saturating_product(&[m, n, output]))
+    }
+}
+
 impl std::fmt::Display for Shape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}x{}x{}", self.m, self.n, self.k)
@@ -83,5 +103,14 @@ mod tests {
         assert_eq!(p.flop(), 12.0 * 48.0);
         assert_eq!(p.to_string(), "12x(2x3x4)");
         assert_eq!(Problem::single(s).to_string(), "2x3x4");
+        assert_eq!(s.operand_bytes(4, 2), 4 * (8 + 12) + 2 * 6);
+        // 2^62 tokens x 768: wraps in usize arithmetic, saturates here.
+        let huge = Shape {
+            m: 1 << 62,
+            n: 768,
+            k: 768,
+        };
+        assert_eq!(huge.operand_bytes(4, 4), u64::MAX);
+        assert_eq!(saturating_product(&[usize::MAX, 2]), u64::MAX);
     }
 }

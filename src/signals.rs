@@ -58,26 +58,39 @@ pub fn install() -> &'static Interrupt {
     state
 }
 
-/// The handlers run on their own thread (signal-hook's iterator), where printing is safe.
+/// The handlers run on their own thread (signal-hook's iterator), where printing is safe. The
+/// thread starts first: were it to fail (a thread or address-space limit), no handler is
+/// installed, so SIGTERM still ends the process instead of being swallowed.
 #[cfg(unix)]
 fn listen(state: &'static Interrupt) {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        eprintln!("warning: cannot install signal handlers; an interrupted run loses its results");
-        return;
-    };
-    std::thread::spawn(move || {
+    use signal_hook::iterator::Signals;
+    let (tx, rx) = std::sync::mpsc::channel::<Signals>();
+    let listener = std::thread::Builder::new().name("signals".into());
+    let started = listener.spawn(move || {
+        let Ok(mut signals) = rx.recv() else { return };
         for signal in signals.forever() {
             if state.note(signal) {
                 std::process::exit(128 + signal);
             }
-            eprintln!(
+            crate::say!(
                 "\n{}: stopping after the current sample; the results so far are kept \
                  (again to abort)",
                 name(signal)
             );
         }
     });
+    let lost = "an interrupted run loses its results";
+    if let Err(e) = started {
+        crate::say!("warning: cannot start the signal thread ({e}); {lost}");
+        return;
+    }
+    match Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        Ok(signals) => {
+            let _ = tx.send(signals);
+        }
+        Err(_) => crate::say!("warning: cannot install signal handlers; {lost}"),
+    }
 }
 
 /// Elsewhere (Windows), ctrlc's handler covers Ctrl-C and Ctrl-Break.
@@ -87,7 +100,7 @@ fn listen(state: &'static Interrupt) {
         if state.note(2) {
             std::process::exit(130);
         }
-        eprintln!("\nCtrl-C: stopping after the current sample (again to abort)");
+        crate::say!("\nCtrl-C: stopping after the current sample (again to abort)");
     });
 }
 

@@ -787,6 +787,7 @@ fn a_calibration_above_the_peak_is_used_with_a_warning() {
     let path = dir.path().join("fast.json");
     let mut doc = common::sample_results();
     doc.runs[0].tflops.median = 0.7;
+    doc.runs[0].tflops.max = 0.7;
     doc.runs[0].utilization.rated = Some(0.7 / 0.55);
     flopmeter::results::write_atomic(&path, &doc).unwrap();
     let out = Command::cargo_bin("flopmeter")

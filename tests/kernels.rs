@@ -126,3 +126,36 @@ fn bad_arch_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+/// Issue 25: `--arch sm_10` said ok without compiling anything, and `sm_999` failed as a
+/// compile error: both are bad input.
+#[test]
+fn an_architecture_nothing_compiles_for_is_bad_input() {
+    let run = |arch: &str| {
+        Command::cargo_bin("flopmeter")
+            .unwrap()
+            .args(["kernels", "--check", "--arch", arch])
+            .output()
+            .unwrap()
+    };
+    let out = run("sm_10");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--arch sm_10: no kernel runs on it"),
+        "{stderr}"
+    );
+    if !requires(
+        Dep::Nvrtc,
+        "an_arch_no_kernel_runs_on_is_bad_input (sm_999)",
+    ) {
+        return;
+    }
+    let out = run("sm_80,sm_999");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--arch sm_999: this NVRTC compiles for") && stderr.contains("sm_90"),
+        "{stderr}"
+    );
+}

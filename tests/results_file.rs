@@ -200,3 +200,122 @@ fn values_are_checked_as_well_as_types() {
     );
     forged(|d| d.runs[0].flop *= 2.0, "is not 2 m n k");
 }
+
+/// Issue 25: fields the loader did not check drove estimates. Each is now checked against the
+/// values it must agree with.
+#[test]
+fn every_number_agrees_with_the_others() {
+    use flopmeter::dtype::Dtype;
+    use flopmeter::results::{Collective, Telemetry};
+    // No utilization.rated: the rate over the peak is recomputed anyway.
+    forged(
+        |d| {
+            d.devices[0].rated_tflops.insert(Dtype::F32, 1e-9);
+            d.runs[0].tflops = flopmeter::results::Tflops {
+                median: 1e6,
+                max: 1e6,
+            };
+            d.runs[0].utilization.rated = None;
+        },
+        "is 1.000e15 times the rated f32 peak 1.000e-9",
+    );
+    forged(
+        |d| d.runs[0].tflops.max = d.runs[0].tflops.median / 2.0,
+        "tflops.max 0.001600 is below tflops.median 0.003200",
+    );
+    forged(
+        |d| d.runs[0].verification.max_rel_error = Some(1e-5 * 900_000.0),
+        "passed but max_rel_error 9.000 is above the tolerance 1.000e-5 (900000x)",
+    );
+    forged(
+        |d| d.runs[0].verification.checked = 0,
+        "passed with 0 elements checked",
+    );
+    forged(
+        |d| d.runs[0].verification.tolerance = None,
+        "needs a max_rel_error and a tolerance",
+    );
+    for (power, shown) in [(-700.0, "-700.0"), (1e308, "1.000e308"), (1401.0, "1401")] {
+        forged(
+            |d| {
+                d.runs[0].telemetry = Some(Telemetry {
+                    source: "nvml".into(),
+                    power_w_median: Some(power),
+                    power_limit_w: Some(700.0),
+                    ..Default::default()
+                })
+            },
+            &format!("telemetry.power_w_median {shown} W (must be from 0 to 1400 W"),
+        );
+    }
+    forged(
+        |d| {
+            d.runs[0].telemetry = Some(Telemetry {
+                source: "nvml".into(),
+                power_w_median: Some(6000.0),
+                ..Default::default()
+            })
+        },
+        "6000 W (must be from 0 to 5000 W, the most any board draws)",
+    );
+    forged(
+        |d| {
+            d.collectives = vec![Collective {
+                op: "all_reduce".into(),
+                dtype: "f32 sum".into(),
+                devices: vec!["cpu:0".into(), "cuda:7".into()],
+                bytes: 1 << 20,
+                time_s: 1e-3,
+                algbw_gbs: 1.048576,
+                busbw_gbs: 1.048576,
+                samples: vec![1e-3],
+            }]
+        },
+        "collectives[0] (all_reduce f32 sum): device cuda:7 is not among the file's devices",
+    );
+    forged(
+        |d| {
+            let mut other = d.devices[0].clone();
+            other.id = "cpu:1".into();
+            d.devices.push(other);
+            d.collectives = vec![Collective {
+                op: "all_reduce".into(),
+                dtype: "f32 sum".into(),
+                devices: vec!["cpu:0".into(), "cpu:1".into()],
+                bytes: 1 << 20,
+                time_s: 1e-3,
+                algbw_gbs: 1e9,
+                busbw_gbs: 1e9,
+                samples: vec![1e-3],
+            }]
+        },
+        "algbw 1.000e9 GB/s and busbw 1.000e9 GB/s are not bytes / time = 1.049",
+    );
+    forged(
+        |d| {
+            d.stragglers = Some(vec![flopmeter::results::Straggler {
+                host: "node1".into(),
+                rank: Some(3),
+                device: "node9/rank3/cuda:0".into(),
+                device_name: "NVIDIA H100".into(),
+                dtype: Dtype::F32,
+                tflops: 0.001,
+                cluster_median_tflops: 0.0032,
+                shortfall: 1.0 - 0.001 / 0.0032,
+            }])
+        },
+        "stragglers listed in a file that is not a merged cluster file",
+    );
+    forged(
+        |d| {
+            d.host.launcher = Some(flopmeter::results::RankInfo {
+                launcher: flopmeter::results::Launcher::Slurm,
+                rank: 4,
+                world_size: 4,
+                local_rank: 0,
+                job_id: None,
+            })
+        },
+        "rank 4 (local rank 0) of a world of 4 is not a place in it",
+    );
+}

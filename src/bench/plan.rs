@@ -113,11 +113,12 @@ fn fits(
     kernel: &str,
     dtype: Dtype,
     problem: Problem,
-    free_memory: u64,
+    free_memory: cpu::Memory,
 ) -> Result<(), String> {
     match d.backend {
         Backend::Cpu => {
-            cpu::check_memory_batched(problem, dtype, free_memory).map_err(|e| e.to_string())
+            let llc = d.cpu.as_ref().and_then(|c| c.llc_bytes).unwrap_or(0);
+            cpu::check_memory(problem, dtype, free_memory, llc).map_err(|e| e.to_string())
         }
         Backend::Wgpu => {
             let (Some(w), Some(k)) = (&d.wgpu, wgsl_kernel(kernel)) else {
@@ -183,13 +184,9 @@ fn usable_kernels(
     Ok(usable)
 }
 
-pub fn free_memory() -> u64 {
-    use sysinfo::{MemoryRefreshKind, RefreshKind, System};
-    System::new_with_specifics(
-        RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
-    )
-    .map(|s| s.available_memory())
-    .unwrap_or(u64::MAX)
+/// The memory a CPU job may use now (free memory, and an address-space limit's room).
+pub fn free_memory() -> cpu::Memory {
+    cpu::Memory::now()
 }
 
 /// The backends to run: those named (each must be available), or every backend, the unavailable

@@ -117,6 +117,7 @@ fn measure(
     let at_sampled_clock = telemetry
         .as_ref()
         .and_then(|t| t.sm_clock_mhz_median)
+        .filter(|mhz| *mhz > 0.0)
         .zip(crate::device::rated_clock::reference_clock_mhz(
             d, job.dtype,
         ))
@@ -376,7 +377,9 @@ fn run_sequential(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
 }
 
 /// One thread per device; results come back over a channel as they finish, so each is
-/// recorded (and checkpointed) at once.
+/// recorded (and checkpointed) at once. Every thread waits for a go before its first job: when
+/// one cannot be started (a thread or address-space limit), none runs, and that is an error
+/// instead of the others waiting for it at the barrier forever.
 fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
     let Context {
         plan,
@@ -392,42 +395,64 @@ fn run_concurrent(ctx: &Context, out: &mut Outcome, checkpoint: Checkpoint) {
     let barrier = std::sync::Barrier::new(plan.devices.len());
     let (tx, rx) = std::sync::mpsc::channel::<JobResult>();
     std::thread::scope(|s| {
-        let handles: Vec<_> = per_device
-            .iter()
-            .enumerate()
-            .map(|(i, jobs)| {
-                let (barrier, d, tx) = (&barrier, &plan.devices[i], tx.clone());
-                s.spawn(move || {
-                    let mut devices = Devices::default();
-                    for round in 0..rounds {
-                        barrier.wait();
-                        if i == 0 {
-                            before_job();
-                        }
-                        barrier.wait();
-                        let Some(job) = jobs.get(round) else { continue };
-                        if stop.load(Ordering::Relaxed) {
-                            continue;
-                        }
-                        if i == 0 {
-                            progress.starting(&format!(
-                                "all devices: {} {} {}",
-                                job.kernel,
-                                job.dtype,
-                                job.problem()
-                            ));
-                        }
-                        let _ = tx.send(ctx.run(&mut devices, d, job));
+        let mut handles = Vec::new();
+        let mut gos = Vec::new();
+        let mut failed = None;
+        for (i, jobs) in per_device.iter().enumerate() {
+            let (barrier, d, tx) = (&barrier, &plan.devices[i], tx.clone());
+            let (go, wait) = std::sync::mpsc::channel::<bool>();
+            let worker = move || {
+                if !wait.recv().unwrap_or(false) {
+                    return;
+                }
+                let mut devices = Devices::default();
+                for round in 0..rounds {
+                    barrier.wait();
+                    if i == 0 {
+                        before_job();
                     }
-                })
-            })
-            .collect();
+                    barrier.wait();
+                    let Some(job) = jobs.get(round) else { continue };
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    if i == 0 {
+                        progress.starting(&format!(
+                            "all devices: {} {} {}",
+                            job.kernel,
+                            job.dtype,
+                            job.problem()
+                        ));
+                    }
+                    let _ = tx.send(ctx.run(&mut devices, d, job));
+                }
+            };
+            match std::thread::Builder::new().spawn_scoped(s, worker) {
+                Ok(h) => {
+                    handles.push((h, d));
+                    gos.push(go);
+                }
+                Err(e) => {
+                    failed = Some(format!("cannot start a thread for {}: {e}", d.id));
+                    break;
+                }
+            }
+        }
         drop(tx);
+        let all_started = failed.is_none();
+        for go in gos {
+            let _ = go.send(all_started);
+        }
+        if let Some(msg) = failed {
+            progress.say(&format!("error: {msg}; no job ran"));
+            out.notes.push(msg);
+            out.errors += plan.jobs.len();
+        }
         for result in rx {
             record(result, out, progress, plan.jobs.len());
             checkpoint(out);
         }
-        for (h, d) in handles.into_iter().zip(&plan.devices) {
+        for (h, d) in handles {
             if let Err(p) = h.join() {
                 let msg = format!(
                     "{}: its thread panicked ({}); its remaining jobs did not run",

@@ -9,21 +9,10 @@
 use crate::dtype::Dtype;
 use crate::model::params;
 use crate::model::shapes::Part;
-use crate::results::best::fastest;
+use crate::results::best::problem_rate;
 use crate::results::{ModelGemm, ModelRecord, PartFigure, PartShare, Results, WeightedFigure};
-use crate::shape::Problem;
 
 use super::options::ModelBench;
-
-/// The best verified rate of `problem` on a device in a dtype, TFLOP/s.
-fn rate(doc: &Results, device: &str, dtype: Dtype, problem: Problem) -> Option<f64> {
-    fastest(
-        doc.runs
-            .iter()
-            .filter(|r| r.device == device && r.dtype == dtype && r.problem() == problem),
-    )
-    .map(|r| r.tflops.median)
-}
 
 /// FLOP and seconds of one part (or of the step) at the measured rates; `complete` is false
 /// when a GEMM of it has no verified rate.
@@ -57,7 +46,7 @@ fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> Weig
             .position(|p| *p == g.role.part())
             .unwrap_or(0)];
         tally.flop += g.flop();
-        match rate(doc, device, dtype, g.problem()) {
+        match problem_rate(doc, device, dtype, g.problem()) {
             Some(tflops) => {
                 tally.seconds += g.flop() / (tflops * 1e12);
                 rates.push(tflops);

@@ -97,8 +97,7 @@ pub fn to_file(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), 
         }
         Some("png") => {
             let png = to_png(chart, size)?;
-            crate::files::write_atomic_with(path, |tmp| std::fs::write(tmp, &png))
-                .map_err(|e| e.to_string())
+            crate::files::write_atomic_bytes(path, &png).map_err(|e| e.to_string())
         }
         _ => Err(format!(
             "unsupported chart file '{}': use a .svg or .png name",

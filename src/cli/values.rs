@@ -10,6 +10,21 @@ pub fn positive(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A rated peak in TFLOP/s, in the range a results file may hold (the loader's, so that a bench
+/// never writes a file its own `report` refuses).
+pub fn rated_tflops(s: &str) -> Result<f64, String> {
+    use crate::results::validate::{MAX_TFLOPS, MIN_TFLOPS};
+    use crate::units::sig;
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (MIN_TFLOPS..=MAX_TFLOPS).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected TFLOP/s from {} to {}",
+            sig(MIN_TFLOPS),
+            sig(MAX_TFLOPS)
+        )),
+    }
+}
+
 /// A fraction in (0, 1]: a utilization, a goodput, a spread, a threshold.
 pub fn fraction(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -182,6 +197,28 @@ pub fn count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Most Monte Carlo draws: a 90% interval is stable to a fraction of a percent long before,
+/// and each draw keeps a number in memory.
+pub const MAX_DRAWS: usize = 1_000_000;
+
+/// Monte Carlo draws: a whole number from 1 to `MAX_DRAWS`.
+pub fn draws(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u128>() {
+        Ok(v) if (1..=MAX_DRAWS as u128).contains(&v) => Ok(v as usize),
+        _ => Err(format!("expected a whole number from 1 to {MAX_DRAWS}")),
+    }
+}
+
+/// Tokens of a model's micro-batch on one GPU: the M of its GEMMs, so at most `MAX_DIM`.
+pub fn tokens(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u128>() {
+        Ok(v) if (1..=MAX_DIM as u128).contains(&v) => Ok(v as usize),
+        _ => Err(format!(
+            "expected tokens from 1 to {MAX_DIM} (they are the M of the model's GEMMs)"
+        )),
+    }
+}
+
 /// A dtype by name or alias (bf16, fp32, half, e4m3, ...).
 pub fn dtype(s: &str) -> Result<crate::dtype::Dtype, String> {
     s.parse().map_err(|_| {
@@ -209,6 +246,10 @@ mod tests {
         for bad in ["0", "-1", "nan", "inf", "x", ""] {
             assert!(positive(bad).is_err(), "{bad}");
         }
+        assert_eq!(rated_tflops("989.4"), Ok(989.4));
+        for bad in ["1e-12", "2e6", "0", "-1", "nan"] {
+            assert!(rated_tflops(bad).is_err(), "{bad}");
+        }
         assert_eq!(fraction("1"), Ok(1.0));
         for bad in ["0", "1.01", "-0.5", "nan"] {
             assert!(fraction(bad).is_err(), "{bad}");
@@ -221,6 +262,12 @@ mod tests {
         for bad in ["0", "-1", "1.5", "x"] {
             assert!(count(bad).is_err(), "{bad}");
         }
+        assert_eq!(draws("20000"), Ok(20_000));
+        for bad in ["0", "18446744073709551615", "1000001", "-5"] {
+            assert!(draws(bad).is_err(), "{bad}");
+        }
+        assert_eq!(tokens("8192"), Ok(8192));
+        assert!(tokens("4611686018427387904").is_err() && tokens("131073").is_err());
         assert_eq!(dtype("bfloat16"), Ok(crate::dtype::Dtype::Bf16));
         assert!(dtype("fp4").unwrap_err().contains("bf16"));
     }

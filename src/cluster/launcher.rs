@@ -57,6 +57,9 @@ pub fn detect_with(var: impl Fn(&str) -> Option<String>) -> Result<Option<RankIn
         if size == 0 || rank >= size {
             return Err(format!("{rank_var}={rank} is not below {size_var}={size}"));
         }
+        if let Some(l) = local.filter(|l| *l >= size) {
+            return Err(format!("the local rank {l} is not below {size_var}={size}"));
+        }
         return Ok(Some(RankInfo {
             launcher: *launcher,
             rank,

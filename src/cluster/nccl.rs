@@ -10,11 +10,6 @@ use crate::device::cuda_libs::CudaLib;
 use crate::measure::stats::summarize;
 use crate::results::Collective;
 
-/// nccl-tests' bus bandwidth: algbw x 2 (n - 1) / n for all-reduce.
-pub fn bus_bandwidth(algbw: f64, gpus: usize) -> f64 {
-    algbw * 2.0 * (gpus as f64 - 1.0) / gpus as f64
-}
-
 /// Times `iters` f32 sum all-reduces of `bytes` across the CUDA devices `ordinals`.
 pub fn all_reduce(ordinals: &[usize], bytes: usize, iters: usize) -> Result<Collective, String> {
     if ordinals.len() < 2 {
@@ -83,7 +78,7 @@ pub fn all_reduce(ordinals: &[usize], bytes: usize, iters: usize) -> Result<Coll
             bytes: bytes as u64,
             time_s: median,
             algbw_gbs: algbw,
-            busbw_gbs: bus_bandwidth(algbw, ordinals.len()),
+            busbw_gbs: Collective::bus_bandwidth(algbw, ordinals.len()),
             samples,
         })
     })
@@ -95,8 +90,8 @@ mod tests {
 
     #[test]
     fn bus_bandwidth_is_nccl_tests_formula() {
-        assert_eq!(bus_bandwidth(100.0, 2), 100.0);
-        assert_eq!(bus_bandwidth(100.0, 8), 175.0);
+        assert_eq!(Collective::bus_bandwidth(100.0, 2), 100.0);
+        assert_eq!(Collective::bus_bandwidth(100.0, 8), 175.0);
     }
 
     #[test]

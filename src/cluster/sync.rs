@@ -56,6 +56,8 @@ impl RankSync {
                 let (data, _) = world.process_at_rank(r).receive_vec::<u8>();
                 let doc: Results = serde_json::from_slice(&data)
                     .map_err(|e| format!("rank {r} sent bad results: {e}"))?;
+                crate::results::validate::validate(&doc)
+                    .map_err(|e| format!("rank {r} sent bad results: {e}"))?;
                 all.push((PathBuf::from(format!("rank {r}")), doc));
             }
             let merged = crate::cluster::merge::merge(

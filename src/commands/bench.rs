@@ -1,5 +1,6 @@
 //! `flopmeter bench`: measure, verify, summarize, and write a results file.
 
+mod save;
 mod summary;
 
 use std::path::PathBuf;
@@ -224,6 +225,30 @@ fn override_rated(plan: &mut plan::Plan, tflops: Option<f64>) -> AppResult<()> {
     Ok(())
 }
 
+/// A rated peak no results file may hold (0 from an unreadable clock, or a formula gone wrong)
+/// is no peak: it is dropped with a note, so the run's results can be saved and read.
+fn drop_impossible_peaks(plan: &mut plan::Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    for d in &mut plan.devices {
+        let bad: Vec<_> = d
+            .rated_tflops
+            .iter()
+            .filter(|(_, v)| !crate::results::validate::rate(**v))
+            .map(|(dtype, v)| (*dtype, *v))
+            .collect();
+        for (dtype, v) in bad {
+            d.rated_tflops.remove(&dtype);
+            notes.push(format!(
+                "{}: a rated {dtype} peak of {} TFLOP/s ({}) is not a peak: ignored",
+                d.id,
+                crate::units::sig(v),
+                d.rated_source
+            ));
+        }
+    }
+    notes
+}
+
 /// A note for each device and dtype measured without a rated peak (no utilization for them).
 fn unrated_notes(plan: &plan::Plan) -> Vec<String> {
     let mut notes = Vec::new();
@@ -305,7 +330,7 @@ fn collectives(plan: &plan::Plan, notes: &mut Vec<String>) -> Vec<Collective> {
     }
     match crate::cluster::nccl::all_reduce(&cuda_ordinals, 256 << 20, 20) {
         Ok(c) => {
-            eprintln!(
+            crate::say!(
                 "NCCL all-reduce of 256 MiB across {} GPUs: bus bandwidth {:.1} GB/s",
                 c.devices.len(),
                 c.busbw_gbs
@@ -330,16 +355,19 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     } = setting(args, &mut opts, &created_at)?;
     let mut plan = plan::build(&inv, &opts).map_err(plan_error)?;
     override_rated(&mut plan, opts.rated_tflops)?;
+    let impossible = drop_impossible_peaks(&mut plan);
+    plan.notes.extend(impossible);
     let unrated = unrated_notes(&plan);
     plan.notes.extend(unrated);
     let budget = opts.budget;
     crate::files::check_output(&out, &[]).map_err(|e| AppError::usage(e.to_string()))?;
     for n in &plan.notes {
-        eprintln!("note: {}", crate::output::clean::line(n));
+        crate::say!("note: {}", crate::output::clean::line(n));
     }
     let interrupt = crate::signals::install();
     let sync = crate::cluster::sync::RankSync::new(launcher.as_ref());
     let mut doc = skeleton(&plan, &budget, opts.seed, host, created_at);
+    let mut saved_partial = false;
     let outcome = {
         let mut warned = false;
         let mut last_saved: Option<std::time::Instant> = None;
@@ -353,10 +381,12 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
             let mut partial = doc.clone();
             partial.runs = o.runs.clone();
             partial.notes.extend(o.notes.iter().cloned());
-            if let Err(e) = results::write_atomic(&out, &partial) {
-                if !std::mem::replace(&mut warned, true) {
-                    eprintln!("warning: cannot save partial results: {e}");
+            match results::write_atomic(&out, &partial) {
+                Ok(()) => saved_partial = true,
+                Err(e) if !std::mem::replace(&mut warned, true) => {
+                    crate::say!("warning: cannot save partial results: {e}");
                 }
+                Err(_) => {}
             }
         };
         let style = crate::output::progress::Style::for_stderr(args.quiet);
@@ -386,11 +416,14 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
     if let Sizes::Model(model) = &opts.sizes {
         doc.model = Some(crate::bench::weighted::record(model, &doc));
     }
-    results::write_atomic(&out, &doc)?;
-    if let Some(cluster_file) = sync.gather(&doc, &out).map_err(AppError::failed)? {
-        eprintln!("cluster file written to {}", cluster_file.display());
+    let saved = save::save(&out, &doc, opts.rated_tflops, saved_partial)?;
+    if let Some(cluster_file) = sync.gather(&doc, &saved.path).map_err(AppError::failed)? {
+        crate::say!("cluster file written to {}", cluster_file.display());
     }
-    show(&doc, &out, json)?;
+    show(&doc, &saved.path, json)?;
+    if let Some(e) = saved.instead_of {
+        return Err(e);
+    }
     exit_status(&doc, outcome.errors, &out, interrupt)
 }
 
@@ -398,12 +431,12 @@ pub fn run(args: &BenchArgs, json: bool) -> AppResult<()> {
 fn show(doc: &Results, out: &std::path::Path, json: bool) -> AppResult<()> {
     if json {
         print_json(doc)?;
-        eprintln!("results written to {}", out.display());
+        crate::say!("results written to {}", out.display());
         return Ok(());
     }
     if doc.host.rank.is_some_and(|r| r > 0) {
         // Under a launcher only rank 0 prints the table; the others say where their file is.
-        eprintln!("results written to {}", out.display());
+        crate::say!("results written to {}", out.display());
         return Ok(());
     }
     let mut text = summary::text(doc, crate::output::stdout_width());
@@ -493,4 +526,34 @@ fn apply_rated(d: &mut crate::results::DeviceRecord, rated: RatedPeaks) {
     d.rated_source = rated.source;
     d.rated_kind = rated.kind;
     d.rated_matched = rated.matched;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peak_no_file_may_hold_is_dropped_with_a_note() {
+        let mut cpu = crate::device::cpu::discover(false);
+        cpu.rated_tflops.insert(crate::dtype::Dtype::F32, 0.0);
+        cpu.rated_tflops.insert(crate::dtype::Dtype::F64, 0.2);
+        let mut plan = plan::Plan {
+            devices: vec![cpu],
+            jobs: Vec::new(),
+            notes: Vec::new(),
+            dtypes: Vec::new(),
+            kernels: Vec::new(),
+            shapes: Vec::new(),
+            sweep: None,
+            concurrent: false,
+        };
+        let notes = drop_impossible_peaks(&mut plan);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("a rated f32 peak of 0 TFLOP/s"),
+            "{notes:?}"
+        );
+        let kept: Vec<_> = plan.devices[0].rated_tflops.keys().copied().collect();
+        assert_eq!(kept, vec![crate::dtype::Dtype::F64]);
+    }
 }

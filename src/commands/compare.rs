@@ -17,7 +17,7 @@ fn load(path: &PathBuf) -> AppResult<Vec<(String, crate::results::Results)>> {
     let inputs = crate::cluster::merge::load_inputs(std::slice::from_ref(path), None)
         .map_err(AppError::usage)?;
     for s in &inputs.skipped {
-        eprintln!("note: skipped {}", crate::output::clean::line(s));
+        crate::say!("note: skipped {}", crate::output::clean::line(s));
     }
     if inputs.docs.iter().all(|(_, d)| d.runs.is_empty()) {
         return Err(AppError::usage(format!(

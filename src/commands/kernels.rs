@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
+use crate::arch::ComputeCapability;
 use crate::cli::KernelsArgs;
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
-use crate::gemm::cuda::nvrtc::{compile, Target};
+use crate::gemm::cuda::nvrtc::{compile, supported_archs, Target};
 use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
 use crate::output::table::{Column, Table};
 use crate::output::{print_json, print_text, stdout_width};
@@ -41,12 +42,43 @@ fn validate_wgsl(src: &str) -> Result<String, String> {
     Ok(format!("{} entry point(s)", module.entry_points.len()))
 }
 
+/// Every `--arch` must be one some kernel runs on (else nothing would be compiled and the check
+/// would say ok), and, where NVRTC says which it supports, one of those.
+fn check_archs(archs: &[ComputeCapability]) -> AppResult<()> {
+    let oldest = CUDA_KERNELS
+        .iter()
+        .map(|k| k.min_cc)
+        .min()
+        .expect("there are CUDA kernels");
+    if let Some(a) = archs.iter().find(|a| **a < oldest) {
+        return Err(AppError::usage(format!(
+            "--arch {}: no kernel runs on it (the oldest architecture a kernel needs is {}), so \
+             nothing would be compiled",
+            a.sm(),
+            oldest.sm()
+        )));
+    }
+    let Some(supported) = supported_archs() else {
+        return Ok(());
+    };
+    if let Some(a) = archs.iter().find(|a| !supported.contains(a)) {
+        let names: Vec<String> = supported.iter().map(|s| s.sm()).collect();
+        return Err(AppError::usage(format!(
+            "--arch {}: this NVRTC compiles for {}",
+            a.sm(),
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
     if !args.check {
         return Err(AppError::usage(
             "nothing to do: use `flopmeter kernels --check`",
         ));
     }
+    check_archs(&args.arch)?;
     let mut checks = Vec::new();
     for k in CUDA_KERNELS {
         for &arch in &args.arch {

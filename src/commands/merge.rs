@@ -12,7 +12,7 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     let named: Vec<&std::path::Path> = inputs.docs.iter().map(|(p, _)| p.as_path()).collect();
     crate::files::check_output(&args.out, &named).map_err(|e| AppError::usage(e.to_string()))?;
     for s in &inputs.skipped {
-        eprintln!("note: skipped {}", crate::output::clean::line(s));
+        crate::say!("note: skipped {}", crate::output::clean::line(s));
     }
     let merged = merge(inputs.docs, args.threshold).map_err(AppError::usage)?;
     write_atomic(&args.out, &merged)?;
@@ -25,20 +25,70 @@ pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
     } else {
         print_text(&text(&merged, c, args, stdout_width()))?;
     }
-    match c.dead_ranks.len() {
-        0 => Ok(()),
-        _ if args.allow_dead_ranks => Ok(()),
-        n => Err(AppError::failed(format!(
-            "{n} rank(s) brought no verified result (listed above and in {}); \
-             --allow-dead-ranks accepts that",
-            args.out.display()
-        ))),
-    }
+    verdict(&merged, c, args)
 }
 
-/// Dead ranks first (what an operator must see), then aggregates, stragglers and verdicts.
-fn text(merged: &Results, c: &ClusterSummary, args: &MergeArgs, width: Option<usize>) -> String {
+/// Exit 1 for dead or missing ranks (unless allowed), then for stragglers when asked.
+fn verdict(merged: &Results, c: &ClusterSummary, args: &MergeArgs) -> AppResult<()> {
+    let dead = c.dead_ranks.len() + c.missing_ranks.len();
+    if dead > 0 && !args.allow_dead_ranks {
+        return Err(AppError::failed(format!(
+            "{dead} rank(s) brought no verified result or no file (listed above and in {}); \
+             --allow-dead-ranks accepts that",
+            args.out.display()
+        )));
+    }
+    let stragglers = merged.stragglers.as_deref().unwrap_or_default();
+    if args.fail_on_straggler && !stragglers.is_empty() {
+        let named: Vec<String> = stragglers
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {}% below",
+                    s.device,
+                    s.dtype,
+                    crate::output::numbers::sig(s.shortfall * 100.0)
+                )
+            })
+            .collect();
+        return Err(AppError::failed(format!(
+            "{} straggler(s): {}",
+            stragglers.len(),
+            named.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+/// `3, 5-7, 12`: ranks in runs, for a line a person reads.
+fn ranges(ranks: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ranks.len() {
+        let mut j = i;
+        while j + 1 < ranks.len() && ranks[j + 1] == ranks[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            ranks[i].to_string()
+        } else {
+            format!("{}-{}", ranks[i], ranks[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// Missing ranks, dead ranks, interrupted files: what an operator must see first.
+fn problems_text(c: &ClusterSummary, width: Option<usize>) -> String {
     let mut s = String::new();
+    if !c.missing_ranks.is_empty() {
+        s += &format!(
+            "Missing ranks ({}): {}: no file at all (killed before their first save?)\n",
+            c.missing_ranks.len(),
+            ranges(&c.missing_ranks)
+        );
+    }
     if !c.dead_ranks.is_empty() {
         let mut t = Table::new(vec![
             Column::text("file").cut(16),
@@ -48,7 +98,8 @@ fn text(merged: &Results, c: &ClusterSummary, args: &MergeArgs, width: Option<us
             Column::text("why").cut(20),
         ])
         .titled(format!(
-            "Dead or failed ranks ({} of {}): no verified result, left out of the aggregates:",
+            "Dead or failed ranks ({} of {}): no verified result (of a dtype), left out of the \
+             aggregates:",
             c.dead_ranks.len(),
             c.files.len()
         ));
@@ -63,6 +114,19 @@ fn text(merged: &Results, c: &ClusterSummary, args: &MergeArgs, width: Option<us
         }
         s += &t.terminal(width);
     }
+    for f in &c.interrupted {
+        s += &format!("Interrupted: {f} stopped early; what it measured is merged\n");
+    }
+    for n in &c.not_compared {
+        s += &format!("Not compared: {n}\n");
+    }
+    s
+}
+
+/// Problems first (what an operator must see), then aggregates, stragglers and verdicts.
+fn text(merged: &Results, c: &ClusterSummary, args: &MergeArgs, width: Option<usize>) -> String {
+    let mut s = String::new();
+    s += &problems_text(c, width);
     s += &format!(
         "{} devices on {} host(s), {} rank(s), from {} file(s)\n",
         c.devices,
@@ -129,6 +193,7 @@ fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> St
         );
     }
     let mut t = Table::new(vec![
+        Column::text("host").cut(12),
         Column::text("device").cut(14),
         Column::text("dtype"),
         Column::num("TFLOP/s"),
@@ -141,6 +206,7 @@ fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> St
     ));
     for g in stragglers {
         t.row(vec![
+            g.host.clone(),
             g.device.clone(),
             g.dtype.to_string(),
             tflops(g.tflops),
@@ -149,4 +215,13 @@ fn stragglers_text(merged: &Results, threshold: f64, width: Option<usize>) -> St
         ]);
     }
     t.terminal(width)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_of_ranks() {
+        assert_eq!(super::ranges(&[3, 5, 6, 7, 12]), "3, 5-7, 12");
+        assert_eq!(super::ranges(&[0]), "0");
+    }
 }

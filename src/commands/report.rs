@@ -94,19 +94,16 @@ fn check_outputs(args: &ReportArgs, json: bool) -> AppResult<()> {
             flags.join(" and ")
         )));
     }
-    for (i, (flag, out)) in outputs.iter().enumerate() {
-        if is_stdout(out) {
-            continue;
-        }
+    let files: Vec<&std::path::Path> = outputs
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| !is_stdout(p))
+        .collect();
+    for out in &files {
         crate::files::check_output(out, &inputs).map_err(|e| AppError::usage(e.to_string()))?;
-        if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| p == out) {
-            return Err(AppError::usage(format!(
-                "{other} and {flag} name the same file '{}': give each its own",
-                out.display()
-            )));
-        }
     }
-    Ok(())
+    // However spelled (`r.md`, `./r.md`, a link to it): one file is one output.
+    crate::files::check_distinct(&files).map_err(|e| AppError::usage(e.to_string()))
 }
 
 /// Everything the report shows, in order: warnings, model headlines, then the tables.
@@ -187,7 +184,7 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
         // stdout carries that output; where the others went is said on stderr.
         for (what, p) in outputs {
             if let Some(p) = p.as_deref().filter(|p| !is_stdout(p)) {
-                eprintln!("{what} written to {}", p.display());
+                crate::say!("{what} written to {}", p.display());
             }
         }
         return Ok(());

@@ -266,7 +266,8 @@ fn solve(
                 chips_needed(flop, &one_chip(p, g), seconds, u)
             })?;
             Solution {
-                count: Some(chips.ceil()),
+                // Whole chips, at least one: 1e-320 chips (an underflow of a tiny job) is one chip.
+                count: Some(chips.ceil().max(1.0)),
                 count_exact: Some(chips),
                 days: Some(seconds / SECONDS_PER_DAY),
                 training_days: None,

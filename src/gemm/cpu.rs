@@ -125,10 +125,12 @@ fn random_mat<T: Elem>(rows: usize, cols: usize, seed: u64) -> Mat<T> {
 fn prepare_typed<T: Elem>(problem: Problem, seed: u64, llc: u64, memory_budget: u64) -> Prepared {
     let Problem { shape, batch } = problem;
     let elem = std::mem::size_of::<T>() as u64;
-    let set_bytes =
-        elem * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) as u64 * batch as u64;
-    let n = operand_sets(set_bytes, llc, memory_budget);
     let dtype = if elem == 8 { Dtype::F64 } else { Dtype::F32 };
+    let n = operand_sets(
+        set_bytes(shape, dtype).saturating_mul(batch as u64),
+        llc,
+        memory_budget,
+    );
     let mut sets = Sets::<T> {
         shape,
         batch,
@@ -160,39 +162,133 @@ fn prepare_typed<T: Elem>(problem: Problem, seed: u64, llc: u64, memory_budget: 
     }
 }
 
-/// Bytes one operand set of `shape` needs on the CPU.
+/// Bytes one operand set of `shape` needs on the CPU (saturating: never a wrapped size).
 pub fn set_bytes(shape: Shape, dtype: Dtype) -> u64 {
-    dtype.input_bytes() as u64 * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) as u64
+    shape.operand_bytes(dtype.input_bytes(), dtype.input_bytes())
 }
 
-/// One operand set must fit in half of the free memory (rotation gets at most a quarter).
-pub fn check_memory(shape: Shape, dtype: Dtype, available_memory: u64) -> Result<(), GemmError> {
-    let need = set_bytes(shape, dtype);
-    if need > available_memory / 2 {
+/// faer's matmul keeps a workspace of twice the last-level cache in each thread that runs it
+/// (private-gemm-x86 0.1, `gemm`'s thread-local `MEM`): it counts against an address-space
+/// limit as much as the operands do.
+fn workspace_bytes(llc: u64) -> u64 {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    (2 * llc).saturating_mul(threads + 1)
+}
+
+/// Memory a CPU run may use: what the machine has free, and what an address-space limit
+/// (`ulimit -v`) leaves this process.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub free: u64,
+    pub address_space: Option<u64>,
+}
+
+impl From<u64> for Memory {
+    fn from(free: u64) -> Memory {
+        Memory {
+            free,
+            address_space: None,
+        }
+    }
+}
+
+impl Memory {
+    /// What the machine and the process's limits allow now.
+    pub fn now() -> Memory {
+        use sysinfo::{MemoryRefreshKind, RefreshKind, System};
+        let free = System::new_with_specifics(
+            RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
+        )
+        .map(|s| s.available_memory())
+        .unwrap_or(u64::MAX);
+        Memory {
+            free,
+            address_space: address_space_left(),
+        }
+    }
+}
+
+/// The address space this process may still map under RLIMIT_AS: the limit less what is
+/// mapped now (VmSize). None without a limit.
+#[cfg(target_os = "linux")]
+fn address_space_left() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the struct it is given, which lives here.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    let mapped_kib: u64 = std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    // rlim_t is u32 on 32-bit Linux.
+    #[allow(clippy::unnecessary_cast)]
+    let limit = limit.rlim_cur as u64;
+    Some(limit.saturating_sub(mapped_kib * 1024))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn address_space_left() -> Option<u64> {
+    None
+}
+
+/// One operand set (every product of a batch) must fit in half of the free memory (rotation
+/// gets at most a quarter); under an address-space limit, the set and faer's workspace must fit
+/// in what it leaves.
+pub fn check_memory(
+    problem: Problem,
+    dtype: Dtype,
+    memory: Memory,
+    llc: u64,
+) -> Result<(), GemmError> {
+    let need = set_bytes(problem.shape, dtype).saturating_mul(problem.batch as u64);
+    let bytes = crate::units::bytes;
+    if need > memory.free / 2 {
         return Err(GemmError::TooLarge(format!(
-            "shape {shape} in {dtype} needs {} for A, B and C; this machine has {} free",
-            crate::units::bytes(need),
-            crate::units::bytes(available_memory)
+            "{problem} in {dtype} needs {} for A, B and C; this machine has {} free",
+            bytes(need),
+            bytes(memory.free)
         )));
+    }
+    let workspace = workspace_bytes(llc);
+    if let Some(left) = memory.address_space {
+        if need.saturating_add(workspace) > left {
+            return Err(GemmError::TooLarge(format!(
+                "{problem} in {dtype} needs {} for A, B and C and {} of matmul workspace; \
+                 the address-space limit (ulimit -v) leaves this process {}",
+                bytes(need),
+                bytes(workspace),
+                bytes(left)
+            )));
+        }
     }
     Ok(())
 }
 
-/// As `check_memory`, for a batch: all its products at once.
-pub fn check_memory_batched(
-    problem: Problem,
-    dtype: Dtype,
-    available_memory: u64,
-) -> Result<(), GemmError> {
-    let need = set_bytes(problem.shape, dtype) * problem.batch as u64;
-    if need > available_memory / 2 {
-        return Err(GemmError::TooLarge(format!(
-            "{problem} in {dtype} needs {} for A, B and C; this machine has {} free",
-            crate::units::bytes(need),
-            crate::units::bytes(available_memory)
-        )));
-    }
-    check_memory(problem.shape, dtype, available_memory)
+/// faer's threads are rayon's global pool: started here, so that a failure to start them (a
+/// thread or address-space limit) is an error that says so, not a panic inside faer. Tried
+/// once: rayon does not retry a pool that failed to start.
+fn start_threads() -> Result<(), GemmError> {
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    STARTED
+        .get_or_init(|| match rayon::ThreadPoolBuilder::new().build_global() {
+            Ok(()) => Ok(()),
+            // Already started: the error carries no cause.
+            Err(e) if std::error::Error::source(&e).is_none() => Ok(()),
+            Err(e) => Err(format!("cannot start the CPU's worker threads: {e}")),
+        })
+        .clone()
+        .map_err(GemmError::Device)
 }
 
 /// Allocates and fills the operand sets for one CPU run.
@@ -201,9 +297,9 @@ pub fn prepare(
     shape: Shape,
     seed: u64,
     llc: u64,
-    available_memory: u64,
+    memory: impl Into<Memory>,
 ) -> Result<Prepared, GemmError> {
-    prepare_batched(dtype, Problem::single(shape), seed, llc, available_memory)
+    prepare_batched(dtype, Problem::single(shape), seed, llc, memory)
 }
 
 /// As `prepare`, for `problem.batch` products per call.
@@ -212,11 +308,17 @@ pub fn prepare_batched(
     problem: Problem,
     seed: u64,
     llc: u64,
-    available_memory: u64,
+    memory: impl Into<Memory>,
 ) -> Result<Prepared, GemmError> {
-    check_memory_batched(problem, dtype, available_memory)?;
-    let need = set_bytes(problem.shape, dtype) * problem.batch as u64;
-    let budget = (available_memory / 4).max(need);
+    let memory = memory.into();
+    check_memory(problem, dtype, memory, llc)?;
+    start_threads()?;
+    let need = set_bytes(problem.shape, dtype).saturating_mul(problem.batch as u64);
+    let usable = match memory.address_space {
+        Some(left) => memory.free.min(left.saturating_sub(workspace_bytes(llc))),
+        None => memory.free,
+    };
+    let budget = (usable / 4).max(need);
     match dtype {
         Dtype::F32 => Ok(prepare_typed::<f32>(problem, seed, llc, budget)),
         Dtype::F64 => Ok(prepare_typed::<f64>(problem, seed, llc, budget)),

@@ -12,7 +12,7 @@ use crate::measure::cache::operand_sets;
 use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::measure::Timed;
 use crate::results::Verification;
-use crate::shape::Problem;
+use crate::shape::{saturating_product, Problem};
 
 use super::kernels::{wgsl_kernel, wgsl_source, WgslKernel};
 use super::verify::{verify, verify_batch, Precision};
@@ -408,11 +408,11 @@ fn timestamp_queries(ctx: &WgpuContext) -> Queries {
 pub fn buffer_sizes(problem: Problem, dtype: Dtype) -> [(&'static str, u64); 3] {
     let Problem { shape, batch } = problem;
     let elem = if dtype == Dtype::F16 { 2 } else { 4 };
-    let all = |one: usize| (one * batch) as u64;
+    let all = |dims: [usize; 3]| saturating_product(&[dims[0], dims[1], dims[2], batch]);
     [
-        ("A", all(shape.m * round_up4(shape.k) * elem)),
-        ("B", all(shape.k * round_up4(shape.n) * elem)),
-        ("C", all(shape.m * shape.n * 4)),
+        ("A", all([shape.m, round_up4(shape.k), elem])),
+        ("B", all([shape.k, round_up4(shape.n), elem])),
+        ("C", all([shape.m, shape.n, 4])),
     ]
 }
 

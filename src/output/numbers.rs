@@ -2,26 +2,8 @@
 //! very small, so "78.41666666666667 days" reads "78.42 days" and 1e300 FLOP does not print 300
 //! digits. JSON keeps full precision; this is for text only.
 
-/// `x` with 4 significant figures: 0.004321, 78.42, 1234, 1.235e+07, 1.000e-05.
-pub fn sig(x: f64) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let magnitude = x.abs().log10().floor();
-    if !(-3.0..6.0).contains(&magnitude) {
-        return format!("{x:.3e}");
-    }
-    if magnitude >= 4.0 {
-        // 12345 -> "12350": four significant figures, still written as a whole number.
-        let unit = 10f64.powf(magnitude - 3.0);
-        return format!("{:.0}", (x / unit).round() * unit);
-    }
-    let decimals = (3.0 - magnitude) as usize;
-    format!("{x:.decimals$}")
-}
+/// 4 significant figures: one rule for every layer, kept in `units` (errors use it too).
+pub use crate::units::sig;
 
 /// `x` as `sig` writes it, without trailing zeros, and whole numbers below a million exactly:
 /// for echoing inputs ("5.5 days", "goodput 1", "16384 chips", "1.2e6 examples").

@@ -106,7 +106,7 @@ impl Progress for Bar {
         self.0.inc(1);
     }
     fn say(&self, line: &str) {
-        self.0.suspend(|| eprintln!("{}", clean::line(line)));
+        self.0.suspend(|| crate::say!("{}", clean::line(line)));
     }
     fn done(&self) {
         self.0.finish_and_clear();
@@ -120,17 +120,17 @@ struct Lines {
 impl Progress for Lines {
     fn starting(&self, _: &str) {}
     fn finished(&self, j: Finished) {
-        eprintln!("{}", line(&j, self.start.elapsed().as_secs_f64()));
+        crate::say!("{}", line(&j, self.start.elapsed().as_secs_f64()));
     }
     fn failed(&self, done: usize, total: usize, message: &str) {
-        eprintln!(
+        crate::say!(
             "[{done}/{total} {:.1} s] error: {}",
             self.start.elapsed().as_secs_f64(),
             clean::line(message)
         );
     }
     fn say(&self, line: &str) {
-        eprintln!("{}", clean::line(line));
+        crate::say!("{}", clean::line(line));
     }
     fn done(&self) {}
 }
@@ -144,7 +144,7 @@ impl Progress for Quiet {
         self.say(&format!("error: {message}"));
     }
     fn say(&self, line: &str) {
-        eprintln!("{}", clean::line(line));
+        crate::say!("{}", clean::line(line));
     }
     fn done(&self) {}
 }

@@ -1,19 +1,15 @@
 //! Writing results atomically and loading them with errors that name the file and the problem.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::files::FileError;
+use crate::files::{FileError, ReadError};
 
 use super::types::{Results, SCHEMA_ID};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
-    #[error("cannot read results file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("{path} is empty: not a flopmeter results file")]
     Empty { path: PathBuf },
     #[error("{path} is not JSON: {detail}")]
@@ -30,12 +26,13 @@ pub enum ResultsError {
     File(#[from] FileError),
 }
 
-/// Reads and checks a results file.
+/// The largest results file read: a bench of 10000 shapes (the most `--m/--n/--k` make) with
+/// 1000 samples each is about 220 MB.
+pub const MAX_BYTES: u64 = 256 << 20;
+
+/// Reads and checks a results file: a regular file of at most `MAX_BYTES`.
 pub fn load(path: &Path) -> Result<Results, ResultsError> {
-    let text = fs::read_to_string(path).map_err(|source| ResultsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::files::read_text(path, MAX_BYTES)?;
     parse(&text, path)
 }
 
@@ -60,11 +57,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, ResultsError> {
         }
         Some(_) => {}
     }
-    let doc = serde_path_to_error(value).map_err(|detail| ResultsError::BadField {
+    let mut doc = serde_path_to_error(value).map_err(|detail| ResultsError::BadField {
         path: path.clone(),
         detail,
     })?;
     super::validate::validate(&doc).map_err(|detail| ResultsError::BadValue { path, detail })?;
+    super::validate::recompute(&mut doc);
     Ok(doc)
 }
 
@@ -92,8 +90,12 @@ fn locate_missing(value: &serde_json::Value, msg: &str) -> Option<String> {
 }
 
 /// Writes `results` to `path` atomically (crate::files): an interrupted run never leaves a torn
-/// file.
+/// file. What the loader would refuse is not written: the same checks run first.
 pub fn write_atomic(path: &Path, results: &Results) -> Result<(), ResultsError> {
+    super::validate::validate(results).map_err(|detail| ResultsError::BadValue {
+        path: path.to_path_buf(),
+        detail,
+    })?;
     let json = serde_json::to_string_pretty(results).map_err(|e| FileError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),

@@ -65,6 +65,13 @@ pub struct Collective {
     pub samples: Vec<f64>,
 }
 
+impl Collective {
+    /// nccl-tests' bus bandwidth of an all-reduce: algbw x 2 (n - 1) / n.
+    pub fn bus_bandwidth(algbw: f64, gpus: usize) -> f64 {
+        algbw * 2.0 * (gpus as f64 - 1.0) / gpus as f64
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClusterSummary {
     /// Results files merged.
@@ -76,17 +83,34 @@ pub struct ClusterSummary {
     /// the cluster median.
     pub straggler_threshold: f64,
     pub aggregates: Vec<DtypeAggregate>,
-    /// Ranks (files) that brought no verified result: dead, interrupted or all failed.
+    /// Ranks (files) that brought no verified result: dead, interrupted or all failed; and
+    /// ranks whose results of one dtype all failed (with that `dtype`).
     #[serde(default)]
     pub dead_ranks: Vec<DeadRank>,
+    /// Ranks of a launched job's world (its files record the world size) with no file at all:
+    /// killed before their first save.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_ranks: Vec<u32>,
+    /// Files of runs stopped early (or still running): what they hold is merged, but they did
+    /// not finish.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interrupted: Vec<String>,
+    /// Why some devices were not compared with each other as stragglers (other chips, other
+    /// shapes, kernels or time budgets), one sentence per dtype.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<String>,
 }
 
-/// A rank whose file holds no verified result, and why.
+/// A rank whose file holds no verified result (or none of one dtype), and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DeadRank {
     pub file: String,
     pub host: String,
     pub rank: Option<u32>,
+    /// The dtype whose results all failed, for a rank with verified results of other dtypes;
+    /// absent when the whole rank brought nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<Dtype>,
     pub runs: usize,
     pub failed_verification: usize,
     pub reason: String,
@@ -127,7 +151,8 @@ pub struct Straggler {
     pub dtype: Dtype,
     pub tflops: f64,
     pub cluster_median_tflops: f64,
-    /// Fraction below the cluster median (0.08 = 8% slower).
+    /// Fraction below the cluster median (0.08 = 8% slower). The median is that of the devices
+    /// it is compared with: the same chip measured with the same settings.
     pub shortfall: f64,
 }
 

@@ -70,7 +70,8 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let pci = pci_bus_id.map(str::to_string);
-        let handle = std::thread::spawn(move || {
+        let sampler = std::thread::Builder::new().name("telemetry".into());
+        let handle = sampler.spawn(move || {
             let mut out = Vec::new();
             let dev = match pci
                 .as_deref()
@@ -102,6 +103,7 @@ impl Sampler {
             }
             (out, limit)
         });
+        let handle = handle.map_err(|e| format!("cannot start the telemetry thread: {e}"))?;
         Ok(Sampler { stop, handle })
     }
 

@@ -461,7 +461,7 @@ fn utilization(u: &UtilizationArgs, chip: &Chip) -> AppResult<Utilization> {
         };
         let cal = calibrate(&spec).map_err(calibrate_error)?;
         if cal.above_peak {
-            eprintln!(
+            crate::say!(
                 "warning: {} measured {:.1}% of the rated peak on {} ({}): above 100% is a timing \
                  or peak error in that file; the estimate uses it as given",
                 cal.file.display(),
@@ -471,7 +471,7 @@ fn utilization(u: &UtilizationArgs, chip: &Chip) -> AppResult<Utilization> {
             );
         }
         if cal.basis != "best matmul" {
-            eprintln!(
+            crate::say!(
                 "note: {} holds a model bench: calibrating on {}",
                 cal.file.display(),
                 cal.best_result

@@ -14,6 +14,35 @@ pub fn nvrtc_present() -> bool {
     unsafe { cudarc::nvrtc::sys::is_culib_present() }
 }
 
+/// The real architectures this NVRTC compiles for (nvrtcGetSupportedArchs), oldest first; None
+/// when NVRTC cannot be loaded or does not say.
+pub fn supported_archs() -> Option<Vec<ComputeCapability>> {
+    if !nvrtc_present() {
+        return None;
+    }
+    crate::panic_guard::guard("NVRTC", || {
+        let mut n: std::ffi::c_int = 0;
+        // SAFETY: NVRTC writes one int through the pointer, which lives here.
+        unsafe { sys::nvrtcGetNumSupportedArchs(&mut n) }
+            .result()
+            .map_err(|e| format!("{e:?}"))?;
+        let mut archs = vec![0 as std::ffi::c_int; n.max(0) as usize];
+        // SAFETY: NVRTC writes `n` ints into `archs`, which holds `n`.
+        unsafe { sys::nvrtcGetSupportedArchs(archs.as_mut_ptr()) }
+            .result()
+            .map_err(|e| format!("{e:?}"))?;
+        let mut out: Vec<ComputeCapability> = archs
+            .into_iter()
+            .filter(|a| *a > 0)
+            .map(|a| ComputeCapability::new(a as u32 / 10, a as u32 % 10))
+            .collect();
+        out.sort();
+        Ok(out)
+    })
+    .ok()
+    .filter(|v| !v.is_empty())
+}
+
 /// What the driver is given: machine code for the device's exact architecture (CUBIN), which
 /// any driver of the same major version accepts, or PTX for it to compile. PTX from an NVRTC
 /// newer than the driver is refused (CUDA_ERROR_UNSUPPORTED_PTX_VERSION), so CUBIN comes first.

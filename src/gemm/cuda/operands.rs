@@ -139,9 +139,15 @@ fn matrix(
     bytes
 }
 
-/// Bytes one set of one product needs (a batch needs `batch` times as many).
+/// Bytes one set of one product needs (a batch needs `batch` times as many; saturating:
+/// never a wrapped size).
 pub fn set_bytes(p: Padded, input: Storage, output: Storage) -> u64 {
-    ((p.m * p.k + p.n * p.k) * input.bytes() + p.m * p.n * output.bytes()) as u64
+    let shape = crate::shape::Shape {
+        m: p.m,
+        n: p.n,
+        k: p.k,
+    };
+    shape.operand_bytes(input.bytes(), output.bytes())
 }
 
 /// The matrices of one operand for every product of a batch, one after the other; product e of
