@@ -6,7 +6,8 @@ use crate::device::{BackendStatus, Inventory};
 use crate::dtype::Dtype;
 use crate::gemm::cuda::runner::device_supports;
 use crate::gemm::kernels::{
-    cuda_kernel, cuda_library_of, dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel,
+    cpu_kernel_missing, cuda_kernel, cuda_library_of, dtypes_on, kernel_dtypes, kernel_names,
+    wgsl_kernel,
 };
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape, Sweep};
@@ -88,6 +89,9 @@ pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
         .filter(|dt| match (&d.wgpu, &d.cuda, dt) {
             (Some(w), _, Dtype::F16) => w.shader_f16,
             (_, Some(c), _) => device_supports(c.compute_capability, *dt),
+            _ if d.cpu.is_some() => kernel_names(Backend::Cpu)
+                .iter()
+                .any(|k| dtypes_on(d, k).contains(dt)),
             _ => true,
         })
         .collect();
@@ -136,6 +140,18 @@ fn usable_kernels(
     let mut usable = Vec::new();
     for kernel in kernel_names(d.backend) {
         if !selected.iter().any(|k| k == kernel) {
+            continue;
+        }
+        if let Some(why) = cpu_kernel_missing(d, kernel) {
+            // A library that did not load: `devices` says why; naming it is an error.
+            if named {
+                return Err(PlanError::LibraryUnavailable {
+                    kernel: kernel.into(),
+                    library: crate::device::cpu_libs::BlasFamily::of_kernel(kernel)
+                        .map_or("its library", |f| f.name()),
+                    why,
+                });
+            }
             continue;
         }
         if d.backend == Backend::Cuda {
@@ -365,10 +381,7 @@ fn device_jobs(
     let free = free_memory();
     for &dtype in &dtypes {
         for &shape in &shapes {
-            for kernel in usable
-                .iter()
-                .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
-            {
+            for kernel in usable.iter().filter(|k| dtypes_on(d, k).contains(&dtype)) {
                 if let Err(why) = fits(d, kernel, dtype, shape, free) {
                     if opts.sizes.explicit() {
                         return Err(PlanError::DoesNotFit {

@@ -43,7 +43,9 @@ impl Devices {
             .llc
             .get_or_insert_with(|| llc_bytes().unwrap_or(LLC_FALLBACK));
         match d.backend {
-            Backend::Cpu => cpu::prepare(job.dtype, job.shape, seed, llc, free_memory()),
+            Backend::Cpu => {
+                cpu::prepare_kernel(&job.kernel, job.dtype, job.shape, seed, llc, free_memory())
+            }
             Backend::Wgpu => {
                 let adapters = self
                     .adapters

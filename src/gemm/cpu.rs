@@ -139,7 +139,23 @@ pub fn check_memory(shape: Shape, dtype: Dtype, available_memory: u64) -> Result
     Ok(())
 }
 
-/// Allocates and fills the operand sets for one CPU run.
+/// Allocates and fills the operand sets for one run of a CPU kernel: faer, or a BLAS library
+/// loaded at run time (cpu_blas).
+pub fn prepare_kernel(
+    kernel: &str,
+    dtype: Dtype,
+    shape: Shape,
+    seed: u64,
+    llc: u64,
+    available_memory: u64,
+) -> Result<Prepared, GemmError> {
+    match kernel {
+        "faer" => prepare(dtype, shape, seed, llc, available_memory),
+        lib => super::cpu_blas::prepare(lib, dtype, shape, seed, llc, available_memory),
+    }
+}
+
+/// Allocates and fills the operand sets for one faer run.
 pub fn prepare(
     dtype: Dtype,
     shape: Shape,

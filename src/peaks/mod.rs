@@ -1,5 +1,6 @@
 //! Rated peaks: the bundled table, name matching, and formula estimates.
 
+pub mod cpu;
 pub mod formula;
 pub mod matching;
 pub mod rated;
