@@ -181,10 +181,7 @@ pub fn load_api(family: BlasFamily, file: &Path, threads: usize) -> Result<Loade
         BlasFamily::Blis => blis(lib, threads)?,
         BlasFamily::OneDnn => onednn(lib)?,
     };
-    let path = crate::device::cuda_libs::loaded_path(
-        &file.file_name().unwrap_or_default().to_string_lossy(),
-    )
-    .unwrap_or_else(|| file.display().to_string());
+    let path = file_of(&api).unwrap_or_else(|| file.display().to_string());
     Ok(LoadedBlas {
         family,
         path,
@@ -192,6 +189,27 @@ pub fn load_api(family: BlasFamily, file: &Path, threads: usize) -> Result<Loade
         code_path,
         api,
     })
+}
+
+/// The file the dynamic loader mapped for the library of `api` (the name it was asked for may be
+/// a bare soname or a symlink), from dladdr on its sgemm.
+fn file_of(api: &BlasApi) -> Option<String> {
+    let f: *const c_void = match api {
+        BlasApi::Lp64(c) => c.sgemm as *const c_void,
+        BlasApi::Ilp64(c) => c.sgemm as *const c_void,
+        BlasApi::OneDnn { sgemm, .. } => *sgemm as *const c_void,
+    };
+    // SAFETY: Dl_info is plain old data (pointers), valid when zeroed.
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: `f` is a function of a loaded library; dladdr only fills `info`.
+    let found = unsafe { libc::dladdr(f, &mut info) } != 0 && !info.dli_fname.is_null();
+    // SAFETY: dli_fname is the loader's NUL-terminated name of the mapped object.
+    let name = found.then(|| {
+        unsafe { CStr::from_ptr(info.dli_fname) }
+            .to_string_lossy()
+            .to_string()
+    })?;
+    Some(std::fs::canonicalize(&name).map_or(name, |p| p.display().to_string()))
 }
 
 type Found = (BlasApi, String, Option<String>);

@@ -175,17 +175,21 @@ fn load_family(
     }
     Err(failed.unwrap_or_else(|| {
         format!(
-            "not found ({} on the loader's path; FLOPMETER_BLAS_PATH and $VIRTUAL_ENV or \
-             $CONDA_PREFIX are searched too)",
+            "not found: {} (loader path, FLOPMETER_BLAS_PATH, $VIRTUAL_ENV, $CONDA_PREFIX)",
             family.file_names().join(", ")
         )
     }))
 }
 
-/// Every family, loaded or why not; found once per process.
+/// Every family, loaded or why not; found once per process. `FLOPMETER_BLAS=off` loads none
+/// (faer alone).
 pub fn libraries() -> &'static [(BlasFamily, Result<LoadedBlas, String>)] {
     static LIBS: OnceLock<Vec<(BlasFamily, Result<LoadedBlas, String>)>> = OnceLock::new();
     LIBS.get_or_init(|| {
+        if std::env::var("FLOPMETER_BLAS").is_ok_and(|v| v == "off") {
+            let off = || Err("FLOPMETER_BLAS=off: not looked for".to_string());
+            return BlasFamily::ALL.into_iter().map(|f| (f, off())).collect();
+        }
         let search = search_path();
         let threads = rayon::current_num_threads();
         BlasFamily::ALL

@@ -458,3 +458,80 @@ pub fn prepare(
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::VerificationStatus;
+
+    /// The loaded OpenBLAS, or None (a failure under the test command, which installs it).
+    fn openblas() -> Option<&'static LoadedBlas> {
+        match cpu_libs::loaded("openblas") {
+            Ok(l) => Some(l),
+            Err(why) => {
+                assert!(
+                    std::env::var_os("FLOPMETER_REQUIRE_ALL").is_none(),
+                    "OpenBLAS is required under the test command: {why}"
+                );
+                eprintln!("SKIPPED: OpenBLAS not loaded ({why})");
+                None
+            }
+        }
+    }
+
+    fn check(g: &BlasSets) -> Verification {
+        let (s, set) = (g.shape, &g.sets[0]);
+        verify(
+            s,
+            Precision::of(g.dtype),
+            g.seed,
+            |i, p| set.a.get(i * s.k + p),
+            |p, j| set.b.get(p * s.n + j),
+            |i, j| set.c.get(i * s.n + j),
+        )
+    }
+
+    #[test]
+    fn a_library_result_is_read_row_major_and_a_wrong_element_fails() {
+        let Some(lib) = openblas() else { return };
+        for dtype in [Dtype::F32, Dtype::F64] {
+            // Not square, so a transposed reading could not pass.
+            let shape = Shape {
+                m: 40,
+                n: 56,
+                k: 72,
+            };
+            let (ka, kb, out) = layout(&lib.api, dtype).unwrap();
+            let mut g = BlasSets {
+                lib,
+                shape,
+                dtype,
+                seed: 3,
+                sets: vec![Set {
+                    a: Data::random(&ka, shape.m * shape.k, 1),
+                    b: Data::random(&kb, shape.k * shape.n, 2),
+                    c: out(shape.m * shape.n),
+                }],
+                next: 0,
+            };
+            g.run().unwrap();
+            assert_eq!(check(&g).status, VerificationStatus::Passed, "{dtype}");
+            match &mut g.sets[0].c {
+                Out::F32(v) => v[0] += 0.5,
+                Out::F64(v) => v[0] += 0.5,
+                Out::I32(v) => v[0] += 1,
+            }
+            assert_eq!(check(&g).status, VerificationStatus::Failed, "{dtype}");
+        }
+    }
+
+    #[test]
+    fn int8_operands_use_the_full_byte_range_and_are_not_zero() {
+        let a = Data::random(&Data::U8(vec![]), 10_000, 1);
+        let b = Data::random(&Data::I8(vec![]), 10_000, 2);
+        let (av, bv): (Vec<f64>, Vec<f64>) = (0..10_000).map(|i| (a.get(i), b.get(i))).unzip();
+        assert!(av.iter().any(|x| *x > 200.0) && av.iter().any(|x| *x < 56.0));
+        assert!(bv.iter().any(|x| *x > 70.0) && bv.iter().any(|x| *x < -70.0));
+        assert!(bv.iter().filter(|x| **x == 0.0).count() < 200);
+    }
+}

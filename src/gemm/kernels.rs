@@ -148,6 +148,24 @@ pub fn cpu_kernel_missing(d: &DeviceRecord, kernel: &str) -> Option<String> {
     }
 }
 
+/// Why a loaded CPU library is left out unless named: BLIS on its generic (unoptimised)
+/// sub-configuration, which it picks for a CPU it does not know, runs far below the machine.
+pub fn cpu_kernel_untuned(d: &DeviceRecord, kernel: &str) -> Option<String> {
+    let l = d
+        .cpu
+        .as_ref()?
+        .libraries
+        .iter()
+        .find(|l| l.kernel == kernel && l.loaded)?;
+    (l.code_path.as_deref() == Some("generic")).then(|| {
+        format!(
+            "{} {} runs its generic reference kernels on this CPU",
+            l.name,
+            l.version.as_deref().unwrap_or("")
+        )
+    })
+}
+
 /// Dtypes a kernel computes on one device: for a CPU library, what the loaded library has and
 /// the CPU's units support.
 pub fn dtypes_on(d: &DeviceRecord, kernel: &str) -> Vec<Dtype> {
