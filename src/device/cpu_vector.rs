@@ -118,6 +118,7 @@ mod loops {
     /// A throughput loop over zmm0-zmm23 with sources in zmm30 and zmm31.
     macro_rules! zmm_loop {
         ($name:ident, $features:literal, $insn:literal, $src:expr) => {
+            // SAFETY: callers check the CPU features first (`VecOp::available`).
             #[target_feature(enable = $features)]
             pub(super) unsafe fn $name(iterations: u64) {
                 let src = $src;
@@ -158,6 +159,7 @@ mod loops {
 
     /// The 256-bit FMA loop: 12 accumulators, each taken twice per trip (ymm0-11, sources ymm14-15:
     /// AVX2 machines have 16 vector registers).
+    // SAFETY: callers check the CPU features first (`VecOp::available`).
     #[target_feature(enable = "avx,fma")]
     pub(super) unsafe fn fma256(iterations: u64) {
         let src = F32_SRC;

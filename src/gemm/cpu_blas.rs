@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 use std::time::Instant;
 
-use crate::device::cpu_blas_api::{BlasApi, CblasFns, FIX_OFFSET, NO_TRANS, ROW_MAJOR};
+use crate::device::cpu_blas_api::{BlasApi, CblasFns, Cgemm, FIX_OFFSET, NO_TRANS, ROW_MAJOR};
 use crate::device::cpu_libs::{self, LoadedBlas};
 use crate::dtype::Dtype;
 use crate::measure::cache::operand_sets;
@@ -113,14 +113,21 @@ impl Out {
     }
 }
 
+/// How A, B and C are stored for one library and dtype (A and B empty, as a kind).
+struct Layout {
+    a: Data,
+    b: Data,
+    c: fn(usize) -> Out,
+}
+
 /// The storage of A, B and C for a library and dtype; None where it does not compute the dtype.
-fn layout(api: &BlasApi, dtype: Dtype) -> Option<(Data, Data, fn(usize) -> Out)> {
+fn layout(api: &BlasApi, dtype: Dtype) -> Option<Layout> {
     let f32_out: fn(usize) -> Out = |n| Out::F32(vec![0.0; n]);
     let supported = api.dtypes().contains(&dtype);
     if !supported {
         return None;
     }
-    Some(match (dtype, api) {
+    let (a, b, c): (Data, Data, fn(usize) -> Out) = match (dtype, api) {
         (Dtype::F32, _) => (Data::F32(vec![]), Data::F32(vec![]), f32_out),
         (Dtype::F64, _) => (Data::F64(vec![]), Data::F64(vec![]), |n| {
             Out::F64(vec![0.0; n])
@@ -131,7 +138,8 @@ fn layout(api: &BlasApi, dtype: Dtype) -> Option<(Data, Data, fn(usize) -> Out)>
         // gemm_s8u8s32 both take unsigned A and signed B (row-major; verification checks it).
         (Dtype::Int8, _) => (Data::U8(vec![]), Data::I8(vec![]), |n| Out::I32(vec![0; n])),
         _ => return None,
-    })
+    };
+    Some(Layout { a, b, c })
 }
 
 /// The function called, as the library names it.
@@ -179,86 +187,58 @@ impl Idx for i64 {
     }
 }
 
-/// C = A B through CBLAS, row-major: lda = k, ldb = ldc = n.
+/// One CBLAS float GEMM, C = A B, row-major: lda = k, ldb = ldc = n.
+///
+/// # Safety
+/// A, B and C must hold m x k, k x n and m x n elements of the types `f` takes.
+unsafe fn cgemm<I: Idx, E, S: From<f32>>(
+    f: Cgemm<I, E, S>,
+    s: Shape,
+    (a, b, c): (*const c_void, *const c_void, *mut c_void),
+) {
+    let (m, n, k) = (I::of(s.m), I::of(s.n), I::of(s.k));
+    let (one, zero) = (S::from(1.0), S::from(0.0));
+    // SAFETY: the caller's contract; the prototype is CBLAS's.
+    unsafe {
+        f(
+            ROW_MAJOR,
+            NO_TRANS,
+            NO_TRANS,
+            m,
+            n,
+            k,
+            one,
+            a.cast(),
+            k,
+            b.cast(),
+            n,
+            zero,
+            c.cast(),
+            n,
+        )
+    }
+}
+
+/// C = A B through CBLAS (MKL's int8 GEMM with zero offsets).
 fn call_cblas<I: Idx>(
     f: &CblasFns<I>,
     dtype: Dtype,
     s: Shape,
     set: &mut Set,
 ) -> Result<(), String> {
-    let (m, n, k) = (I::of(s.m), I::of(s.n), I::of(s.k));
-    let (a, b, c) = (set.a.ptr(), set.b.ptr(), set.c.ptr());
+    let ptrs = (set.a.ptr(), set.b.ptr(), set.c.ptr());
     let missing = || format!("the library has no {dtype} GEMM");
     // SAFETY: A is m x k, B k x n and C m x n, row-major, as allocated for this shape and
-    // dtype by `prepare`; each pointer has the element type the prototype names.
+    // dtype by `prepare` (`layout` picked the element types each function takes).
     unsafe {
         match dtype {
-            Dtype::F32 => (f.sgemm)(
-                ROW_MAJOR,
-                NO_TRANS,
-                NO_TRANS,
-                m,
-                n,
-                k,
-                1.0,
-                a.cast(),
-                k,
-                b.cast(),
-                n,
-                0.0,
-                c.cast(),
-                n,
-            ),
-            Dtype::F64 => (f.dgemm)(
-                ROW_MAJOR,
-                NO_TRANS,
-                NO_TRANS,
-                m,
-                n,
-                k,
-                1.0,
-                a.cast(),
-                k,
-                b.cast(),
-                n,
-                0.0,
-                c.cast(),
-                n,
-            ),
-            Dtype::Bf16 => (f.bf16.ok_or_else(missing)?)(
-                ROW_MAJOR,
-                NO_TRANS,
-                NO_TRANS,
-                m,
-                n,
-                k,
-                1.0,
-                a.cast(),
-                k,
-                b.cast(),
-                n,
-                0.0,
-                c.cast(),
-                n,
-            ),
-            Dtype::F16 => (f.f16.ok_or_else(missing)?)(
-                ROW_MAJOR,
-                NO_TRANS,
-                NO_TRANS,
-                m,
-                n,
-                k,
-                1.0,
-                a.cast(),
-                k,
-                b.cast(),
-                n,
-                0.0,
-                c.cast(),
-                n,
-            ),
+            Dtype::F32 => cgemm(f.sgemm, s, ptrs),
+            Dtype::F64 => cgemm(f.dgemm, s, ptrs),
+            Dtype::Bf16 => cgemm(f.bf16.ok_or_else(missing)?, s, ptrs),
+            Dtype::F16 => cgemm(f.f16.ok_or_else(missing)?, s, ptrs),
             Dtype::Int8 => {
                 let (m, n, k) = (s.m as i32, s.n as i32, s.k as i32);
+                let (a, b, c) = ptrs;
                 let zero = 0i32;
                 (f.int8.ok_or_else(missing)?)(
                     ROW_MAJOR,
@@ -403,7 +383,11 @@ pub fn prepare(
 ) -> Result<Prepared, GemmError> {
     let lib =
         cpu_libs::loaded(kernel).map_err(|e| GemmError::Unsupported(format!("{kernel}: {e}")))?;
-    let (ka, kb, out) = layout(&lib.api, dtype).ok_or_else(|| {
+    let Layout {
+        a: ka,
+        b: kb,
+        c: out,
+    } = layout(&lib.api, dtype).ok_or_else(|| {
         GemmError::Unsupported(format!(
             "{kernel} has no {dtype} GEMM (it computes {:?})",
             lib.dtypes()
@@ -501,7 +485,11 @@ mod tests {
                 n: 56,
                 k: 72,
             };
-            let (ka, kb, out) = layout(&lib.api, dtype).unwrap();
+            let Layout {
+                a: ka,
+                b: kb,
+                c: out,
+            } = layout(&lib.api, dtype).unwrap();
             let mut g = BlasSets {
                 lib,
                 shape,
