@@ -32,6 +32,7 @@ fn simd_features() -> Vec<String> {
             "avx512vl",
             "avx512bf16",
             "avx512fp16",
+            "avx512vnni",
             "avxvnni"
         );
     }
