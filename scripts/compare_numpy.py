@@ -15,7 +15,8 @@ dnnl_gemm_bf16bf16f32 through ctypes; then `flopmeter bench --backend cpu` (faer
 library flopmeter loads from this venv). Python-side times are the median of per-call monotonic
 times over --seconds after a warm-up, rotating three operand sets, as flopmeter does. It prints
 the median over rounds of each, the ratio of flopmeter's best verified kernel (and of faer alone)
-to the best library, and the rated f32 peak against a fresh FMA-loop ceiling probed at the end.
+to the best library, and the rated f32 peak against a fresh FMA-loop ceiling probed at the end. `--threads 1` runs every
+library but oneDNN on one thread, for the two-thread scaling (run it beside a default run).
 """
 import argparse
 import ctypes
@@ -194,23 +195,32 @@ def summary(rounds, sizes):
     return med
 
 
-def with_venv_libraries():
-    """oneDNN's wheel needs the venv's lib folder (TBB, SYCL runtime) on the loader's path, which
-    is read at start-up: run again with it set."""
+THREAD_VARS = ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def with_venv_libraries(threads):
+    """oneDNN's wheel needs the venv's lib folder (TBB, SYCL runtime) on the loader's path, and
+    the libraries read their thread counts, at start-up: run again with them set. flopmeter gives
+    every library it loads its rayon pool's thread count; oneDNN (TBB) keeps all cores."""
     lib = os.path.join(sys.prefix, "lib")
-    if lib not in os.environ.get("LD_LIBRARY_PATH", "").split(":"):
-        os.execve(sys.executable, [sys.executable] + sys.argv, flopmeter_env())
+    env = flopmeter_env()
+    if threads:
+        env.update({v: str(threads) for v in THREAD_VARS})
+    if lib not in os.environ.get("LD_LIBRARY_PATH", "").split(":") or any(
+            os.environ.get(v) != env.get(v) for v in THREAD_VARS):
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def main():
-    with_venv_libraries()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="2048,4096")
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
     p.add_argument("--flopmeter", default="target/release/flopmeter")
     p.add_argument("--keep", help="write the last round's flopmeter results file here")
+    p.add_argument("--threads", type=int, help="threads for every library (default: theirs)")
     a = p.parse_args()
+    with_venv_libraries(a.threads)
     sizes = [int(s) for s in a.sizes.split(",")]
     libs = Libraries()
     rounds, rated = [], None
