@@ -216,6 +216,19 @@ mod tests {
     }
 
     #[test]
+    fn each_amx_unit_is_its_own_bit_not_the_tile_bit() {
+        // Tiles and BF16 (EDX 24 and 22) without INT8 (EDX 25).
+        let bf16_only = CpuidWords {
+            leaf7_0: (1 << 16, 0, 1 << 22 | 1 << 24),
+            ..SPR
+        };
+        let u = units_from(bf16_only);
+        assert!(u.usable.contains(&CpuUnit::AmxBf16));
+        assert!(!u.usable.contains(&CpuUnit::AmxInt8), "{u:?}");
+        assert!(!u.usable.contains(&CpuUnit::Avx512Fp16), "{u:?}");
+    }
+
+    #[test]
     fn amx_fp16_is_read_from_leaf_7_subleaf_1() {
         let granite_rapids = CpuidWords {
             leaf7_1_eax: SPR.leaf7_1_eax | 1 << 21,
