@@ -1,4 +1,5 @@
-//! Criterion benches of the CPU (faer) and wgpu (naive, tiled) GEMMs at a few sizes. They
+//! Criterion benches of the CPU (faer and every BLAS library flopmeter loads here) and wgpu
+//! (naive, tiled) GEMMs at a few sizes. They
 //! time one prepared iteration through the same `Timed` interface `flopmeter bench` uses, and
 //! report throughput in FLOP (elements = 2mnk) so criterion prints FLOP/s.
 //!
@@ -12,19 +13,29 @@ use flopmeter::gemm::{cpu, wgpu as wgpu_gemm};
 use flopmeter::results::Shape;
 
 fn cpu_gemm(c: &mut Criterion) {
-    let mut g = c.benchmark_group("cpu-faer");
-    g.sample_size(10).measurement_time(Duration::from_secs(3));
-    for n in [256usize, 512, 1024] {
-        for dtype in [Dtype::F32, Dtype::F64] {
-            let shape = Shape::cube(n);
-            let mut p = cpu::prepare(dtype, shape, 1, 32 << 20, 8 << 30).unwrap();
-            g.throughput(Throughput::Elements(shape.flop() as u64));
-            g.bench_with_input(BenchmarkId::new(dtype.name(), n), &n, |b, _| {
-                b.iter(|| p.gemm.run().unwrap())
-            });
+    let kernels = flopmeter::gemm::kernels::kernel_names(flopmeter::results::Backend::Cpu);
+    for kernel in kernels {
+        if kernel != "faer" && flopmeter::device::cpu_libs::loaded(kernel).is_err() {
+            continue;
         }
+        let mut g = c.benchmark_group(format!("cpu-{kernel}"));
+        g.sample_size(10).measurement_time(Duration::from_secs(3));
+        for n in [256usize, 512, 1024] {
+            for dtype in [Dtype::F32, Dtype::F64] {
+                let shape = Shape::cube(n);
+                let Ok(mut p) =
+                    cpu::prepare_kernel(kernel, dtype, shape.into(), 1, 32 << 20, 8 << 30)
+                else {
+                    continue;
+                };
+                g.throughput(Throughput::Elements(shape.flop() as u64));
+                g.bench_with_input(BenchmarkId::new(dtype.name(), n), &n, |b, _| {
+                    b.iter(|| p.gemm.run().unwrap())
+                });
+            }
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 fn wgpu_gemm(c: &mut Criterion) {

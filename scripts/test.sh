@@ -5,7 +5,10 @@
 #   - Debian's chromium, to check that `report --html` pages render without console errors;
 #   - Debian's Open MPI (openmpi-bin, libopenmpi-dev) and libclang, for the mpirun tests and the
 #     `mpi` feature build;
-#   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU.
+#   - PyPI's nvidia-cuda-nvrtc in .venv, so CUDA kernels can be compiled without a GPU;
+#   - Debian's OpenBLAS and BLIS (libopenblas0-pthread, libblis4-pthread, ~11 MB), so the CPU
+#     kernels loaded at run time are tested for real (MKL and oneDNN wheels are far larger: the
+#     side-by-side benchmark, scripts/compare_numpy.py, installs those in its own venv).
 #
 # A test whose dependency is missing fails here rather than passing unchecked: this script sets
 # FLOPMETER_REQUIRE_ALL=1, and it refuses to run with a FLOPMETER_NO_* opt-out set (those are
@@ -28,6 +31,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
 [ -f /usr/include/x86_64-linux-gnu/openmpi/mpi.h ] || [ -f /usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h ] || missing+=(libopenmpi-dev)
 ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas*.so* >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
+ls /usr/lib/x86_64-linux-gnu/blis-pthread/libblis.so* >/dev/null 2>&1 || missing+=(libblis4-pthread)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} =="
   as_root apt-get update -qq

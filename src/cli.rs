@@ -188,8 +188,8 @@ pub struct BenchArgs {
     /// Dtypes, comma-separated: f64 f32 tf32 bf16 f16 fp8 int8 [default: all the device has].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::dtype)]
     pub dtype: Vec<Dtype>,
-    /// Kernels, comma-separated (cpu: faer; wgpu: naive, tiled; cuda: cublas, cublaslt, naive,
-    /// tiled, mma) [default: all].
+    /// Kernels, comma-separated (cpu: faer, and openblas, mkl, blis, onednn where they load;
+    /// wgpu: naive, tiled; cuda: cublas, cublaslt, naive, tiled, mma) [default: all].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::kernel)]
     pub kernel: Vec<String>,
     /// Square sizes N (M = N = K), comma-separated.

@@ -101,6 +101,7 @@ fn mpirun_two_ranks_then_merge() {
     let dir = tempfile::tempdir().unwrap();
     let ranks = dir.path().join("ranks");
     let out = std::process::Command::new("mpirun")
+        .env("FLOPMETER_BLAS", "off")
         .args(["-np", "2", "--allow-run-as-root", "--oversubscribe"])
         .arg(assert_cmd::cargo::cargo_bin("flopmeter"))
         .args([

@@ -14,6 +14,7 @@ use flopmeter::results::write_atomic;
 fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
     let bin = assert_cmd::cargo::cargo_bin("flopmeter");
     let mut child = std::process::Command::new(bin)
+        .env("FLOPMETER_BLAS", "off")
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -6,7 +6,8 @@ use crate::device::{BackendStatus, Inventory};
 use crate::dtype::Dtype;
 use crate::gemm::cuda::runner::device_supports;
 use crate::gemm::kernels::{
-    cuda_kernel, cuda_library_of, dtypes_of, kernel_dtypes, kernel_names, wgsl_kernel,
+    cpu_kernel_missing, cpu_kernel_untuned, cuda_kernel, cuda_library_of, dtypes_on, kernel_dtypes,
+    kernel_names, wgsl_kernel,
 };
 use crate::gemm::{cpu, wgpu as wgpu_gemm};
 use crate::results::{Backend, DeviceRecord, Shape, Sweep};
@@ -100,6 +101,9 @@ pub fn device_dtypes(d: &DeviceRecord) -> Vec<Dtype> {
         .filter(|dt| match (&d.wgpu, &d.cuda, dt) {
             (Some(w), _, Dtype::F16) => w.shader_f16,
             (_, Some(c), _) => device_supports(c.compute_capability, *dt),
+            _ if d.cpu.is_some() => kernel_names(Backend::Cpu)
+                .iter()
+                .any(|k| dtypes_on(d, k).contains(dt)),
             _ => true,
         })
         .collect();
@@ -151,6 +155,25 @@ fn usable_kernels(
     let mut usable = Vec::new();
     for kernel in kernel_names(d.backend) {
         if !selected.iter().any(|k| k == kernel) {
+            continue;
+        }
+        if let Some(why) = cpu_kernel_missing(d, kernel) {
+            // A library that did not load: `devices` says why; naming it is an error.
+            if named {
+                return Err(PlanError::LibraryUnavailable {
+                    kernel: kernel.into(),
+                    library: crate::device::cpu_libs::BlasFamily::of_kernel(kernel)
+                        .map_or("its library", |f| f.name()),
+                    why,
+                });
+            }
+            continue;
+        }
+        if let Some(why) = cpu_kernel_untuned(d, kernel).filter(|_| !named) {
+            let note = format!("cpu {kernel}: {why}; skipped (--kernel {kernel} runs it)");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
             continue;
         }
         if d.backend == Backend::Cuda {
@@ -376,10 +399,15 @@ fn device_jobs(
     let free = free_memory();
     for &dtype in &dtypes {
         for &problem in &problems {
-            for kernel in usable
-                .iter()
-                .filter(|k| dtypes_of(d.backend, k).contains(&dtype))
-            {
+            for kernel in usable.iter().filter(|k| dtypes_on(d, k).contains(&dtype)) {
+                // A BLAS library loaded on the CPU runs one product per call: a batch is faer's.
+                if d.backend == Backend::Cpu && *kernel != "faer" && problem.batch > 1 {
+                    let note = format!("{} {kernel}: batched problems run on faer", d.id);
+                    if !acc.notes.contains(&note) {
+                        acc.notes.push(note);
+                    }
+                    continue;
+                }
                 if let Err(why) = fits(d, kernel, dtype, problem, free) {
                     if opts.sizes.explicit() {
                         return Err(PlanError::DoesNotFit {
@@ -658,5 +686,86 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, PlanError::KernelNotOnBackend { .. }), "{e}");
+    }
+
+    /// A CPU with the libraries given: (kernel, loaded, code path, dtypes).
+    fn cpu_with(libs: &[(&str, bool, Option<&str>, &[Dtype])]) -> Inventory {
+        let mut host = crate::device::cpu::discover(false);
+        let c = host.cpu.as_mut().unwrap();
+        c.units = vec!["AVX512-BF16".into()];
+        c.libraries = libs
+            .iter()
+            .map(|(k, loaded, code, dtypes)| crate::results::CpuLibrary {
+                kernel: k.to_string(),
+                name: k.to_uppercase(),
+                loaded: *loaded,
+                version: loaded.then(|| "1.0".into()),
+                path: None,
+                code_path: code.map(str::to_string),
+                dtypes: dtypes.to_vec(),
+                detail: (!loaded).then(|| "not found".into()),
+            })
+            .collect();
+        Inventory {
+            cuda: BackendStatus::Unavailable("none".into()),
+            wgpu: BackendStatus::Unavailable("none".into()),
+            cpu: BackendStatus::Available(vec![host.clone()]),
+            notes: Vec::new(),
+            host,
+            cuda_libs: LibrarySet::all_present(),
+        }
+    }
+
+    #[test]
+    fn cpu_libraries_run_beside_faer_only_where_they_loaded() {
+        let f = [Dtype::F32, Dtype::F64];
+        let inv = cpu_with(&[
+            ("openblas", true, Some("Haswell"), &f),
+            ("mkl", false, None, &[]),
+            ("blis", true, Some("generic"), &f),
+            ("onednn", true, None, &[Dtype::Bf16, Dtype::F32]),
+        ]);
+        let cpu = |f: &dyn Fn(&mut BenchOptions)| {
+            opts(|o| {
+                o.backends = Some(vec![Backend::Cpu]);
+                o.sizes = sizes(&[64]);
+                f(o)
+            })
+        };
+        let p = build(&inv, &cpu(&|o| o.dtypes = Some(vec![Dtype::F32]))).unwrap();
+        let kernels: Vec<&str> = p.jobs.iter().map(|j| j.kernel.as_str()).collect();
+        assert_eq!(kernels, ["faer", "openblas", "onednn"]);
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.contains("blis") && n.contains("generic")));
+        // Named, the generic BLIS runs; a library that did not load is an error.
+        let p = build(&inv, &cpu(&|o| o.kernels = Some(vec!["blis".into()]))).unwrap();
+        assert_eq!(p.jobs.len(), 2);
+        let e = build(&inv, &cpu(&|o| o.kernels = Some(vec!["mkl".into()]))).unwrap_err();
+        assert!(
+            matches!(e, PlanError::LibraryUnavailable { library: "MKL", .. }),
+            "{e}"
+        );
+        // bf16 only through the library that has it.
+        let p = build(&inv, &cpu(&|o| o.dtypes = Some(vec![Dtype::Bf16]))).unwrap();
+        assert_eq!(p.jobs.len(), 1);
+        assert_eq!(
+            (p.jobs[0].kernel.as_str(), p.jobs[0].dtype),
+            ("onednn", Dtype::Bf16)
+        );
+        // Without libraries a CPU measures f32 and f64 only.
+        let bare = cpu_with(&[]);
+        let e = build(&bare, &cpu(&|o| o.dtypes = Some(vec![Dtype::Bf16]))).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PlanError::Unsupported {
+                    dtype: Dtype::Bf16,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

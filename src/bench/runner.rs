@@ -42,9 +42,14 @@ impl Devices {
             .llc
             .get_or_insert_with(|| llc_bytes().unwrap_or(LLC_FALLBACK));
         match d.backend {
-            Backend::Cpu => {
-                cpu::prepare_batched(job.dtype, job.problem(), seed, llc, free_memory())
-            }
+            Backend::Cpu => cpu::prepare_kernel(
+                &job.kernel,
+                job.dtype,
+                job.problem(),
+                seed,
+                llc,
+                free_memory(),
+            ),
             Backend::Wgpu => {
                 let adapters = self
                     .adapters

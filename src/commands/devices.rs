@@ -186,29 +186,102 @@ fn print_device(out: &mut String, d: &DeviceRecord) {
         );
     }
     if let Some(c) = &d.cpu {
-        let clock = match c.measured_clock_mhz {
-            Some(m) => format!(
-                "{m:.0} MHz measured all-core ({} MHz reported)",
-                c.reported_clock_mhz
-            ),
-            None => format!("{} MHz reported", c.reported_clock_mhz),
-        };
-        let _ = writeln!(
-            out,
-            "          {} physical / {} logical cores, {clock}",
-            c.physical_cores, c.logical_cores
-        );
-        let _ = writeln!(
-            out,
-            "          SIMD: {} ({}-bit FMA x {} assumed), memory {}{}",
-            c.simd.join(" "),
-            c.vector_bits,
-            c.fma_units,
-            bytes(c.memory_bytes),
-            c.llc_bytes
-                .map(|b| format!(", last-level cache {}", bytes(b)))
-                .unwrap_or_default()
-        );
+        print_cpu(out, c);
     }
     let _ = writeln!(out, "          {}", rated_line(d));
+}
+
+/// A CPU's cores, clocks, SIMD and units, how its peak was probed, and its BLAS libraries.
+/// A CPU's cores, clocks, SIMD and matrix units, probe and BLAS libraries.
+fn print_cpu(out: &mut String, c: &crate::results::CpuProperties) {
+    let clock = match (c.measured_clock_mhz, &c.probe) {
+        (Some(m), Some(p)) => format!(
+            "vector clock {:.0} MHz, scalar {m:.0} MHz all-core ({} MHz reported)",
+            p.vector_clock_mhz, c.reported_clock_mhz
+        ),
+        (Some(m), None) => format!(
+            "{m:.0} MHz measured all-core ({} MHz reported)",
+            c.reported_clock_mhz
+        ),
+        (None, _) => format!("{} MHz reported", c.reported_clock_mhz),
+    };
+    let _ = writeln!(
+        out,
+        "          {} physical / {} logical cores, {clock}",
+        c.physical_cores, c.logical_cores
+    );
+    let _ = writeln!(
+        out,
+        "          SIMD: {} ({}-bit FMA x {} {}), memory {}{}",
+        c.simd.join(" "),
+        c.vector_bits,
+        c.fma_units,
+        if c.probe.is_some() {
+            "per cycle, probed"
+        } else {
+            "assumed"
+        },
+        bytes(c.memory_bytes),
+        c.llc_bytes
+            .map(|b| format!(", last-level cache {}", bytes(b)))
+            .unwrap_or_default()
+    );
+    if !c.units.is_empty() || !c.units_disabled.is_empty() {
+        let off = if c.units_disabled.is_empty() {
+            String::new()
+        } else {
+            format!("; not enabled by the OS: {}", c.units_disabled.join(" "))
+        };
+        let _ = writeln!(out, "          units (CPUID): {}{off}", c.units.join(" "));
+    }
+    if let Some(p) = &c.probe {
+        let rates: Vec<String> = p
+            .instructions
+            .iter()
+            .map(|i| format!("{} {:.2}/cycle", i.instruction, i.measured_per_cycle))
+            .collect();
+        let kept = p
+            .cached_in
+            .as_deref()
+            .map(|f| format!(" (kept for this boot in {f})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "          probed {}: {}{kept}",
+            p.probed_at,
+            rates.join(", ")
+        );
+    }
+    if !c.libraries.is_empty() {
+        let _ = writeln!(out, "          libraries:");
+    }
+    for l in &c.libraries {
+        match (&l.version, &l.detail) {
+            (Some(v), _) => {
+                let _ = writeln!(
+                    out,
+                    "            {:<9}{v}{}  {}  ({})",
+                    l.name,
+                    l.code_path
+                        .as_deref()
+                        .map(|p| format!(", {p}"))
+                        .unwrap_or_default(),
+                    l.path.as_deref().unwrap_or("(path unknown)"),
+                    l.dtypes
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+            (None, why) => {
+                let _ = writeln!(
+                    out,
+                    "            {:<9}unavailable: {}",
+                    l.name,
+                    why.as_deref().unwrap_or("unknown reason")
+                );
+            }
+        }
+    }
 }

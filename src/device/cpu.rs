@@ -1,10 +1,13 @@
-//! The host CPU: model, cores, SIMD, clock (reported and measured), memory, and its peak.
+//! The host CPU: model, cores, SIMD, matrix units, clock (reported and measured), memory, the
+//! BLAS libraries it has, and its peak.
 
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
+use crate::dtype::Dtype;
+use crate::peaks::cpu::low_precision_rates;
 use crate::peaks::formula::{cpu_estimate, ClockSource, CpuCore};
 use crate::peaks::RatedPeaks;
-use crate::results::{Backend, CpuProperties, DeviceRecord};
+use crate::results::{Backend, CpuProbe, CpuProperties, DeviceRecord};
 
 use super::cpu_clock::measure_all_core_mhz;
 
@@ -29,6 +32,7 @@ fn simd_features() -> Vec<String> {
             "avx512vl",
             "avx512bf16",
             "avx512fp16",
+            "avx512vnni",
             "avxvnni"
         );
     }
@@ -106,7 +110,69 @@ pub fn llc_bytes() -> Option<u64> {
     best.map(|(_, b)| b)
 }
 
-/// Discovers the host CPU as device cpu:0. `measure_clock` times the all-core clock (~0.1 s).
+/// What the FMA width, count and clock of the peak come from.
+struct VectorRates {
+    vector_bits: u32,
+    fma_units: u32,
+    clock_mhz: f64,
+    clock_source: ClockSource,
+    /// The scalar add-chain clock, where timed.
+    measured_mhz: Option<f64>,
+}
+
+/// From the probe: the widest FMA timed and its issue rate per cycle at the vector clock.
+fn rates_from_probe(p: &CpuProbe) -> Option<VectorRates> {
+    let fma = p.instructions.iter().find(|i| i.dtype == Dtype::F32)?;
+    let width = if fma.instruction.ends_with("zmm") {
+        512
+    } else {
+        256
+    };
+    // A half-rate unit (0.5 per cycle) counts as one of half the width.
+    let (vector_bits, fma_units) = if fma.per_cycle >= 1.0 {
+        (width, fma.per_cycle as u32)
+    } else {
+        ((f64::from(width) * fma.per_cycle) as u32, 1)
+    };
+    Some(VectorRates {
+        vector_bits,
+        fma_units,
+        clock_mhz: p.vector_clock_mhz,
+        clock_source: ClockSource::Vector,
+        measured_mhz: Some(p.scalar_clock_mhz),
+    })
+}
+
+/// Without a probe: the width and units this ISA usually has, at the scalar or reported clock.
+fn rates_assumed(
+    simd: &[String],
+    vendor: &str,
+    physical: u32,
+    reported_mhz: u64,
+    measure: bool,
+) -> VectorRates {
+    let (vector_bits, fma_units) = vector_width(simd, vendor);
+    let measured = if measure {
+        measure_all_core_mhz(physical as usize)
+    } else {
+        None
+    };
+    let (clock_mhz, clock_source) = match measured {
+        Some(m) => (m, ClockSource::Measured),
+        None => (reported_mhz as f64, ClockSource::Reported),
+    };
+    VectorRates {
+        vector_bits,
+        fma_units,
+        clock_mhz,
+        clock_source,
+        measured_mhz: measured,
+    }
+}
+
+/// Discovers the host CPU as device cpu:0. `measure_clock` probes the vector clock and
+/// instruction rates (about a second, kept per boot) or, where that cannot run, times the
+/// scalar clock (~0.1 s).
 pub fn discover(measure_clock: bool) -> DeviceRecord {
     let sys = System::new_with_specifics(
         RefreshKind::nothing()
@@ -134,23 +200,29 @@ pub fn discover(measure_clock: bool) -> DeviceRecord {
     let reported_mhz = cpus.iter().map(|c| c.frequency()).max().unwrap_or(0);
     let memory = sys.as_ref().map(|s| s.total_memory()).unwrap_or(0);
     let simd = simd_features();
-    let (vector_bits, fma_units) = vector_width(&simd, &vendor);
-    let measured = if measure_clock {
-        measure_all_core_mhz(physical as usize)
+    let units = super::cpu_units::detect();
+    let unit_names: Vec<String> = units.usable.iter().map(|u| u.name().to_string()).collect();
+    let probe = if measure_clock {
+        super::cpu_probe::probe(&model, physical)
     } else {
         None
     };
-    let (clock_mhz, clock_source) = match measured {
-        Some(m) => (m, ClockSource::Measured),
-        None => (reported_mhz as f64, ClockSource::Reported),
-    };
-    let rated = if clock_mhz > 0.0 {
+    let v = probe
+        .as_ref()
+        .and_then(rates_from_probe)
+        .unwrap_or_else(|| rates_assumed(&simd, &vendor, physical, reported_mhz, measure_clock));
+    let instructions = probe
+        .as_ref()
+        .map(|p| p.instructions.as_slice())
+        .unwrap_or(&[]);
+    let rated = if v.clock_mhz > 0.0 {
         RatedPeaks::estimated(cpu_estimate(&CpuCore {
             physical_cores: physical,
-            vector_bits,
-            fma_units,
-            clock_ghz: clock_mhz / 1000.0,
-            clock_source,
+            vector_bits: v.vector_bits,
+            fma_units: v.fma_units,
+            clock_ghz: v.clock_mhz / 1000.0,
+            clock_source: v.clock_source,
+            low_precision: low_precision_rates(instructions, &unit_names),
         }))
     } else {
         RatedPeaks::unknown("CPU clock unknown: the rated peak cannot be estimated")
@@ -170,16 +242,51 @@ pub fn discover(measure_clock: bool) -> DeviceRecord {
             physical_cores: physical,
             logical_cores: logical,
             reported_clock_mhz: reported_mhz,
-            measured_clock_mhz: measured,
+            measured_clock_mhz: v.measured_mhz,
             simd,
-            vector_bits,
-            fma_units,
+            vector_bits: v.vector_bits,
+            fma_units: v.fma_units,
             memory_bytes: memory,
             llc_bytes: llc_bytes(),
+            units: unit_names,
+            units_disabled: units
+                .disabled_by_os
+                .iter()
+                .map(|u| u.name().to_string())
+                .collect(),
+            probe,
+            libraries: Vec::new(),
         }),
         cuda: None,
         wgpu: None,
         rank: None,
         host: None,
     }
+}
+
+/// The unit a low-precision dtype needs on a CPU; elsewhere a library converts to f32, and the
+/// number would measure the conversion.
+fn unit_for(dtype: Dtype) -> &'static [&'static str] {
+    match dtype {
+        Dtype::Bf16 => &["AVX512-BF16", "AMX-BF16"],
+        Dtype::F16 => &["AVX512-FP16", "AMX-FP16"],
+        Dtype::Int8 => &["AVX512-VNNI", "AVX-VNNI", "AMX-INT8"],
+        _ => &[],
+    }
+}
+
+/// The host CPU with the BLAS libraries found at run time, each with the dtypes it computes
+/// on this CPU's units.
+pub fn with_libraries(mut d: DeviceRecord) -> DeviceRecord {
+    if let Some(c) = d.cpu.as_mut() {
+        let mut libs = super::cpu_libs::records();
+        for l in &mut libs {
+            l.dtypes.retain(|dt| {
+                let need = unit_for(*dt);
+                need.is_empty() || need.iter().any(|u| c.units.iter().any(|have| have == u))
+            });
+        }
+        c.libraries = libs;
+    }
+    d
 }

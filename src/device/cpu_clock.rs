@@ -11,7 +11,7 @@ const ADDS_PER_ITERATION: u64 = 64;
 /// CPU time this thread has run, seconds: unlike wall time it does not count the time another
 /// process held the core.
 #[cfg(unix)]
-fn thread_cpu_seconds() -> Option<f64> {
+pub(crate) fn thread_cpu_seconds() -> Option<f64> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -22,7 +22,7 @@ fn thread_cpu_seconds() -> Option<f64> {
 }
 
 #[cfg(not(unix))]
-fn thread_cpu_seconds() -> Option<f64> {
+pub(crate) fn thread_cpu_seconds() -> Option<f64> {
     None
 }
 
@@ -85,18 +85,20 @@ fn dependent_adds(_iterations: u64) -> bool {
     false
 }
 
-/// All-core clock in MHz: every core runs the chain at the same time (the clock a
-/// multi-threaded GEMM sees), best of a few tries to skip scheduling hiccups; the slowest
-/// core of the best try is reported.
-pub fn measure_all_core_mhz(cores: usize) -> Option<f64> {
+/// A per-thread rate with every core busy: `cores` threads run `rate` at the same time, best of
+/// `tries` to skip scheduling hiccups; the slowest thread of the best try is returned.
+pub(crate) fn all_core_rate<F>(cores: usize, tries: usize, rate: F) -> Option<f64>
+where
+    F: Fn() -> Option<f64> + Sync,
+{
     let cores = cores.max(1);
     let mut best: Option<f64> = None;
-    for _ in 0..3 {
+    for _ in 0..tries.max(1) {
         let rates: Vec<Option<f64>> = std::thread::scope(|s| {
             // A core whose thread cannot start (a thread or address-space limit) has no rate,
             // so the clock is not measured: the OS's is used.
             let handles: Vec<_> = (0..cores)
-                .map(|_| std::thread::Builder::new().spawn_scoped(s, chain_hz))
+                .map(|_| std::thread::Builder::new().spawn_scoped(s, &rate))
                 .collect();
             handles
                 .into_iter()
@@ -110,7 +112,13 @@ pub fn measure_all_core_mhz(cores: usize) -> Option<f64> {
             .fold(f64::INFINITY, f64::min);
         best = Some(best.map_or(slowest, |b: f64| b.max(slowest)));
     }
-    best.map(|hz| hz / 1e6)
+    best
+}
+
+/// All-core clock in MHz: every core runs the chain at the same time (the clock a
+/// multi-threaded GEMM sees), best of a few tries; the slowest core of the best try is reported.
+pub fn measure_all_core_mhz(cores: usize) -> Option<f64> {
+    all_core_rate(cores, 3, chain_hz).map(|hz| hz / 1e6)
 }
 
 #[cfg(test)]

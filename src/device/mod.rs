@@ -1,7 +1,12 @@
 //! Device discovery per backend.
 
 pub mod cpu;
+pub mod cpu_blas_api;
 pub mod cpu_clock;
+pub mod cpu_libs;
+pub mod cpu_probe;
+pub mod cpu_units;
+pub mod cpu_vector;
 pub mod cuda;
 pub mod cuda_libs;
 pub mod rated_clock;
@@ -72,7 +77,7 @@ impl Inventory {
             skipped()
         };
         let cpu = if backends.contains(&Backend::Cpu) {
-            BackendStatus::Available(vec![host.clone()])
+            BackendStatus::Available(vec![cpu::with_libraries(host.clone())])
         } else {
             skipped()
         };

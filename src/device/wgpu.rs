@@ -52,7 +52,10 @@ pub fn rated_for(info: &wgpu::AdapterInfo, host_cpu: &DeviceRecord) -> RatedPeak
     }
     if info.device_type == wgpu::DeviceType::Cpu {
         let mut cpu = host_cpu.rated();
-        // The CPU has no f16 FMA units a shader can use: f16 math runs at the f32 rate.
+        // A shader uses the CPU's f32/f64 FMA units only (not its bf16 or int8 dot products), and
+        // has no f16 FMA units it can use: f16 math runs at the f32 rate.
+        cpu.tflops
+            .retain(|d, _| matches!(d, crate::dtype::Dtype::F32 | crate::dtype::Dtype::F64));
         if let Some(f32_peak) = cpu.get(crate::dtype::Dtype::F32) {
             cpu.tflops.insert(crate::dtype::Dtype::F16, f32_peak);
         }

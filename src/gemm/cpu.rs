@@ -291,7 +291,30 @@ fn start_threads() -> Result<(), GemmError> {
         .map_err(GemmError::Device)
 }
 
-/// Allocates and fills the operand sets for one CPU run.
+/// Allocates and fills the operand sets for one run of a CPU kernel: faer, or a BLAS library
+/// loaded at run time (cpu_blas), which runs one product per call.
+pub fn prepare_kernel(
+    kernel: &str,
+    dtype: Dtype,
+    problem: Problem,
+    seed: u64,
+    llc: u64,
+    memory: impl Into<Memory>,
+) -> Result<Prepared, GemmError> {
+    let memory = memory.into();
+    match kernel {
+        "faer" => prepare_batched(dtype, problem, seed, llc, memory),
+        lib if problem.batch == 1 => {
+            check_memory(problem, dtype, memory, llc)?;
+            super::cpu_blas::prepare(lib, dtype, problem.shape, seed, llc, memory.free)
+        }
+        lib => Err(GemmError::Unsupported(format!(
+            "{lib} runs one product per call; batched problems ({problem}) run on faer"
+        ))),
+    }
+}
+
+/// Allocates and fills the operand sets for one faer run.
 pub fn prepare(
     dtype: Dtype,
     shape: Shape,

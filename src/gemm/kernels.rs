@@ -2,7 +2,7 @@
 
 use crate::arch::ComputeCapability;
 use crate::dtype::Dtype;
-use crate::results::Backend;
+use crate::results::{Backend, DeviceRecord};
 
 /// One WGSL kernel as shipped in kernels/wgsl/.
 pub struct WgslKernel {
@@ -112,10 +112,78 @@ pub fn wgsl_source(kernel: &WgslKernel, dtype: Dtype) -> Option<String> {
     }
 }
 
+/// CPU kernels and the dtypes each can compute: faer always; the others through a BLAS library
+/// loaded at run time (device::cpu_libs), where the library has the function and the CPU the
+/// unit (`dtypes_on` tells for one device).
+pub const CPU_KERNELS: &[(&str, &[Dtype])] = &[
+    ("faer", &[Dtype::F32, Dtype::F64]),
+    ("openblas", &[Dtype::Bf16, Dtype::F32, Dtype::F64]),
+    (
+        "mkl",
+        &[Dtype::Bf16, Dtype::F16, Dtype::F32, Dtype::F64, Dtype::Int8],
+    ),
+    ("blis", &[Dtype::F32, Dtype::F64]),
+    ("onednn", &[Dtype::Bf16, Dtype::F32, Dtype::Int8]),
+];
+
+/// Why a CPU kernel cannot run on this device (its library did not load), or None.
+pub fn cpu_kernel_missing(d: &DeviceRecord, kernel: &str) -> Option<String> {
+    if kernel == "faer" {
+        return None;
+    }
+    let lib = d
+        .cpu
+        .as_ref()?
+        .libraries
+        .iter()
+        .find(|l| l.kernel == kernel);
+    match lib {
+        Some(l) if l.loaded => None,
+        Some(l) => Some(format!(
+            "{} not loaded ({})",
+            l.name,
+            l.detail.as_deref().unwrap_or("unknown reason")
+        )),
+        None => Some("its library was not looked for".into()),
+    }
+}
+
+/// Why a loaded CPU library is left out unless named: BLIS on its generic (unoptimised)
+/// sub-configuration, which it picks for a CPU it does not know, runs far below the machine.
+pub fn cpu_kernel_untuned(d: &DeviceRecord, kernel: &str) -> Option<String> {
+    let l = d
+        .cpu
+        .as_ref()?
+        .libraries
+        .iter()
+        .find(|l| l.kernel == kernel && l.loaded)?;
+    (l.code_path.as_deref() == Some("generic")).then(|| {
+        format!(
+            "{} {} runs its generic reference kernels on this CPU",
+            l.name,
+            l.version.as_deref().unwrap_or("")
+        )
+    })
+}
+
+/// Dtypes a kernel computes on one device: for a CPU library, what the loaded library has and
+/// the CPU's units support.
+pub fn dtypes_on(d: &DeviceRecord, kernel: &str) -> Vec<Dtype> {
+    if d.backend == Backend::Cpu && kernel != "faer" {
+        return d
+            .cpu
+            .as_ref()
+            .and_then(|c| c.libraries.iter().find(|l| l.kernel == kernel && l.loaded))
+            .map(|l| l.dtypes.clone())
+            .unwrap_or_default();
+    }
+    dtypes_of(d.backend, kernel)
+}
+
 /// Kernel names per backend, in the order they are run.
 pub fn kernel_names(backend: Backend) -> Vec<&'static str> {
     match backend {
-        Backend::Cpu => vec!["faer"],
+        Backend::Cpu => CPU_KERNELS.iter().map(|(k, _)| *k).collect(),
         Backend::Wgpu => WGSL_KERNELS.iter().map(|k| k.name).collect(),
         Backend::Cuda => {
             let mut v = vec!["cublas", "cublaslt"];
@@ -162,6 +230,11 @@ pub fn dtypes_of(backend: Backend, kernel: &str) -> Vec<Dtype> {
             Dtype::Fp8,
         ],
         (Backend::Cuda, k) => cuda_kernel(k).map(|k| vec![k.dtype]).unwrap_or_default(),
+        (Backend::Cpu, k) => CPU_KERNELS
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, d)| d.to_vec())
+            .unwrap_or_default(),
         (b, _) => kernel_dtypes(b).to_vec(),
     }
 }
@@ -169,7 +242,7 @@ pub fn dtypes_of(backend: Backend, kernel: &str) -> Vec<Dtype> {
 /// Dtypes a kernel of a backend can compute (before asking the device).
 pub fn kernel_dtypes(backend: Backend) -> &'static [Dtype] {
     match backend {
-        Backend::Cpu => &[Dtype::F32, Dtype::F64],
+        Backend::Cpu => &[Dtype::Bf16, Dtype::F16, Dtype::F32, Dtype::F64, Dtype::Int8],
         Backend::Wgpu => &[Dtype::F32, Dtype::F16],
         Backend::Cuda => &[
             Dtype::F64,

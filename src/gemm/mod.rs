@@ -1,6 +1,7 @@
 //! The operation measured, per backend, and its verification.
 
 pub mod cpu;
+pub mod cpu_blas;
 pub mod cuda;
 pub mod kernels;
 pub mod verify;

@@ -1,5 +1,6 @@
 //! Peaks computed from the hardware when the table has no row: SMs x clock x FLOP/clk/SM for
-//! NVIDIA GPUs, cores x SIMD lanes x FMA units x 2 x clock for CPUs. Always labelled estimated.
+//! NVIDIA GPUs, cores x SIMD lanes x FMA units x 2 x clock for CPUs (and cores x FLOP/cycle x
+//! clock for their low-precision units). Always labelled estimated.
 
 use std::collections::BTreeMap;
 
@@ -86,6 +87,8 @@ pub fn cuda_estimate(chip: &CudaChip) -> Option<Estimate> {
 /// Where the CPU clock used in the formula came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockSource {
+    /// The vector units' clock, from an FMA loop on every core at once.
+    Vector,
     /// Timed with a dependent-add chain on every core at once.
     Measured,
     /// As the OS reports it (may be below the real clock in a VM).
@@ -102,28 +105,40 @@ pub struct CpuCore {
     pub fma_units: u32,
     pub clock_ghz: f64,
     pub clock_source: ClockSource,
+    /// Low-precision units (bf16, f16, int8) and their FLOP per cycle per core.
+    pub low_precision: Vec<super::cpu::UnitRate>,
 }
 
-/// cores x lanes x FMA units x 2 x clock, for f64 and f32.
+/// cores x lanes x FMA units x 2 x clock, for f64 and f32; cores x FLOP/cycle x clock for the
+/// low-precision units.
 pub fn cpu_estimate(cpu: &CpuCore) -> Estimate {
     let per_lane =
         f64::from(cpu.physical_cores) * f64::from(cpu.fma_units) * 2.0 * cpu.clock_ghz / 1000.0;
     let lanes = |bits: u32| f64::from(cpu.vector_bits / bits);
-    let tflops = BTreeMap::from([
+    let mut tflops = BTreeMap::from([
         (Dtype::F64, per_lane * lanes(64)),
         (Dtype::F32, per_lane * lanes(32)),
     ]);
-    let how = format!(
+    let mut how = format!(
         "estimated: {} cores x {}-bit SIMD x {} FMA units x 2 x {:.2} GHz ({} clock)",
         cpu.physical_cores,
         cpu.vector_bits,
         cpu.fma_units,
         cpu.clock_ghz,
         match cpu.clock_source {
+            ClockSource::Vector => "measured vector",
             ClockSource::Measured => "measured all-core",
             ClockSource::Reported => "OS-reported",
         }
     );
+    for r in &cpu.low_precision {
+        let peak = f64::from(cpu.physical_cores) * r.flop_per_cycle * cpu.clock_ghz / 1000.0;
+        tflops.insert(r.dtype, peak);
+        how.push_str(&format!(
+            "; {}: {} FLOP/cycle/core from {}",
+            r.dtype, r.flop_per_cycle, r.from
+        ));
+    }
     Estimate { tflops, how }
 }
 
@@ -220,10 +235,32 @@ mod tests {
             fma_units: 2,
             clock_ghz: 3.0,
             clock_source: ClockSource::Measured,
+            low_precision: Vec::new(),
         });
         // 2 cores x 16 f32 lanes x 2 FMA x 2 FLOP x 3 GHz = 384 GFLOP/s.
         assert!(close(est.tflops[&Dtype::F32], 0.384, 1e-9));
         assert!(close(est.tflops[&Dtype::F64], 0.192, 1e-9));
         assert!(est.how.contains("measured"));
+        assert_eq!(est.tflops.len(), 2);
+    }
+
+    #[test]
+    fn cpu_formula_adds_the_low_precision_units_at_the_same_clock() {
+        let est = cpu_estimate(&CpuCore {
+            physical_cores: 2,
+            vector_bits: 512,
+            fma_units: 2,
+            clock_ghz: 3.75,
+            clock_source: ClockSource::Vector,
+            low_precision: vec![super::super::cpu::UnitRate {
+                dtype: Dtype::Bf16,
+                flop_per_cycle: 1024.0,
+                from: "AMX-BF16".into(),
+            }],
+        });
+        // The Xeon: 2 cores x 1024 FLOP x 3.75 GHz = 7.68 TFLOP/s bf16.
+        assert!(close(est.tflops[&Dtype::Bf16], 7.68, 1e-9));
+        assert!(close(est.tflops[&Dtype::F32], 0.48, 1e-9));
+        assert!(est.how.contains("measured vector") && est.how.contains("AMX-BF16"));
     }
 }

@@ -1,5 +1,6 @@
 //! Rated peaks: the bundled table, name matching (TPU slice names too), and formula estimates.
 
+pub mod cpu;
 pub mod formula;
 pub mod matching;
 pub mod rated;

@@ -137,7 +137,7 @@ pub struct ArchRates {
 
 const ARCH_CSV: &str = include_str!("../../data/arch_rates.csv");
 
-fn parse_csv<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Vec<T> {
+pub(crate) fn parse_csv<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Vec<T> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
         .collect::<Result<Vec<T>, _>>()

@@ -489,6 +489,79 @@ pub struct CpuProperties {
     pub memory_bytes: u64,
     /// Last-level cache, bytes, where the OS tells it.
     pub llc_bytes: Option<u64>,
+    /// Matrix and low-precision units found from CPUID and enabled by the OS ("AMX-BF16",
+    /// "AVX512-BF16", "AVX512-VNNI", ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
+    /// Units the CPU has but the OS does not enable (no tile state in XCR0, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units_disabled: Vec<String>,
+    /// The vector clock and instruction rates the rated peak is computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<CpuProbe>,
+    /// BLAS libraries looked for at run time, each a CPU kernel beside faer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libraries: Vec<CpuLibrary>,
+}
+
+/// How a CPU's rated peak was probed: the clock its vector units run at under an all-core FMA
+/// load, and the issue rate of each vector instruction timed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuProbe {
+    /// Clock of the vector units under the all-core FMA loop, MHz.
+    pub vector_clock_mhz: f64,
+    /// Clock of a dependent scalar add chain on every core, MHz.
+    pub scalar_clock_mhz: f64,
+    pub instructions: Vec<InstructionRate>,
+    /// How the clock and the rates were obtained, in a sentence.
+    pub method: String,
+    /// When it was probed (RFC 3339).
+    pub probed_at: String,
+    /// The file the probe was read from (kept per boot), when it was not probed by this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_in: Option<String>,
+}
+
+/// One vector instruction timed at its throughput on every core.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InstructionRate {
+    /// As the manuals write it: "vfmadd231ps zmm", "vdpbf16ps zmm".
+    pub instruction: String,
+    pub dtype: Dtype,
+    /// FLOP (int8: operations) per instruction.
+    pub flop_per_instruction: f64,
+    /// Instructions per cycle per core as timed: against the scalar clock for the FMA that sets
+    /// the vector clock, against the vector clock for the others.
+    pub measured_per_cycle: f64,
+    /// The rate the peak uses: the measured one rounded to a power of two.
+    pub per_cycle: f64,
+    /// The loop's all-core throughput, TFLOP/s (TOPS for int8): the ceiling it measured.
+    pub ceiling_tflops: f64,
+}
+
+/// A BLAS library looked for at run time: loaded (version, file, the code path it chose) or why
+/// not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuLibrary {
+    /// The kernel it runs as: "openblas", "mkl", "blis", "onednn".
+    pub kernel: String,
+    /// "OpenBLAS", "MKL", "BLIS", "oneDNN".
+    pub name: String,
+    pub loaded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The file loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The code path the library says it chose for this CPU ("Haswell", "avx512_core_bf16").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_path: Option<String>,
+    /// The dtypes its functions compute here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dtypes: Vec<Dtype>,
+    /// Why it is not loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -7,9 +7,13 @@ use flopmeter::dtype::Dtype;
 use flopmeter::peaks::PeakKind;
 use flopmeter::results::*;
 
-/// The flopmeter binary built for these tests.
+/// The flopmeter binary built for these tests, with faer as the only CPU kernel
+/// (FLOPMETER_BLAS=off), so a test does not depend on the BLAS libraries the machine has; the
+/// tests of those libraries remove it.
 pub fn flopmeter() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("flopmeter").unwrap()
+    let mut cmd = assert_cmd::Command::cargo_bin("flopmeter").unwrap();
+    cmd.env("FLOPMETER_BLAS", "off");
+    cmd
 }
 
 /// Minimal bench time budgets: one warm-up iteration, a handful of samples.
@@ -184,6 +188,8 @@ pub enum Dep {
     Mpi,
     /// libnvrtc (PyPI's nvidia-cuda-nvrtc).
     Nvrtc,
+    /// Debian's OpenBLAS and BLIS (libopenblas0-pthread, libblis4-pthread).
+    Blas,
 }
 
 impl Dep {
@@ -193,6 +199,7 @@ impl Dep {
             Dep::Chromium => "FLOPMETER_NO_CHROMIUM",
             Dep::Mpi => "FLOPMETER_NO_MPI",
             Dep::Nvrtc => "FLOPMETER_NO_NVRTC",
+            Dep::Blas => "FLOPMETER_NO_BLAS",
         }
     }
 
@@ -206,6 +213,9 @@ impl Dep {
                 .output()
                 .is_ok_and(|o| o.status.success()),
             Dep::Nvrtc => flopmeter::gemm::cuda::nvrtc::nvrtc_present(),
+            Dep::Blas => ["openblas", "blis"]
+                .iter()
+                .all(|k| flopmeter::device::cpu_libs::loaded(k).is_ok()),
         };
         (!found).then(|| format!("{self:?} not found"))
     }
