@@ -817,14 +817,17 @@ fn a_calibration_above_the_peak_is_used_with_a_warning() {
 }
 
 fn bad(args: &[&str], needle: &str) {
-    Command::cargo_bin("flopmeter")
+    let out = Command::cargo_bin("flopmeter")
         .unwrap()
         .arg("estimate")
         .args(args)
-        .assert()
-        .code(2)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(needle));
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
 }
 
 #[test]
