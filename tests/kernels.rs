@@ -30,7 +30,7 @@ fn every_kernel_compiles_for_sm80_and_sm90() {
     let checks = v["checks"].as_array().unwrap();
     assert_eq!(
         checks.iter().filter(|c| c["language"] == "cuda").count(),
-        3 * 2
+        4 * 2
     );
     assert_eq!(
         checks.iter().filter(|c| c["language"] == "wgsl").count(),

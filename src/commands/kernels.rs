@@ -8,7 +8,7 @@ use crate::cli::KernelsArgs;
 use crate::dtype::Dtype;
 use crate::error::{AppError, AppResult};
 use crate::gemm::cuda::nvrtc::{compile, supported_archs, Target};
-use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, WGSL_KERNELS};
+use crate::gemm::kernels::{wgsl_source, CUDA_KERNELS, FINGERPRINT_KERNEL, WGSL_KERNELS};
 use crate::output::table::{Column, Table};
 use crate::output::{print_json, print_text, stdout_width};
 
@@ -80,7 +80,7 @@ pub fn run(args: &KernelsArgs, json: bool) -> AppResult<()> {
     }
     check_archs(&args.arch)?;
     let mut checks = Vec::new();
-    for k in CUDA_KERNELS {
+    for k in CUDA_KERNELS.iter().chain([&FINGERPRINT_KERNEL]) {
         for &arch in &args.arch {
             let target = arch.sm();
             let (ok, detail) = if arch < k.min_cc {

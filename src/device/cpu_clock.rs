@@ -85,6 +85,22 @@ fn dependent_adds(_iterations: u64) -> bool {
     false
 }
 
+/// Iterations of a chain that times the clock while other work runs (~3 ms at 4 GHz): short
+/// enough to take every quarter second beside a GEMM, long enough to be read in thread CPU time.
+const SHORT_CHAIN_ITERATIONS: u64 = 200_000;
+
+/// The clock of the core this thread runs on, MHz, from a short chain timed in the thread's own
+/// CPU time (so time the core spent on other threads does not count); None where the chain
+/// cannot run or the thread has no CPU-time clock.
+pub fn thread_clock_mhz() -> Option<f64> {
+    let cpu0 = thread_cpu_seconds()?;
+    if !dependent_adds(SHORT_CHAIN_ITERATIONS) {
+        return None;
+    }
+    let secs = thread_cpu_seconds()? - cpu0;
+    (secs > 0.0).then(|| (SHORT_CHAIN_ITERATIONS * ADDS_PER_ITERATION) as f64 / secs / 1e6)
+}
+
 /// A per-thread rate with every core busy: `cores` threads run `rate` at the same time, best of
 /// `tries` to skip scheduling hiccups; the slowest thread of the best try is returned.
 pub(crate) fn all_core_rate<F>(cores: usize, tries: usize, rate: F) -> Option<f64>
@@ -131,5 +147,7 @@ mod tests {
         // Any CPU this runs on is between 200 MHz and 7 GHz; a broken chain would be off by
         // orders of magnitude.
         assert!((200.0..7000.0).contains(&mhz), "{mhz} MHz");
+        let short = super::thread_clock_mhz().expect("the short chain gave no result");
+        assert!((200.0..7000.0).contains(&short), "{short} MHz");
     }
 }

@@ -13,31 +13,43 @@ use crate::measure::Timed;
 use crate::results::Shape;
 use crate::shape::Problem;
 
+use super::fingerprint::{Element, Fingerprint, ResultC};
 use super::verify::{verify, verify_batch, Precision};
 use super::{Gemm, GemmError, Prepared};
 use crate::results::Verification;
 
 /// Element types faer multiplies here.
 trait Elem: faer::traits::ComplexField + Copy + Send + Sync + 'static {
+    const ELEMENT: Element;
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
+    /// Appends the value's little-endian bytes.
+    fn put(self, out: &mut Vec<u8>);
 }
 
 impl Elem for f32 {
+    const ELEMENT: Element = Element::F32;
     fn from_f64(x: f64) -> Self {
         x as f32
     }
     fn to_f64(self) -> f64 {
         self as f64
     }
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
 }
 
 impl Elem for f64 {
+    const ELEMENT: Element = Element::F64;
     fn from_f64(x: f64) -> Self {
         x
     }
     fn to_f64(self) -> f64 {
         self
+    }
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
     }
 }
 
@@ -114,6 +126,36 @@ impl<T: Elem> Gemm for Sets<T> {
                 |i, j| c[(i, j)].to_f64(),
             )
         }))
+    }
+
+    fn fingerprints(&mut self) -> Result<Vec<Fingerprint>, String> {
+        let sets = self.a.len() / self.batch;
+        (0..sets)
+            .map(|s| self.result(s).map(|c| c.fingerprint()))
+            .collect()
+    }
+
+    fn result(&mut self, set: usize) -> Result<ResultC, String> {
+        let span = set * self.batch..(set + 1) * self.batch;
+        let products = self
+            .c
+            .get(span)
+            .ok_or_else(|| format!("no operand set {set}"))?;
+        let (m, n) = (self.shape.m, self.shape.n);
+        let mut bytes = Vec::with_capacity(products.len() * m * n * std::mem::size_of::<T>());
+        for c in products {
+            for i in 0..m {
+                for j in 0..n {
+                    c[(i, j)].put(&mut bytes);
+                }
+            }
+        }
+        Ok(ResultC {
+            element: T::ELEMENT,
+            rows: m,
+            row_len: n,
+            bytes,
+        })
     }
 }
 

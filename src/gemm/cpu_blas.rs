@@ -13,6 +13,7 @@ use crate::measure::inputs::{normal_f64, operand_seed};
 use crate::measure::Timed;
 use crate::results::{Shape, Verification};
 
+use super::fingerprint::{Element, Fingerprint, ResultC};
 use super::verify::{verify, Precision};
 use super::{Gemm, GemmError, Prepared};
 
@@ -109,6 +110,30 @@ impl Out {
             Out::F32(v) => v.as_mut_ptr().cast(),
             Out::F64(v) => v.as_mut_ptr().cast(),
             Out::I32(v) => v.as_mut_ptr().cast(),
+        }
+    }
+
+    /// C as stored, for its fingerprint.
+    fn result(&self, rows: usize, row_len: usize) -> ResultC {
+        let (element, bytes): (Element, Vec<u8>) = match self {
+            Out::F32(v) => (
+                Element::F32,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+            Out::F64(v) => (
+                Element::F64,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+            Out::I32(v) => (
+                Element::I32,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+        };
+        ResultC {
+            element,
+            rows,
+            row_len,
+            bytes,
         }
     }
 }
@@ -369,6 +394,20 @@ impl Gemm for BlasSets {
             |p, j| set.b.get(p * s.n + j),
             |i, j| set.c.get(i * s.n + j),
         ))
+    }
+
+    fn fingerprints(&mut self) -> Result<Vec<Fingerprint>, String> {
+        (0..self.sets.len())
+            .map(|s| self.result(s).map(|c| c.fingerprint()))
+            .collect()
+    }
+
+    fn result(&mut self, set: usize) -> Result<ResultC, String> {
+        let s = self
+            .sets
+            .get(set)
+            .ok_or_else(|| format!("no operand set {set}"))?;
+        Ok(s.c.result(self.shape.m, self.shape.n))
     }
 }
 

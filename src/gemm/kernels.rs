@@ -90,6 +90,22 @@ pub const CUDA_KERNELS: &[CudaKernel] = &[
     },
 ];
 
+/// Not a GEMM: the digest of a result C on the GPU, for `sustain`'s bit-for-bit checks
+/// (src/gemm/fingerprint.rs computes the same on the host). Compiled like the GEMM kernels
+/// (and by `kernels --check`); its dtype, tile and padding are unused.
+pub const FINGERPRINT_KERNEL: CudaKernel = CudaKernel {
+    name: "fingerprint",
+    function: "fingerprint_bytes",
+    file: "kernels/cuda/fingerprint.cu",
+    source: include_str!("../../kernels/cuda/fingerprint.cu"),
+    dtype: Dtype::F32,
+    tile: (1, 1),
+    block: (256, 1),
+    pad: (1, 1, 1),
+    min_cc: ComputeCapability::new(5, 0),
+    description: "digest of a result C: an order-free sum of mixed 32-bit words",
+};
+
 pub fn cuda_kernel(name: &str) -> Option<&'static CudaKernel> {
     CUDA_KERNELS.iter().find(|k| k.name == name)
 }

@@ -14,6 +14,7 @@ use crate::measure::Timed;
 use crate::results::Verification;
 use crate::shape::{saturating_product, Problem};
 
+use super::fingerprint::{Element, Fingerprint, ResultC};
 use super::kernels::{wgsl_kernel, wgsl_source, WgslKernel};
 use super::verify::{verify, verify_batch, Precision};
 use super::{Gemm, GemmError, Prepared};
@@ -570,5 +571,33 @@ impl Gemm for WgpuGemm {
                 |i, j| f64::from(c[co + i * s.n + j]),
             )
         }))
+    }
+
+    fn fingerprints(&mut self) -> Result<Vec<Fingerprint>, String> {
+        (0..self.c_buffers.len())
+            .map(|s| self.result(s).map(|c| c.fingerprint()))
+            .collect()
+    }
+
+    fn result(&mut self, set: usize) -> Result<ResultC, String> {
+        let c = self
+            .c_buffers
+            .get(set)
+            .ok_or_else(|| format!("no operand set {set}"))?;
+        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("C readback"),
+            size: c.size(),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(c, 0, &readback, 0, c.size());
+        self.queue.submit([encoder.finish()]);
+        Ok(ResultC {
+            element: Element::F32,
+            rows: self.problem.shape.m,
+            row_len: self.problem.shape.n,
+            bytes: self.read_buffer(&readback)?,
+        })
     }
 }

@@ -1,22 +1,29 @@
 //! Clocks, power, temperature and throttle reasons sampled during a run (NVML, loaded at run
-//! time: without an NVIDIA driver there is simply no telemetry).
+//! time: without an NVIDIA driver there is simply no telemetry), and the CPU's clock timed
+//! while it works.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nvml_wrapper::bitmasks::device::ThrottleReasons;
 use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
-use nvml_wrapper::Nvml;
+use nvml_wrapper::{Device, Nvml};
 
 use crate::measure::stats::quantile;
 use crate::results::{Telemetry, TelemetrySample};
 
-/// Samples one GPU every `interval` on a background thread until `finish`.
+/// Samples one device every `interval` on a background thread until `finish`: a GPU through
+/// NVML, or the CPU's clock (`start_cpu_clock`). What it has sampled so far can be read while
+/// it runs (`snapshot`), so a long run's checkpoints carry it.
 pub struct Sampler {
     stop: Arc<AtomicBool>,
-    handle: JoinHandle<(Vec<TelemetrySample>, Option<f64>)>,
+    samples: Arc<Mutex<Vec<TelemetrySample>>>,
+    started: Instant,
+    power_limit_w: Option<f64>,
+    source: &'static str,
+    handle: JoinHandle<()>,
 }
 
 fn reasons(r: ThrottleReasons) -> Vec<String> {
@@ -47,6 +54,28 @@ fn reasons(r: ThrottleReasons) -> Vec<String> {
         .collect()
 }
 
+/// One NVML reading of a device.
+fn nvml_sample(dev: &Device, t_s: f64) -> TelemetrySample {
+    TelemetrySample {
+        t_s,
+        sm_clock_mhz: dev.clock_info(Clock::SM).ok().map(f64::from),
+        memory_clock_mhz: dev.clock_info(Clock::Memory).ok().map(f64::from),
+        power_w: dev.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+        temperature_c: dev.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
+        throttle_reasons: dev
+            .current_throttle_reasons()
+            .map(reasons)
+            .unwrap_or_default(),
+    }
+}
+
+/// The GPU with this PCI bus id, or else this CUDA ordinal.
+fn find<'n>(nvml: &'n Nvml, pci_bus_id: Option<&str>, ordinal: usize) -> Option<Device<'n>> {
+    pci_bus_id
+        .and_then(|id| nvml.device_by_pci_bus_id(id).ok())
+        .or_else(|| nvml.device_by_index(ordinal as u32).ok())
+}
+
 impl Sampler {
     /// Starts sampling the GPU with this PCI bus id (or CUDA ordinal, as a fallback).
     /// Fails when NVML cannot be loaded or the device is not found.
@@ -58,61 +87,112 @@ impl Sampler {
         let nvml = crate::panic_guard::guard("NVML", || {
             Nvml::init().map_err(|e| format!("NVML unavailable: {e}"))
         })?;
-        // Check the device now so that a failure is reported before the run.
-        {
-            let found = pci_bus_id
-                .and_then(|id| nvml.device_by_pci_bus_id(id).ok())
-                .or_else(|| nvml.device_by_index(ordinal as u32).ok());
-            if found.is_none() {
-                return Err(format!("NVML does not see CUDA device {ordinal}"));
-            }
-        }
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let pci = pci_bus_id.map(str::to_string);
-        let sampler = std::thread::Builder::new().name("telemetry".into());
-        let handle = sampler.spawn(move || {
-            let mut out = Vec::new();
-            let dev = match pci
-                .as_deref()
-                .and_then(|id| nvml.device_by_pci_bus_id(id).ok())
-                .or_else(|| nvml.device_by_index(ordinal as u32).ok())
-            {
-                Some(d) => d,
-                None => return (out, None),
-            };
-            // The power cap the driver enforces now (board default, or what an admin set).
-            let limit = dev
+        // Check the device now so that a failure is reported before the run; the power cap the
+        // driver enforces now (board default, or what an admin set).
+        let limit = match find(&nvml, pci_bus_id, ordinal) {
+            None => return Err(format!("NVML does not see CUDA device {ordinal}")),
+            Some(dev) => dev
                 .enforced_power_limit()
                 .ok()
-                .map(|mw| f64::from(mw) / 1000.0);
-            let start = Instant::now();
+                .map(|mw| f64::from(mw) / 1000.0),
+        };
+        let pci = pci_bus_id.map(str::to_string);
+        Sampler::spawn("nvml", limit, move |start, out, flag| {
+            let Some(dev) = find(&nvml, pci.as_deref(), ordinal) else {
+                return;
+            };
             while !flag.load(Ordering::Relaxed) {
-                out.push(TelemetrySample {
-                    t_s: start.elapsed().as_secs_f64(),
-                    sm_clock_mhz: dev.clock_info(Clock::SM).ok().map(f64::from),
-                    memory_clock_mhz: dev.clock_info(Clock::Memory).ok().map(f64::from),
-                    power_w: dev.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
-                    temperature_c: dev.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
-                    throttle_reasons: dev
-                        .current_throttle_reasons()
-                        .map(reasons)
-                        .unwrap_or_default(),
-                });
+                push(out, nvml_sample(&dev, start.elapsed().as_secs_f64()));
                 std::thread::sleep(interval);
             }
-            (out, limit)
-        });
-        let handle = handle.map_err(|e| format!("cannot start the telemetry thread: {e}"))?;
-        Ok(Sampler { stop, handle })
+        })
+    }
+
+    /// Starts timing the CPU's clock every `interval` (a dependent-add chain of a few
+    /// milliseconds on this thread, measured in its own CPU time, so it reads the clock the
+    /// cores run at under the load beside it): `sm_clock_mhz` of each sample is that clock.
+    pub fn start_cpu_clock(interval: Duration) -> Result<Sampler, String> {
+        Sampler::spawn("cpu-clock", None, move |start, out, flag| {
+            while !flag.load(Ordering::Relaxed) {
+                let mhz = crate::device::cpu_clock::thread_clock_mhz();
+                push(
+                    out,
+                    TelemetrySample {
+                        t_s: start.elapsed().as_secs_f64(),
+                        sm_clock_mhz: mhz,
+                        ..Default::default()
+                    },
+                );
+                std::thread::sleep(interval);
+            }
+        })
+    }
+
+    /// Runs `sample(start, samples, stop)` on a thread of its own.
+    fn spawn(
+        source: &'static str,
+        power_limit_w: Option<f64>,
+        sample: impl FnOnce(Instant, &Mutex<Vec<TelemetrySample>>, &AtomicBool) + Send + 'static,
+    ) -> Result<Sampler, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let started = Instant::now();
+        let (flag, out) = (stop.clone(), samples.clone());
+        let handle = std::thread::Builder::new()
+            .name("telemetry".into())
+            .spawn(move || sample(started, &out, &flag))
+            .map_err(|e| format!("cannot start the telemetry thread: {e}"))?;
+        Ok(Sampler {
+            stop,
+            samples,
+            started,
+            power_limit_w,
+            source,
+            handle,
+        })
+    }
+
+    /// When sampling started: every sample's `t_s` counts from here.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The power cap the driver enforced when sampling started, watts (NVML).
+    pub fn power_limit_w(&self) -> Option<f64> {
+        self.power_limit_w
+    }
+
+    /// What sampled: "nvml", "cpu-clock".
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// The samples so far, the sampler still running.
+    pub fn snapshot(&self) -> Vec<TelemetrySample> {
+        self.samples
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Stops sampling and summarizes.
     pub fn finish(self) -> Telemetry {
         self.stop.store(true, Ordering::Relaxed);
-        let (samples, limit) = self.handle.join().unwrap_or_default();
-        summarize(samples, limit, "nvml")
+        let _ = self.handle.join();
+        let samples = std::mem::take(
+            &mut *self
+                .samples
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        summarize(samples, self.power_limit_w, self.source)
     }
+}
+
+fn push(out: &Mutex<Vec<TelemetrySample>>, s: TelemetrySample) {
+    out.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(s);
 }
 
 fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {

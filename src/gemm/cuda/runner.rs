@@ -6,12 +6,16 @@ use std::sync::Arc;
 
 use cudarc::cublas::{sys as blas, CudaBlas};
 use cudarc::cublaslt::sys as lt;
-use cudarc::driver::{sys as drv, CudaContext, CudaEvent, CudaFunction, CudaStream, LaunchConfig};
+use cudarc::driver::{
+    sys as drv, CudaContext, CudaEvent, CudaFunction, CudaStream, DevicePtr, LaunchConfig,
+    PushKernelArg,
+};
 
 use crate::arch::ComputeCapability;
 use crate::device::cuda_libs::CudaLib;
 use crate::dtype::Dtype;
-use crate::gemm::kernels::{cuda_kernel, CudaKernel};
+use crate::gemm::fingerprint::{Element, Fingerprint, ResultC};
+use crate::gemm::kernels::{cuda_kernel, CudaKernel, FINGERPRINT_KERNEL};
 use crate::gemm::verify::{verify, verify_batch, Precision};
 use crate::gemm::{Gemm, GemmError, Prepared};
 use crate::measure::cache::operand_sets;
@@ -89,6 +93,9 @@ struct CudaGemm {
     precision: Precision,
     seed: u64,
     host: HostCopy,
+    cc: ComputeCapability,
+    /// The fingerprint kernel (FINGERPRINT_KERNEL), compiled on the first `fingerprints`.
+    fingerprint: Option<CudaFunction>,
 }
 
 /// Times `n` iterations of `op`, one event pair each, rotating through the operand sets.
@@ -163,6 +170,83 @@ impl Gemm for CudaGemm {
                 |i, j| out.load(&c, co + i * p.n + j),
             )
         }))
+    }
+
+    /// Digested on the GPU (kernels/cuda/fingerprint.cu): only 8 bytes per set come back.
+    fn fingerprints(&mut self) -> Result<Vec<Fingerprint>, String> {
+        let func = self.fingerprint_kernel()?;
+        let stream = &self.stream;
+        let sums = stream
+            .alloc_zeros::<u64>(self.sets.len())
+            .map_err(|e| format!("allocating fingerprints: {e}"))?;
+        let (sums_at, _sync) = sums.device_ptr(stream);
+        for (i, set) in self.sets.iter().enumerate() {
+            let (c, bytes, out) = (
+                ptr(&set.c, stream),
+                set.c.len() as u64,
+                sums_at + 8 * i as u64,
+            );
+            let words = bytes.div_ceil(4);
+            let cfg = LaunchConfig {
+                grid_dim: (words.div_ceil(256).clamp(1, 4096) as u32, 1, 1),
+                block_dim: (256, 1, 1),
+                shared_mem_bytes: 0,
+            };
+            let mut launch = stream.launch_builder(&func);
+            launch.arg(&c).arg(&bytes).arg(&out);
+            // SAFETY: the kernel's signature is (const unsigned char*, unsigned long long,
+            // unsigned long long*): C holds `bytes` bytes and `out` is one u64 of `sums`, which
+            // lives until the copy below has synchronized.
+            unsafe { launch.launch(cfg) }.map_err(|e| format!("fingerprint launch: {e}"))?;
+        }
+        let host: Vec<u64> = stream
+            .clone_dtoh(&sums)
+            .map_err(|e| format!("copying fingerprints back: {e}"))?;
+        stream
+            .synchronize()
+            .map_err(|e| format!("GPU error: {e}"))?;
+        Ok(host.into_iter().map(Fingerprint).collect())
+    }
+
+    fn result(&mut self, set: usize) -> Result<ResultC, String> {
+        let c = &self
+            .sets
+            .get(set)
+            .ok_or_else(|| format!("no operand set {set}"))?
+            .c;
+        let bytes: Vec<u8> = self
+            .stream
+            .clone_dtoh(c)
+            .map_err(|e| format!("copying C back: {e}"))?;
+        self.stream
+            .synchronize()
+            .map_err(|e| format!("GPU error: {e}"))?;
+        Ok(ResultC {
+            element: match self.output {
+                Storage::F64 => Element::F64,
+                Storage::F32 => Element::F32,
+                Storage::Bf16 => Element::Bf16,
+                Storage::F16 => Element::F16,
+                Storage::E4m3 => return Err("no GEMM here stores C in fp8".into()),
+            },
+            rows: self.padded.m,
+            row_len: self.padded.n,
+            bytes,
+        })
+    }
+}
+
+impl CudaGemm {
+    /// The fingerprint kernel, compiled through NVRTC and loaded on first use (a bench never
+    /// needs it).
+    fn fingerprint_kernel(&mut self) -> Result<CudaFunction, String> {
+        if let Some(f) = &self.fingerprint {
+            return Ok(f.clone());
+        }
+        let (f, _) = load_kernel(self.stream.context(), self.cc, &FINGERPRINT_KERNEL)
+            .map_err(|e| format!("the fingerprint kernel: {e}"))?;
+        self.fingerprint = Some(f.clone());
+        Ok(f)
     }
 }
 
@@ -278,12 +362,15 @@ fn timing_events(ctx: &Arc<CudaContext>) -> Result<Vec<CudaEvent>, GemmError> {
 
 /// Compiles and loads one of our kernels: CUBIN for the device's architecture first, PTX if
 /// the driver refuses it. Returns the function and which image was loaded.
-fn load_kernel(dev: &CudaDevice, k: &CudaKernel) -> Result<(CudaFunction, String), GemmError> {
+fn load_kernel(
+    ctx: &Arc<CudaContext>,
+    cc: ComputeCapability,
+    k: &CudaKernel,
+) -> Result<(CudaFunction, String), GemmError> {
     let load = |target: Target| {
-        let image = compile(k, dev.cc, target)?;
+        let image = compile(k, cc, target)?;
         crate::panic_guard::guard("CUDA", || {
-            let module = dev
-                .ctx
+            let module = ctx
                 .load_module(image.into_module_image())
                 .map_err(|e| format!("loading {} as {target}: {e}", k.file))?;
             module
@@ -291,7 +378,7 @@ fn load_kernel(dev: &CudaDevice, k: &CudaKernel) -> Result<(CudaFunction, String
                 .map_err(|e| format!("{}: {e}", k.function))
         })
     };
-    let arch = dev.cc.sm();
+    let arch = cc.sm();
     match load(Target::Cubin) {
         Ok(f) => Ok((f, format!("CUBIN for {arch}"))),
         Err(cubin_error) => match load(Target::Ptx) {
@@ -386,6 +473,8 @@ pub fn prepare(
         precision: plan.precision,
         seed,
         host,
+        cc: dev.cc,
+        fingerprint: None,
     };
     Ok(Prepared {
         operand_sets: gemm.sets.len(),
@@ -568,7 +657,7 @@ fn kernel_op(
             layout.batch
         )));
     }
-    let (func, image) = load_kernel(dev, k)?;
+    let (func, image) = load_kernel(&dev.ctx, dev.cc, k)?;
     let (shape, padded) = (layout.shape, layout.padded);
     details.insert("image".into(), image);
     details.insert("kernel".into(), k.description.into());
