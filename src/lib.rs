@@ -25,6 +25,7 @@ pub(crate) mod report;
 pub mod results;
 pub mod shape;
 pub(crate) mod signals;
+pub mod sustain;
 pub(crate) mod telemetry;
 pub(crate) mod trend;
 pub(crate) mod units;

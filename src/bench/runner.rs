@@ -24,9 +24,9 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
-/// Opened devices, kept for the whole bench.
+/// Opened devices, kept for the whole bench (and a sustained run's device thread).
 #[derive(Default)]
-struct Devices {
+pub(crate) struct Devices {
     wgpu: HashMap<usize, Result<WgpuContext, String>>,
     cuda: HashMap<usize, Result<CudaDevice, String>>,
     /// The host's last-level cache, read from sysfs once.
@@ -37,7 +37,12 @@ struct Devices {
 const LLC_FALLBACK: u64 = 64 << 20;
 
 impl Devices {
-    fn prepare(&mut self, d: &DeviceRecord, job: &Job, seed: u64) -> Result<Prepared, GemmError> {
+    pub(crate) fn prepare(
+        &mut self,
+        d: &DeviceRecord,
+        job: &Job,
+        seed: u64,
+    ) -> Result<Prepared, GemmError> {
         let llc = *self
             .llc
             .get_or_insert_with(|| llc_bytes().unwrap_or(LLC_FALLBACK));

@@ -4,6 +4,7 @@ pub mod best;
 pub mod env;
 pub mod io;
 pub mod schema;
+pub mod sustain;
 pub mod types;
 pub mod validate;
 
