@@ -13,7 +13,7 @@ use crate::measure::Timed;
 use crate::results::Shape;
 use crate::shape::Problem;
 
-use super::fingerprint::{Element, Fingerprint, ResultC};
+use super::fingerprint::{Digest, Element, Fingerprint, ResultC};
 use super::verify::{verify, verify_batch, Precision};
 use super::{Gemm, GemmError, Prepared};
 use crate::results::Verification;
@@ -25,6 +25,8 @@ trait Elem: faer::traits::ComplexField + Copy + Send + Sync + 'static {
     fn to_f64(self) -> f64;
     /// Appends the value's little-endian bytes.
     fn put(self, out: &mut Vec<u8>);
+    /// Values as their bytes in memory (little-endian on every target faer runs on here).
+    fn as_bytes(values: &[Self]) -> &[u8];
 }
 
 impl Elem for f32 {
@@ -38,6 +40,9 @@ impl Elem for f32 {
     fn put(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    fn as_bytes(values: &[Self]) -> &[u8] {
+        bytemuck::cast_slice(values)
+    }
 }
 
 impl Elem for f64 {
@@ -50,6 +55,9 @@ impl Elem for f64 {
     }
     fn put(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn as_bytes(values: &[Self]) -> &[u8] {
+        bytemuck::cast_slice(values)
     }
 }
 
@@ -128,11 +136,22 @@ impl<T: Elem> Gemm for Sets<T> {
         }))
     }
 
+    /// Each set's C digested as it lies in memory, column after column (faer's order, read
+    /// once, not copied): a fingerprint compared only with this kernel's own.
     fn fingerprints(&mut self) -> Result<Vec<Fingerprint>, String> {
-        let sets = self.a.len() / self.batch;
-        (0..sets)
-            .map(|s| self.result(s).map(|c| c.fingerprint()))
-            .collect()
+        Ok(self
+            .c
+            .chunks(self.batch)
+            .map(|products| {
+                let mut d = Digest::default();
+                for c in products {
+                    for j in 0..c.ncols() {
+                        d.add(T::as_bytes(c.col_as_slice(j)));
+                    }
+                }
+                d.finish()
+            })
+            .collect())
     }
 
     fn result(&mut self, set: usize) -> Result<ResultC, String> {

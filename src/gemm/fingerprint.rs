@@ -101,20 +101,41 @@ pub fn mix(i: u64, w: u32) -> u64 {
 
 /// The digest of `bytes`, as kernels/cuda/fingerprint.cu computes it on a GPU.
 pub fn digest(bytes: &[u8]) -> Fingerprint {
-    let mut sum = 0u64;
-    let mut words = bytes.chunks_exact(4);
-    let mut i = 0u64;
-    for w in words.by_ref() {
-        sum = sum.wrapping_add(mix(i, u32::from_le_bytes(w.try_into().expect("4 bytes"))));
-        i += 1;
+    let mut d = Digest::default();
+    d.add(bytes);
+    d.finish()
+}
+
+/// A digest built piece by piece: the same as `digest` of the pieces one after the other, as
+/// long as every piece but the last is whole words (a matrix digested column by column).
+#[derive(Debug, Default)]
+pub struct Digest {
+    sum: u64,
+    words: u64,
+}
+
+impl Digest {
+    pub fn add(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(4);
+        for w in words.by_ref() {
+            let w = u32::from_le_bytes(w.try_into().expect("4 bytes"));
+            self.sum = self.sum.wrapping_add(mix(self.words, w));
+            self.words += 1;
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut w = [0u8; 4];
+            w[..tail.len()].copy_from_slice(tail);
+            self.sum = self
+                .sum
+                .wrapping_add(mix(self.words, u32::from_le_bytes(w)));
+            self.words += 1;
+        }
     }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        let mut w = [0u8; 4];
-        w[..tail.len()].copy_from_slice(tail);
-        sum = sum.wrapping_add(mix(i, u32::from_le_bytes(w)));
+
+    pub fn finish(self) -> Fingerprint {
+        Fingerprint(self.sum)
     }
-    Fingerprint(sum)
 }
 
 /// Where an element sits: the product of a batch, its row and column.
@@ -235,6 +256,11 @@ mod tests {
             .wrapping_add(mix(1, u32::MAX))
             .wrapping_add(mix(2, 7 | (9 << 8)));
         assert_eq!(digest(&bytes), Fingerprint(want));
+        // Piece by piece, whole words first: the same.
+        let mut d = Digest::default();
+        d.add(&bytes[..4]);
+        d.add(&bytes[4..]);
+        assert_eq!(d.finish(), Fingerprint(want));
         // splitmix64's first output from seed 0 is its finalizer of GOLDEN (i = 1, w = 0).
         assert_eq!(mix(1, 0), 0xE220_A839_7B1D_CDAF);
     }

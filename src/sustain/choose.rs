@@ -68,63 +68,77 @@ fn probe_plan(plan: &Plan, per_device: &[Vec<Job>]) -> Plan {
     }
 }
 
+/// How the brief bench of the candidates reports: a barrier before each job (MPI), and the
+/// progress of `total` jobs.
+pub struct Probe<'a> {
+    pub before_job: &'a (dyn Fn() + Sync),
+    pub progress: &'a dyn Fn(usize) -> Box<dyn runner::Progress>,
+}
+
 /// Chooses for every device of `plan`: its only candidate, or the fastest verified one of a
 /// brief bench of them all (run on every such device at once, with bench's progress).
-pub fn choose(plan: &Plan, seed: u64, stop: &AtomicBool, hooks: Hooks) -> Vec<Choice> {
+pub fn choose(plan: &Plan, seed: u64, stop: &AtomicBool, probe: Probe) -> Vec<Choice> {
     let per_device: Vec<Vec<Job>> = (0..plan.devices.len()).map(|i| filling(plan, i)).collect();
-    let probe = probe_plan(plan, &per_device);
-    let runs = if probe.jobs.is_empty() {
+    let bench = probe_plan(plan, &per_device);
+    let runs = if bench.jobs.is_empty() {
         Vec::new()
     } else {
-        runner::execute(&probe, &PROBE, seed, stop, hooks).runs
-    };
-    let mut out = Vec::new();
-    for (i, candidates) in per_device.into_iter().enumerate() {
-        let d = &plan.devices[i];
-        let Some(first) = candidates.first().cloned() else {
-            continue;
+        let progress = (probe.progress)(bench.jobs.len());
+        let mut checkpoint = |_: &runner::Outcome| {};
+        let hooks = Hooks {
+            before_job: probe.before_job,
+            checkpoint: &mut checkpoint,
+            progress: progress.as_ref(),
         };
-        if candidates.len() == 1 {
-            out.push(Choice {
-                device: d.clone(),
-                job: first,
-                candidates: Vec::new(),
-                failed: None,
-            });
-            continue;
-        }
-        let mine: Vec<_> = runs.iter().filter(|r| r.device == d.id).collect();
-        let benched: Vec<Candidate> = mine
-            .iter()
-            .map(|r| Candidate {
-                kernel: r.kernel.clone(),
-                dtype: r.dtype,
-                tflops: r.tflops.median,
-                verified: crate::results::best::is_verified(r),
-            })
-            .collect();
-        let best = fastest(mine.iter().copied());
-        let job = best
-            .and_then(|b| {
-                candidates
-                    .iter()
-                    .find(|j| j.kernel == b.kernel && j.dtype == b.dtype)
-            })
-            .cloned();
-        out.push(Choice {
+        runner::execute(&bench, &PROBE, seed, stop, hooks).runs
+    };
+    per_device
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, candidates)| decide(&plan.devices[i], candidates, &runs))
+        .collect()
+}
+
+/// One device's choice from its candidates and the runs of their brief bench.
+fn decide(d: &DeviceRecord, candidates: Vec<Job>, runs: &[crate::results::Run]) -> Option<Choice> {
+    let first = candidates.first()?.clone();
+    if candidates.len() == 1 {
+        return Some(Choice {
             device: d.clone(),
-            failed: job.is_none().then(|| {
-                format!(
-                    "none of its {} candidates could be measured and verified at {}",
-                    candidates.len(),
-                    first.problem()
-                )
-            }),
-            job: job.unwrap_or(first),
-            candidates: benched,
+            job: first,
+            candidates: Vec::new(),
+            failed: None,
         });
     }
-    out
+    let mine: Vec<&crate::results::Run> = runs.iter().filter(|r| r.device == d.id).collect();
+    let benched: Vec<Candidate> = mine
+        .iter()
+        .map(|r| Candidate {
+            kernel: r.kernel.clone(),
+            dtype: r.dtype,
+            tflops: r.tflops.median,
+            verified: crate::results::best::is_verified(r),
+        })
+        .collect();
+    let job = fastest(mine.iter().copied())
+        .and_then(|b| {
+            candidates
+                .iter()
+                .find(|j| j.kernel == b.kernel && j.dtype == b.dtype)
+        })
+        .cloned();
+    Some(Choice {
+        device: d.clone(),
+        failed: job.is_none().then(|| {
+            format!(
+                "none of its {} candidates could be measured and verified at {}",
+                candidates.len(),
+                first.problem()
+            )
+        }),
+        job: job.unwrap_or(first),
+        candidates: benched,
+    })
 }
 
 #[cfg(test)]

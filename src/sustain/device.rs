@@ -56,34 +56,54 @@ fn lock(live: &Mutex<Live>) -> std::sync::MutexGuard<'_, Live> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Runs the GEMM until it has done at least `iterations` more.
-fn run_at_least(gemm: &mut dyn Gemm, iterations: usize) -> Result<(), String> {
-    let mut done = 0;
-    while done < iterations {
-        done += gemm.run()?.len();
+/// Runs the GEMM until it has done at least `iterations` more; their device times.
+fn run_at_least(gemm: &mut dyn Gemm, iterations: usize) -> Result<Vec<f64>, String> {
+    let mut times = Vec::new();
+    while times.len() < iterations {
+        times.extend(gemm.run()?);
     }
-    Ok(())
+    Ok(times)
+}
+
+/// What the prelude settled: each set's first result (None when bit-for-bit checks are off),
+/// and after how many iterations they are checked.
+pub struct Ready {
+    pub first: Option<FirstResults>,
+    pub check_every: u64,
+}
+
+/// Iterations between two bit-for-bit checks that keep them to `CHECK_SHARE` of the time, from
+/// what one check and one iteration take.
+pub fn auto_check_every(check_s: f64, iteration_s: f64) -> u64 {
+    let every = check_s / (SustainOptions::CHECK_SHARE * iteration_s.max(1e-9));
+    every.ceil().clamp(1.0, 1e6) as u64
 }
 
 /// Before the series: every set computed and its first result kept; every set computed again
 /// and compared (a kernel that differs from itself is not deterministic: no bit-for-bit checks
-/// then, and a failure); one f64 reference check. None when the bit-for-bit checks are off.
+/// then, and a failure), which also times a check; one f64 reference check.
 pub fn prelude(
     gemm: &mut dyn Gemm,
     sets: usize,
+    check_every: Option<u64>,
     live: &Mutex<Live>,
-) -> Result<Option<FirstResults>, String> {
+) -> Result<Ready, String> {
     let before = When {
         window: None,
         t_s: 0.0,
         iteration: 0,
     };
-    run_at_least(gemm, sets)?;
+    let mut times = run_at_least(gemm, sets)?;
     let first = FirstResults::take(gemm)?;
-    run_at_least(gemm, sets)?;
+    times.extend(run_at_least(gemm, sets)?);
+    let timer = std::time::Instant::now();
     let again = first.compare(gemm)?;
+    let check_s = timer.elapsed().as_secs_f64();
+    let iteration_s = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let every = check_every.unwrap_or_else(|| auto_check_every(check_s, iteration_s));
     let verification = gemm.verify()?;
     let mut l = lock(live);
+    l.checks.check_every = every;
     for m in &again {
         l.fail(checks::corruption(m, before, FailureKind::NotDeterministic));
     }
@@ -92,7 +112,10 @@ pub fn prelude(
     if let Some(f) = checks::reference(&verification, before) {
         l.fail(f);
     }
-    Ok(again.is_empty().then_some(first))
+    Ok(Ready {
+        first: again.is_empty().then_some(first),
+        check_every: every,
+    })
 }
 
 fn note_reference(c: &mut Checks, v: &crate::results::Verification) {
@@ -150,13 +173,14 @@ fn check(
 /// started) or a stop; the checks as they fall due, and once more at the end.
 pub fn series(
     gemm: &mut dyn Gemm,
-    first: Option<&FirstResults>,
+    ready: &Ready,
     opts: &SustainOptions,
     stop: &AtomicBool,
     live: &Mutex<Live>,
     clock: &dyn Fn() -> f64,
 ) {
-    let mut next_check = opts.check_every;
+    let first = ready.first.as_ref();
+    let mut next_check = ready.check_every;
     let mut next_reference = opts.reference_every_s;
     let mut iterations = 0u64;
     let when = |t_s: f64, iteration: u64| When {
@@ -167,7 +191,8 @@ pub fn series(
     let outcome = (|| {
         while !stop.load(Ordering::Relaxed) && clock() < opts.duration_s {
             let times = gemm.run()?;
-            let now = clock();
+            // An iteration ending past the duration counts in the last window.
+            let now = clock().min(opts.duration_s);
             iterations += times.len() as u64;
             {
                 let mut l = lock(live);
@@ -186,18 +211,19 @@ pub fn series(
                 )?;
             }
             if bitwise {
-                next_check = iterations + opts.check_every;
+                next_check = iterations + ready.check_every;
             }
             if reference {
                 next_reference = now + opts.reference_every_s;
             }
         }
         // The last results are checked too, whenever the series ended.
-        check(gemm, first, true, when(clock().max(1e-9), iterations), live)
+        let end = clock().min(opts.duration_s).max(1e-9);
+        check(gemm, first, true, when(end, iterations), live)
     })();
     let mut l = lock(live);
     if let Err(e) = outcome {
-        let t = clock();
+        let t = clock().min(opts.duration_s);
         l.fail(checks::device(e.clone(), when(t.max(1e-9), iterations)));
         l.stopped = Some(e);
     } else if stop.load(Ordering::Relaxed) {
@@ -271,20 +297,19 @@ mod tests {
             slow_after_s,
         };
         let live = Mutex::new(Live::new(1.0, 1e12));
-        let first = prelude(&mut fake, 2, &live).unwrap();
+        let ready = prelude(&mut fake, 2, Some(5), &live).unwrap();
         // The series starts at 0 on its own clock.
         let start = now.get();
         let opts = SustainOptions {
             duration_s: 4.0,
             window_s: 1.0,
-            check_every: 5,
             reference_every_s: 2.0,
             ..SustainOptions::DEFAULT
         };
         let clock = || now.get() - start;
         series(
             &mut fake,
-            first.as_ref(),
+            &ready,
             &opts,
             &AtomicBool::new(false),
             &live,
@@ -339,6 +364,14 @@ mod tests {
         assert_eq!(l.failures[0].kind, FailureKind::NotDeterministic);
         assert_eq!(l.failures[0].window, None);
         assert_eq!(l.checks.bitwise, 0);
+    }
+
+    #[test]
+    fn checks_are_spaced_to_take_a_twentieth_of_the_time() {
+        // A 10 ms check beside 0.7 ms iterations: after every 286; beside 100 ms ones, each.
+        assert_eq!(auto_check_every(0.010, 0.0007), 286);
+        assert_eq!(auto_check_every(0.010, 0.1), 2);
+        assert_eq!(auto_check_every(1e-6, 0.1), 1);
     }
 
     #[test]

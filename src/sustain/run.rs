@@ -16,7 +16,7 @@ use crate::telemetry::Sampler;
 
 use super::checks::{self, When};
 use super::choose::Choice;
-use super::device::{prelude, series, Live};
+use super::device::{prelude, series, Live, Ready};
 use super::series::add_telemetry;
 use super::verdict::{mark_outliers, verdict, Inputs};
 use super::{Plant, SustainOptions};
@@ -106,9 +106,9 @@ fn telemetry_for(d: &DeviceRecord) -> Option<Sampler> {
 fn ready(
     slot: &Slot,
     devices: &mut Devices,
-    seed: u64,
+    (seed, opts_check_every): (u64, Option<u64>),
     plant: Option<&Plant>,
-) -> Result<(Box<dyn crate::gemm::Gemm>, Option<checks::FirstResults>), String> {
+) -> Result<(Box<dyn crate::gemm::Gemm>, Ready), String> {
     let c = slot.choice;
     if let Some(why) = &c.failed {
         return Err(why.clone());
@@ -126,8 +126,8 @@ fn ready(
         None => p.gemm,
     };
     *lock(&slot.sampler) = telemetry_for(&c.device);
-    let first = prelude(gemm.as_mut(), p.operand_sets, &slot.live)?;
-    Ok((gemm, first))
+    let ready = prelude(gemm.as_mut(), p.operand_sets, opts_check_every, &slot.live)?;
+    Ok((gemm, ready))
 }
 
 /// What every device thread shares.
@@ -145,7 +145,13 @@ struct Shared<'a> {
 fn device_thread(slot: &Slot, shared: &Shared, leader: bool) {
     let mut devices = Devices::default();
     let ready = crate::panic_guard::guard("panicked", || {
-        ready(slot, &mut devices, shared.opts.seed, shared.plant)
+        let opts = shared.opts;
+        ready(
+            slot,
+            &mut devices,
+            (opts.seed, opts.check_every),
+            shared.plant,
+        )
     });
     shared.barrier.wait();
     if leader {
@@ -156,11 +162,11 @@ fn device_thread(slot: &Slot, shared: &Shared, leader: bool) {
     let start = *shared.start.get().expect("the leader set the start");
     let clock = || start.elapsed().as_secs_f64();
     match ready {
-        Ok((mut gemm, first)) => {
+        Ok((mut gemm, ready)) => {
             let run = crate::panic_guard::guard("panicked", || {
                 series(
                     gemm.as_mut(),
-                    first.as_ref(),
+                    &ready,
                     shared.opts,
                     shared.stop,
                     &slot.live,
@@ -190,7 +196,7 @@ fn device_thread(slot: &Slot, shared: &Shared, leader: bool) {
             l.stopped = Some(e);
         }
     }
-    let _ = slot.ended_s.set(clock());
+    let _ = slot.ended_s.set(clock().min(shared.opts.duration_s));
     lock(&slot.live).done = true;
 }
 

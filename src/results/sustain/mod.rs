@@ -49,8 +49,10 @@ pub struct SustainSettings {
     /// Length of a window of the series, seconds (`--window`).
     pub window_s: f64,
     /// Every operand set's C is compared bit for bit with its first result after this many
-    /// iterations (`--check-every`).
-    pub check_every: u64,
+    /// iterations (`--check-every`); none: each device's own, so that its checks take about 5%
+    /// of its time (`checks.check_every` of its series).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_every: Option<u64>,
     /// Seconds between checks against the f64 reference (`--reference-every`).
     pub reference_every_s: f64,
     /// The largest fraction the sustained rate may fall below the burst rate (`--max-drop`).
@@ -159,6 +161,8 @@ pub struct Window {
 pub struct Checks {
     /// Timed iterations run.
     pub iterations: u64,
+    /// The bit-for-bit checks came after every this many iterations.
+    pub check_every: u64,
     /// Times every operand set's C was compared bit for bit with its first result.
     pub bitwise: u64,
     /// Results so compared (each check compares one result per operand set).
@@ -246,7 +250,7 @@ pub struct SustainVerdict {
     pub sustained_tflops: Option<f64>,
     /// sustained / burst.
     pub ratio: Option<f64>,
-    /// Why the rate dropped, when it dropped by 2% or more.
+    /// Why the rate dropped, when it dropped by 5% or more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<DropCause>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -214,13 +214,13 @@ fn check_settings(doc: &SustainResults) -> Result<(), Problem> {
     if !positive(s.duration_s)
         || !positive(s.window_s)
         || !positive(s.reference_every_s)
-        || s.check_every == 0
+        || s.check_every == Some(0)
         || !fraction(s.max_drop)
         || !fraction(s.outlier_threshold)
     {
         return Err(
             "settings: duration_s, window_s and reference_every_s must be positive, check_every \
-             at least 1, max_drop and outlier_threshold fractions in (0, 1]"
+             at least 1 where given, max_drop and outlier_threshold fractions in (0, 1]"
                 .into(),
         );
     }
