@@ -57,6 +57,10 @@ pub enum Command {
     /// Combine per-GPU / per-node results of a cluster run into one file, with aggregates and
     /// stragglers.
     Merge(MergeArgs),
+    /// Run each device's fastest verified GEMM back to back for minutes, every device at once:
+    /// the rate, clocks, power and temperature in windows, every result checked; exit 1 when a
+    /// result is wrong or the rate drops too far.
+    Sustain(Box<SustainArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -317,6 +321,74 @@ pub struct BenchArgs {
     pub out_dir: Option<PathBuf>,
     /// No progress on stderr (a bar in a terminal, a line per finished job otherwise); warnings
     /// and errors are still printed.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+// --- sustain -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SustainArgs {
+    /// Backends to run, comma-separated: cuda, wgpu, cpu [default: every GPU of the node, or
+    /// the CPU when there is none].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::backend)]
+    pub backend: Vec<Backend>,
+    /// Devices to run, comma-separated ids as `flopmeter devices` shows them, or `all` (every
+    /// GPU of the node); all of them run at the same time.
+    #[arg(long, value_name = "LIST", value_parser = values::device_selection)]
+    pub device: Option<DeviceSelection>,
+    /// Dtypes to choose from [default: all the device has; the fastest verified one runs].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::dtype)]
+    pub dtype: Vec<Dtype>,
+    /// Kernels to choose from [default: all; the fastest verified one runs].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = values::kernel)]
+    pub kernel: Vec<String>,
+    /// Square size N (M = N = K) [default: one that fills the device: the largest of a quick
+    /// bench sweep for its kind, 8192 on a GPU, 2048 on a CPU, 512 on a software adapter].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = values::dim,
+          conflicts_with = "shape")]
+    pub size: Option<usize>,
+    /// The shape MxNxK instead of a square size.
+    #[arg(long, value_name = "MxNxK", allow_hyphen_values = true, value_parser = values::shape)]
+    pub shape: Option<Shape>,
+    /// How long every device runs: seconds, or with a unit (90s, 5m, 2h), up to 7 days;
+    /// Ctrl-C or SIGTERM stops it early and keeps the series.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = values::duration,
+          default_value = "5m")]
+    pub duration: f64,
+    /// Length of one window of the series, seconds (from 0.05).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = values::window,
+          default_value_t = crate::sustain::SustainOptions::DEFAULT.window_s)]
+    pub window: f64,
+    /// Compare every operand set's result bit for bit with its first after this many iterations
+    /// [default: each device's own, so that the checks take about 5% of its time].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = values::count)]
+    pub check_every: Option<usize>,
+    /// Check a result against the f64 reference every this many seconds.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = values::window,
+          default_value_t = crate::sustain::SustainOptions::DEFAULT.reference_every_s)]
+    pub reference_every: f64,
+    /// Fail a device whose sustained rate (the median of the last half of the windows) is this
+    /// fraction or more below its burst rate (the first window).
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = values::fraction,
+          default_value_t = crate::sustain::SustainOptions::DEFAULT.max_drop)]
+    pub max_drop: f64,
+    /// A device this fraction or more below the median sustained rate of its peers (the same
+    /// chip, kernel, dtype and shape) is the outlier.
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = values::fraction,
+          default_value_t = crate::sustain::SustainOptions::DEFAULT.outlier_threshold)]
+    pub outlier_threshold: f64,
+    /// Seed of the random normal inputs.
+    #[arg(long, default_value_t = 42, allow_hyphen_values = true)]
+    pub seed: u64,
+    /// Results file [default: results/sustain-HOST-TIME.json].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Under a launcher (Slurm, MPI, torchrun): the shared folder where each rank writes
+    /// rank-NNNNN-HOST.json [default under Slurm: results/sustain-slurm-JOBID].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// No progress on stderr (failures, warnings and errors are still printed).
     #[arg(long)]
     pub quiet: bool,
 }

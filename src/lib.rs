@@ -34,14 +34,27 @@ use clap::Parser;
 
 /// Parses the command line, runs it, and returns the process exit status.
 pub fn main_with_args() -> i32 {
+    main_with(cli::Cli::try_parse(), None)
+}
+
+/// As `main_with_args`, for the command line `args` (its first item the program's name), with
+/// every device's GEMM of a `sustain` wrapped by `plant`: the test suite's way to plant a
+/// slowdown or a wrong result where the checks must catch it. flopmeter itself never calls
+/// this, so nothing a user types or sets can plant anything.
+#[doc(hidden)]
+pub fn main_with_plant(args: Vec<String>, plant: &sustain::Plant) -> i32 {
+    main_with(cli::Cli::try_parse_from(args), Some(plant))
+}
+
+fn main_with(parsed: Result<cli::Cli, clap::Error>, plant: Option<&sustain::Plant>) -> i32 {
     output::quiet_on_closed_pipe();
     console::install();
     device::wgpu::quiet_wayland_probe();
-    let cli = match cli::Cli::try_parse() {
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => return clap_exit(&e),
     };
-    match console::catch(|| commands::run(cli)) {
+    match console::catch(|| commands::run(cli, plant)) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
             // Messages quote files and arguments: no escape sequence reaches the terminal.

@@ -236,6 +236,32 @@ pub fn seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Longest `sustain --duration`: a week.
+pub const MAX_DURATION_S: f64 = 7.0 * 24.0 * 3600.0;
+
+/// A duration: seconds, or a number with a unit s, m or h (90s, 5m, 2h), from 1 s to a week.
+pub fn duration(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1.0),
+        Some((i, 'm')) => (&t[..i], 60.0),
+        Some((i, 'h')) => (&t[..i], 3600.0),
+        _ => (t, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=MAX_DURATION_S).contains(&(v * unit)) => Ok(v * unit),
+        _ => Err("expected a duration from 1 s to 7 days: seconds, or 90s, 5m, 2h".into()),
+    }
+}
+
+/// A window or an interval of a series, seconds: from 0.05 to an hour.
+pub fn window(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.05..=3600.0).contains(&v) => Ok(v),
+        _ => Err("expected seconds from 0.05 to 3600".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +294,15 @@ mod tests {
         }
         assert_eq!(tokens("8192"), Ok(8192));
         assert!(tokens("4611686018427387904").is_err() && tokens("131073").is_err());
+        assert_eq!(duration("5m"), Ok(300.0));
+        assert_eq!(duration("90s"), Ok(90.0));
+        assert_eq!(duration("2h"), Ok(7200.0));
+        assert_eq!(duration("30"), Ok(30.0));
+        for bad in ["0", "0.5", "8d", "-1m", "169h", "m", "nan", ""] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(window("0.5"), Ok(0.5));
+        assert!(window("0.01").is_err() && window("3601").is_err());
         assert_eq!(dtype("bfloat16"), Ok(crate::dtype::Dtype::Bf16));
         assert!(dtype("fp4").unwrap_err().contains("bf16"));
     }

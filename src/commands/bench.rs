@@ -22,13 +22,14 @@ use crate::results::{
     self, env, Backend, Collective, Host, Results, Settings, Shape, VerificationStatus, SCHEMA_ID,
 };
 
-fn default_out(created: &str, host: &str) -> PathBuf {
+/// `results/KIND-HOST-TIME.json`: where a bench (or a sustained run) writes by default.
+pub(super) fn default_out(kind: &str, created: &str, host: &str) -> PathBuf {
     let stamp: String = created
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T')
         .collect();
     let host = crate::cluster::merge::file_safe(host);
-    PathBuf::from("results").join(format!("bench-{host}-{stamp}.json"))
+    PathBuf::from("results").join(format!("{kind}-{host}-{stamp}.json"))
 }
 
 /// The typed options of a bench from what was typed; the rules that tie flags together are
@@ -135,12 +136,12 @@ fn model_bench(args: &BenchArgs) -> AppResult<Option<ModelBench>> {
 }
 
 /// None for a flag not given (clap gives an empty list).
-fn nonempty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
+pub(super) fn nonempty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
     (!v.is_empty()).then(|| v.to_vec())
 }
 
 /// A planning error with the flag to change.
-fn plan_error(e: PlanError) -> AppError {
+pub(super) fn plan_error(e: PlanError) -> AppError {
     let flag = match &e {
         PlanError::BackendUnavailable { .. } => "--backend",
         PlanError::NoGpuForAll => "--device all",
@@ -188,7 +189,13 @@ fn setting(args: &BenchArgs, opts: &mut BenchOptions, created_at: &str) -> AppRe
                     "cpu:0".to_string()
                 }]);
             }
-            rank_out(args, r, &host.hostname)?
+            rank_out(
+                "cluster",
+                args.out.as_ref(),
+                args.out_dir.as_ref(),
+                r,
+                &host.hostname,
+            )?
         }
         None => {
             if args.out_dir.is_some() {
@@ -198,7 +205,7 @@ fn setting(args: &BenchArgs, opts: &mut BenchOptions, created_at: &str) -> AppRe
             }
             args.out
                 .clone()
-                .unwrap_or_else(|| default_out(created_at, &host.hostname))
+                .unwrap_or_else(|| default_out("bench", created_at, &host.hostname))
         }
     };
     Ok(Setting {
@@ -227,7 +234,7 @@ fn override_rated(plan: &mut plan::Plan, tflops: Option<f64>) -> AppResult<()> {
 
 /// A rated peak no results file may hold (0 from an unreadable clock, or a formula gone wrong)
 /// is no peak: it is dropped with a note, so the run's results can be saved and read.
-fn drop_impossible_peaks(plan: &mut plan::Plan) -> Vec<String> {
+pub(super) fn drop_impossible_peaks(plan: &mut plan::Plan) -> Vec<String> {
     let mut notes = Vec::new();
     for d in &mut plan.devices {
         let bad: Vec<_> = d
@@ -489,26 +496,29 @@ fn exit_status(
     }
 }
 
-/// The file a rank writes: `--out-dir DIR/rank-NNNNN-HOST.json`, or `--out` for a single rank.
-fn rank_out(
-    args: &BenchArgs,
+/// The file a rank writes: `--out-dir DIR/rank-NNNNN-HOST.json`, or `--out` for a single rank;
+/// under Slurm without either, `results/KIND-slurm-JOBID/` (KIND "cluster" for a bench).
+pub(super) fn rank_out(
+    kind: &str,
+    out: Option<&PathBuf>,
+    out_dir: Option<&PathBuf>,
     r: &crate::cluster::launcher::RankInfo,
     hostname: &str,
 ) -> AppResult<PathBuf> {
-    if args.out.is_some() && r.world_size > 1 {
+    if out.is_some() && r.world_size > 1 {
         return Err(AppError::usage(format!(
             "--out would be written by all {} ranks: give --out-dir DIR, a folder every rank can write",
             r.world_size
         )));
     }
-    if let Some(out) = &args.out {
+    if let Some(out) = out {
         return Ok(out.clone());
     }
-    let dir = match (&args.out_dir, &r.job_id) {
+    let dir = match (out_dir, &r.job_id) {
         (Some(d), _) => d.clone(),
         // The job id comes from the environment: keep it to a file name ("../" stays inside).
         (None, Some(job)) => PathBuf::from("results").join(format!(
-            "cluster-slurm-{}",
+            "{kind}-slurm-{}",
             crate::cluster::merge::file_safe(job)
         )),
         (None, None) => {

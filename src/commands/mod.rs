@@ -8,13 +8,14 @@ pub mod kernels;
 pub mod merge;
 pub mod peaks;
 pub mod report;
+pub mod sustain;
 pub mod trend;
 
 use crate::cli::{Cli, Command};
 use crate::error::AppResult;
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> AppResult<()> {
+/// Runs the parsed command line (`plant`: the test suite's kernel wrapper for `sustain`).
+pub fn run(cli: Cli, plant: Option<&crate::sustain::Plant>) -> AppResult<()> {
     match cli.command {
         Command::Devices(args) => devices::run(&args, cli.json),
         Command::Peaks(args) => peaks::run(&args, cli.json),
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> AppResult<()> {
         Command::Compare(args) => compare::run(&args, cli.json),
         Command::Kernels(args) => kernels::run(&args, cli.json),
         Command::Merge(args) => merge::run(&args, cli.json),
+        Command::Sustain(args) => sustain::run(&args, cli.json, plant),
     }
 }
