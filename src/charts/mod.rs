@@ -7,6 +7,7 @@ pub mod axis;
 pub mod frame;
 pub mod scene;
 pub mod text;
+pub mod time;
 pub mod trend;
 
 use std::path::Path;

@@ -8,11 +8,15 @@ use crate::error::{AppError, AppResult};
 use crate::output::{is_stdout, print_json, print_text, stdout_width, write_output};
 use crate::report::html::{charts, markdown_page, page};
 use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
+use crate::report::sustain::SustainSource;
 use crate::report::tables::{
     collectives_table, comparison_table, energy_table, kernels_table, model_blocks, results_table,
     stragglers_table, terminal, verdicts_table, warnings, Block,
 };
 use crate::results;
+use crate::results::sustain::io::AnyResults;
+
+mod sustain;
 
 /// `report --json`: the files, one row per device, dtype and kernel, the comparisons across
 /// files, the verdicts against published measurements and any cluster-wide problem.
@@ -27,26 +31,69 @@ struct ReportJson<'a> {
     cluster_wide: &'a [String],
 }
 
-/// The files, loaded and labelled (two files with one stem get their full path).
-fn load_sources(args: &ReportArgs) -> AppResult<Vec<Source>> {
-    let mut sources = Vec::new();
+/// The files, loaded: a bench's results, or sustain files (one kind per report).
+enum Loaded {
+    Bench(Vec<Source>),
+    Sustain(Vec<SustainSource>),
+}
+
+/// Two files with one stem get their full path as label.
+fn relabel(labels: Vec<String>, paths: &[&std::path::Path]) -> Vec<String> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if labels.iter().filter(|x| *x == l).count() > 1 {
+                paths[i].display().to_string()
+            } else {
+                l.clone()
+            }
+        })
+        .collect()
+}
+
+/// The files, loaded and labelled.
+fn load_sources(args: &ReportArgs) -> AppResult<Loaded> {
+    let (mut bench, mut sustain) = (Vec::new(), Vec::new());
     for path in &args.files {
-        let r = results::load(path)?;
-        if r.runs.is_empty() {
-            return Err(AppError::usage(format!(
-                "{} holds no results",
-                path.display()
-            )));
+        match results::sustain::io::load_any(path)? {
+            AnyResults::Bench(r) if r.runs.is_empty() => {
+                return Err(AppError::usage(format!(
+                    "{} holds no results",
+                    path.display()
+                )))
+            }
+            AnyResults::Bench(r) => bench.push(Source::new(path, *r)),
+            AnyResults::Sustain(d) if d.series.is_empty() => {
+                return Err(AppError::usage(format!(
+                    "{} holds no series (its run was stopped before any device started)",
+                    path.display()
+                )))
+            }
+            AnyResults::Sustain(d) => sustain.push(SustainSource::new(path, *d)),
         }
-        sources.push(Source::new(path, r));
     }
-    let labels: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
-    for (i, s) in sources.iter_mut().enumerate() {
-        if labels.iter().filter(|l| **l == labels[i]).count() > 1 {
-            s.label = s.path.display().to_string();
+    if let (Some(b), Some(s)) = (bench.first(), sustain.first()) {
+        return Err(AppError::usage(format!(
+            "{} holds a bench's results and {} a sustained run's: report one kind at a time",
+            b.path.display(),
+            s.path.display()
+        )));
+    }
+    if !sustain.is_empty() {
+        let paths: Vec<&std::path::Path> = sustain.iter().map(|s| s.path.as_path()).collect();
+        let labels = relabel(sustain.iter().map(|s| s.label.clone()).collect(), &paths);
+        for (s, l) in sustain.iter_mut().zip(labels) {
+            s.label = l;
         }
+        return Ok(Loaded::Sustain(sustain));
     }
-    Ok(sources)
+    let paths: Vec<&std::path::Path> = bench.iter().map(|s| s.path.as_path()).collect();
+    let labels = relabel(bench.iter().map(|s| s.label.clone()).collect(), &paths);
+    for (s, l) in bench.iter_mut().zip(labels) {
+        s.label = l;
+    }
+    Ok(Loaded::Bench(bench))
 }
 
 /// For merged cluster files: dtypes where every GPU is below its reference and none is a
@@ -144,7 +191,10 @@ fn blocks(
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
     check_outputs(args, json)?;
-    let sources = load_sources(args)?;
+    let sources = match load_sources(args)? {
+        Loaded::Sustain(s) => return sustain::run(args, json, &s),
+        Loaded::Bench(s) => s,
+    };
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
     let rows = rows(&sources);
     let comps = comparisons(&rows, &files);
@@ -172,6 +222,18 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             cluster_wide: &cluster_wide,
         });
     }
+    let width = stdout_width();
+    let mut text = String::new();
+    for b in &blocks {
+        text += &terminal(b, width);
+        text.push('\n');
+    }
+    print_with_outputs(args, text)
+}
+
+/// The report's text on stdout with where each output went; when stdout carries an output
+/// itself (`-`), only where the others went, on stderr.
+fn print_with_outputs(args: &ReportArgs, mut text: String) -> AppResult<()> {
     let outputs = [
         ("Markdown", &args.markdown),
         ("HTML", &args.html),
@@ -181,19 +243,12 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
         .iter()
         .any(|(_, p)| p.as_deref().is_some_and(is_stdout))
     {
-        // stdout carries that output; where the others went is said on stderr.
         for (what, p) in outputs {
             if let Some(p) = p.as_deref().filter(|p| !is_stdout(p)) {
                 crate::say!("{what} written to {}", p.display());
             }
         }
         return Ok(());
-    }
-    let width = stdout_width();
-    let mut text = String::new();
-    for b in &blocks {
-        text += &terminal(b, width);
-        text.push('\n');
     }
     for (what, p) in outputs {
         if let Some(p) = p {

@@ -10,7 +10,7 @@ use crate::output::clean;
 use crate::output::table::{Align, Table};
 use crate::results::{DeviceRecord, Results};
 
-const CSS: &str = "
+pub(crate) const CSS: &str = "
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 0.3rem; font-size: 0.9rem; }
@@ -172,7 +172,7 @@ fn table_html(t: &Table) -> String {
     s
 }
 
-fn block_html(b: &Block) -> String {
+pub(crate) fn block_html(b: &Block) -> String {
     match b {
         Block::Table(t) => table_html(t),
         Block::Lines { title, lines } => {

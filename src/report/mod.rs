@@ -9,4 +9,5 @@ pub mod html;
 pub mod model;
 pub mod noise;
 pub mod summary;
+pub mod sustain;
 pub mod tables;
