@@ -7,7 +7,12 @@ use crate::output::table::{Column, Table};
 use crate::output::{percent, print_json, print_text, stdout_width, tflops};
 use crate::results::{write_atomic, ClusterSummary, Results};
 
+mod sustain;
+
 pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
+    if let Some(inputs) = sustain::inputs(args)? {
+        return sustain::run(args, json, inputs);
+    }
     let inputs = load_inputs(&args.files, Some(&args.out)).map_err(AppError::usage)?;
     let named: Vec<&std::path::Path> = inputs.docs.iter().map(|(p, _)| p.as_path()).collect();
     crate::files::check_output(&args.out, &named).map_err(|e| AppError::usage(e.to_string()))?;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::dtype::Dtype;
 use crate::results::{ClusterSummary, DeadRank, Results, Settings, SCHEMA_ID};
 
-pub use inputs::load_inputs;
+pub use inputs::{expand, load_inputs};
 use stragglers::{Basis, Best};
 
 /// The straggler threshold `merge` and the MPI gather use unless told otherwise.
