@@ -292,3 +292,73 @@ fn the_trend_plot_is_readable_in_chromium() {
         );
     }
 }
+
+/// A sustain page: a real CPU run of two devices' worth (the CPU, and the same file again as a
+/// second node), with board power, its cap and temperature added to every window as NVML
+/// gives them on a GPU, so all four charts against time are drawn; each readable, with hover
+/// values, and the missing telemetry of the real run named when it is not added.
+#[test]
+fn the_sustain_report_is_readable_in_chromium() {
+    let Some(browser) = chromium("the_sustain_report_is_readable_in_chromium") else {
+        return;
+    };
+    use flopmeter::results::sustain::io;
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("cpu.json");
+    flopmeter()
+        .args([
+            "sustain",
+            "--backend",
+            "cpu",
+            "--kernel",
+            "faer",
+            "--dtype",
+            "f32",
+        ])
+        .args(["--size", "256", "--duration", "3", "--window", "0.25"])
+        .args(["--max-drop", "0.9", "--quiet", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let html = dir.path().join("r.html");
+    let report = |files: &[&Path]| {
+        flopmeter()
+            .arg("report")
+            .args(files)
+            .arg("--html")
+            .arg(&html)
+            .assert()
+            .success();
+        std::fs::read_to_string(&html).unwrap()
+    };
+    // As measured on the CPU: the rate and the clock, and what was not sampled said so.
+    let page = report(&[&run]);
+    assert!(
+        page.contains("No power sampled: cpu:0 (cpu-clock)"),
+        "{page}"
+    );
+    let svgs = measure(browser, &page, dir.path());
+    assert_eq!(svgs.len(), 2);
+    let mut doc = io::load(&run).unwrap();
+    for s in &mut doc.series {
+        for w in &mut s.windows {
+            let t = w.start_s;
+            w.power_w = Some(600.0 + 90.0 * (t / 3.0));
+            w.power_limit_w = Some(700.0);
+            w.temperature_c = Some(45.0 + 30.0 * (t / 3.0));
+        }
+    }
+    let gpu_like = dir.path().join("gpu-like.json");
+    io::write_atomic(&gpu_like, &doc).unwrap();
+    let page = report(&[&run, &gpu_like]);
+    let svgs = measure(browser, &page, dir.path());
+    assert_eq!(svgs.len(), 4, "rate, clock, power, temperature");
+    for (i, s) in svgs.iter().enumerate() {
+        assert_readable(&format!("sustain chart {i}"), s, true);
+        assert!(s.titles > 0, "chart {i}: hover values");
+    }
+    let all: Vec<&str> = svgs.iter().flat_map(texts).collect();
+    for want in ["seconds since the start", "TFLOP/s", "MHz", "W", "C"] {
+        assert!(all.contains(&want), "{want} not in {all:?}");
+    }
+}

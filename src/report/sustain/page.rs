@@ -12,17 +12,18 @@ use crate::results::sustain::SustainResults;
 fn header_lines(d: &SustainResults) -> (String, Vec<String>) {
     let s = &d.settings;
     let meta = format!(
-        "{} on {} ({}, {}), {} s in windows of {} s, results compared bit for bit after every \
-         {} iterations, the f64 reference every {} s, flopmeter {}{}",
+        "{} on {} ({}, {}), {} s in windows of {} s, results compared bit for bit with their \
+         first {}, the f64 reference every {} s, flopmeter {}{}",
         d.created_at,
         d.host.hostname,
         d.host.cpu,
         d.host.os,
         s.duration_s,
         s.window_s,
-        s.check_every
-            .map_or("N (each device's own, checks.check_every)".into(), |n| n
-                .to_string()),
+        s.check_every.map_or(
+            "as often as takes about 5% of each device's time".into(),
+            |n| format!("after every {n} iterations")
+        ),
         s.reference_every_s,
         d.tool.version,
         d.tool
