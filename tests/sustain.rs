@@ -441,3 +441,56 @@ fn bad_input_is_a_one_line_error() {
         assert!(!out.exists(), "{args:?} wrote a file");
     }
 }
+
+/// Debian's Open MPI launches two ranks on the CPU; each writes its own file, and the merge of
+/// the folder holds both devices, no outlier among two alike.
+#[test]
+fn mpirun_two_ranks_each_write_a_sustain_file_and_merge() {
+    if !requires(
+        Dep::Mpi,
+        "mpirun_two_ranks_each_write_a_sustain_file_and_merge",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ranks = dir.path().join("ranks");
+    let out = std::process::Command::new("mpirun")
+        .args(["-np", "2", "--allow-run-as-root", "--oversubscribe"])
+        .arg(assert_cmd::cargo::cargo_bin("flopmeter"))
+        .arg("sustain")
+        .args(CPU)
+        .args([
+            "--duration",
+            "2",
+            "--window",
+            "0.5",
+            "--max-drop",
+            "0.9",
+            "--quiet",
+        ])
+        .arg("--out-dir")
+        .arg(&ranks)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cluster = dir.path().join("cluster.json");
+    flopmeter()
+        .arg("merge")
+        .arg(&ranks)
+        .arg("--out")
+        .arg(&cluster)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 rank(s), from 2 file(s)"));
+    let merged = io::load(&cluster).unwrap();
+    let ids: Vec<&str> = merged.series.iter().map(|s| s.device.as_str()).collect();
+    assert!(
+        ids.len() == 2 && ids[0].ends_with("/rank0/cpu:0") && ids[1].ends_with("/rank1/cpu:0"),
+        "{ids:?}"
+    );
+    assert!(merged.series.iter().all(|s| s.windows.len() == 4));
+}
