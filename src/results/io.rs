@@ -18,6 +18,11 @@ pub enum ResultsError {
     NoSchema { path: PathBuf },
     #[error("{path} has schema \"{found}\"; this flopmeter reads \"{SCHEMA_ID}\"")]
     WrongVersion { path: PathBuf, found: String },
+    #[error(
+        "{path} holds a sustained run (schema \"{found}\"): `report` and `merge` read it; this \
+         command reads a bench's results (\"{SCHEMA_ID}\")"
+    )]
+    SustainFile { path: PathBuf, found: String },
     #[error("{path} is a flopmeter results file with a bad or missing field: {detail}")]
     BadField { path: PathBuf, detail: String },
     #[error("{path}: {detail}")]
@@ -49,6 +54,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, ResultsError> {
         })?;
     match value.get("schema").and_then(|s| s.as_str()) {
         None => return Err(ResultsError::NoSchema { path }),
+        Some(s) if s == super::sustain::SUSTAIN_SCHEMA_ID => {
+            return Err(ResultsError::SustainFile {
+                path,
+                found: s.to_string(),
+            })
+        }
         Some(s) if s != SCHEMA_ID => {
             return Err(ResultsError::WrongVersion {
                 path,
