@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::dist::Dist;
 use super::priors::{goodput_prior, Evidence};
 
-/// Which goodput prior was used and whether anybody chose it.
+/// Which prior of a factor (goodput, the run spread) was used and whether anybody chose it.
 #[derive(Debug, Clone, Serialize)]
-pub struct GoodputUse {
+pub struct FactorPrior {
     pub name: String,
     pub evidence: Evidence,
     /// True when nobody chose it.
@@ -23,7 +23,7 @@ pub struct GoodputUse {
 pub struct Goodput {
     pub dist: Dist,
     pub source: String,
-    pub prior: Option<GoodputUse>,
+    pub prior: Option<FactorPrior>,
 }
 
 impl Goodput {
@@ -49,7 +49,7 @@ impl Goodput {
                 p.evidence.name(),
                 p.source
             ),
-            prior: Some(GoodputUse {
+            prior: Some(FactorPrior {
                 name: p.name.clone(),
                 evidence: p.evidence,
                 default: by_default,

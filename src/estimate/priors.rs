@@ -1,5 +1,6 @@
-//! Literature priors for utilization and goodput, from `data/priors.csv`; the rows each prior is
-//! computed from are in `data/priors/` and a test recomputes every prior from them.
+//! Literature priors for utilization and goodput, and the spread between runs that those two
+//! leave out, from `data/priors.csv`; the rows each prior is computed from are in `data/priors/`
+//! and a test recomputes every prior from them.
 
 use std::sync::LazyLock;
 
@@ -32,6 +33,8 @@ pub enum AppliesTo {
     Calibration,
     /// The share of published chip-time that does useful training.
     Goodput,
+    /// The spread of published runs around MFU x goodput that their priors leave out.
+    RunSpread,
 }
 
 /// How the figures behind a prior were obtained.
@@ -107,6 +110,16 @@ pub struct GoodputPrior {
     pub source: String,
 }
 
+/// The spread between runs that the default MFU prior and the goodput prior leave out: a factor
+/// of median 1, estimated from the runs in the evidence of both (data/priors.csv).
+#[derive(Debug, Clone)]
+pub struct RunSpreadPrior {
+    pub name: String,
+    pub dist: Dist,
+    pub evidence: Evidence,
+    pub source: String,
+}
+
 /// The prior used when the user gives no utilization.
 pub const DEFAULT_PRIOR: &str = "reported-mfu";
 /// The end-to-end factor applied to a calibrated matmul utilization.
@@ -125,14 +138,26 @@ fn dist(row: &PriorRow) -> Dist {
             high: values[1],
         },
         "quantiles" => Dist::Quantiles { values },
+        "lognormal" => Dist::LogNormal {
+            median: values[0],
+            sigma: values[1],
+        },
         other => panic!("bundled data/priors.csv: unknown kind {other}"),
     }
 }
 
-/// The bundled rows: utilization priors and the goodput prior.
+/// The bundled rows: utilization priors, the goodput prior and the spread between runs.
 struct Bundled {
     utilization: Vec<Prior>,
     goodput: GoodputPrior,
+    run_spread: RunSpreadPrior,
+}
+
+/// The one row that applies to `what`, which is not a utilization prior.
+fn single(rows: &[PriorRow], what: AppliesTo) -> &PriorRow {
+    rows.iter()
+        .find(|r| r.applies_to == what)
+        .unwrap_or_else(|| panic!("bundled data/priors.csv has a {what:?} row"))
 }
 
 fn load() -> Bundled {
@@ -141,19 +166,23 @@ fn load() -> Bundled {
             .deserialize()
             .map(|r| r.expect("bundled data/priors.csv parses"))
             .collect();
-    let goodput = rows
-        .iter()
-        .find(|r| r.applies_to == AppliesTo::Goodput)
-        .map(|r| GoodputPrior {
-            name: r.name.clone(),
-            dist: dist(r),
-            evidence: r.evidence,
-            source: r.source.clone(),
-        })
-        .expect("bundled goodput prior");
+    let g = single(&rows, AppliesTo::Goodput);
+    let goodput = GoodputPrior {
+        name: g.name.clone(),
+        dist: dist(g),
+        evidence: g.evidence,
+        source: g.source.clone(),
+    };
+    let s = single(&rows, AppliesTo::RunSpread);
+    let run_spread = RunSpreadPrior {
+        name: s.name.clone(),
+        dist: dist(s),
+        evidence: s.evidence,
+        source: s.source.clone(),
+    };
     let utilization = rows
         .iter()
-        .filter(|r| r.applies_to != AppliesTo::Goodput)
+        .filter(|r| !matches!(r.applies_to, AppliesTo::Goodput | AppliesTo::RunSpread))
         .map(|r| Prior {
             name: r.name.clone(),
             dist: dist(r),
@@ -169,6 +198,7 @@ fn load() -> Bundled {
     Bundled {
         utilization,
         goodput,
+        run_spread,
     }
 }
 
@@ -181,6 +211,11 @@ pub fn all() -> &'static [Prior] {
 /// The goodput prior.
 pub fn goodput_prior() -> &'static GoodputPrior {
     &BUNDLED.goodput
+}
+
+/// The spread between runs left out by `reported-mfu` and `goodput`.
+pub fn run_spread_prior() -> &'static RunSpreadPrior {
+    &BUNDLED.run_spread
 }
 
 /// A name that is not a utilization prior of the table.
@@ -242,6 +277,10 @@ mod tests {
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
         assert!(utilization_prior("goodput").is_err());
+        assert!(utilization_prior("run-spread").is_err());
+        let s = run_spread_prior();
+        assert_eq!(s.name, "run-spread");
+        assert_eq!(s.dist.median(), 1.0);
         // Each says what its figures divide by, how they were obtained and what time they are a
         // share of.
         let default = utilization_prior(DEFAULT_PRIOR).unwrap();
