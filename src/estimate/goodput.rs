@@ -41,14 +41,7 @@ impl Goodput {
         let p = goodput_prior();
         Goodput {
             dist: p.dist.clone(),
-            source: format!(
-                "prior '{}'{}: {} ({}; {})",
-                p.name,
-                if by_default { " (default)" } else { "" },
-                p.dist.describe(),
-                p.evidence.name(),
-                p.source
-            ),
+            source: p.said(by_default),
             prior: Some(FactorPrior {
                 name: p.name.clone(),
                 evidence: p.evidence,

@@ -101,23 +101,29 @@ pub struct Prior {
     pub source: String,
 }
 
-/// The goodput prior: a distribution of the share of published chip-time that trained.
+/// A prior of a factor beside utilization: goodput (the share of published chip-time that
+/// trained) or the spread between runs that the MFU and goodput priors leave out (median 1).
 #[derive(Debug, Clone)]
-pub struct GoodputPrior {
+pub struct FactorPriorDef {
     pub name: String,
     pub dist: Dist,
     pub evidence: Evidence,
     pub source: String,
 }
 
-/// The spread between runs that the default MFU prior and the goodput prior leave out: a factor
-/// of median 1, estimated from the runs in the evidence of both (data/priors.csv).
-#[derive(Debug, Clone)]
-pub struct RunSpreadPrior {
-    pub name: String,
-    pub dist: Dist,
-    pub evidence: Evidence,
-    pub source: String,
+impl FactorPriorDef {
+    /// Where a factor's value came from, as its `source` says it; `by_default` when nobody
+    /// chose the prior.
+    pub fn said(&self, by_default: bool) -> String {
+        format!(
+            "prior '{}'{}: {} ({}; {})",
+            self.name,
+            if by_default { " (default)" } else { "" },
+            self.dist.describe(),
+            self.evidence.name(),
+            self.source
+        )
+    }
 }
 
 /// The prior used when the user gives no utilization.
@@ -149,15 +155,22 @@ fn dist(row: &PriorRow) -> Dist {
 /// The bundled rows: utilization priors, the goodput prior and the spread between runs.
 struct Bundled {
     utilization: Vec<Prior>,
-    goodput: GoodputPrior,
-    run_spread: RunSpreadPrior,
+    goodput: FactorPriorDef,
+    run_spread: FactorPriorDef,
 }
 
 /// The one row that applies to `what`, which is not a utilization prior.
-fn single(rows: &[PriorRow], what: AppliesTo) -> &PriorRow {
-    rows.iter()
+fn factor(rows: &[PriorRow], what: AppliesTo) -> FactorPriorDef {
+    let r = rows
+        .iter()
         .find(|r| r.applies_to == what)
-        .unwrap_or_else(|| panic!("bundled data/priors.csv has a {what:?} row"))
+        .unwrap_or_else(|| panic!("bundled data/priors.csv has a {what:?} row"));
+    FactorPriorDef {
+        name: r.name.clone(),
+        dist: dist(r),
+        evidence: r.evidence,
+        source: r.source.clone(),
+    }
 }
 
 fn load() -> Bundled {
@@ -166,20 +179,8 @@ fn load() -> Bundled {
             .deserialize()
             .map(|r| r.expect("bundled data/priors.csv parses"))
             .collect();
-    let g = single(&rows, AppliesTo::Goodput);
-    let goodput = GoodputPrior {
-        name: g.name.clone(),
-        dist: dist(g),
-        evidence: g.evidence,
-        source: g.source.clone(),
-    };
-    let s = single(&rows, AppliesTo::RunSpread);
-    let run_spread = RunSpreadPrior {
-        name: s.name.clone(),
-        dist: dist(s),
-        evidence: s.evidence,
-        source: s.source.clone(),
-    };
+    let goodput = factor(&rows, AppliesTo::Goodput);
+    let run_spread = factor(&rows, AppliesTo::RunSpread);
     let utilization = rows
         .iter()
         .filter(|r| !matches!(r.applies_to, AppliesTo::Goodput | AppliesTo::RunSpread))
@@ -209,12 +210,12 @@ pub fn all() -> &'static [Prior] {
 }
 
 /// The goodput prior.
-pub fn goodput_prior() -> &'static GoodputPrior {
+pub fn goodput_prior() -> &'static FactorPriorDef {
     &BUNDLED.goodput
 }
 
 /// The spread between runs left out by `reported-mfu` and `goodput`.
-pub fn run_spread_prior() -> &'static RunSpreadPrior {
+pub fn run_spread_prior() -> &'static FactorPriorDef {
     &BUNDLED.run_spread
 }
 

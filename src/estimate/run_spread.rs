@@ -28,13 +28,7 @@ impl RunSpread {
             let p = run_spread_prior();
             RunSpread {
                 dist: p.dist.clone(),
-                source: format!(
-                    "prior '{}' (default): {} ({}; {})",
-                    p.name,
-                    p.dist.describe(),
-                    p.evidence.name(),
-                    p.source
-                ),
+                source: p.said(true),
                 prior: FactorPrior {
                     name: p.name.clone(),
                     evidence: p.evidence,
