@@ -10,16 +10,12 @@ use std::time::{Duration, Instant};
 use common::{flopmeter, h100_results, sample_results};
 use flopmeter::results::write_atomic;
 
-/// Runs the binary with a deadline, so that a hang fails the test instead of blocking it.
-fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
-    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
-    let mut child = std::process::Command::new(bin)
-        .env("FLOPMETER_BLAS", "off")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+/// Waits for `child` at most `secs`, killing it and failing the test past that.
+fn output_within(
+    mut child: std::process::Child,
+    args: &[&std::ffi::OsStr],
+    secs: u64,
+) -> std::process::Output {
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > Duration::from_secs(secs) {
@@ -29,6 +25,19 @@ fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
+}
+
+/// Runs the binary with a deadline, so that a hang fails the test instead of blocking it.
+fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("flopmeter");
+    let child = std::process::Command::new(bin)
+        .env("FLOPMETER_BLAS", "off")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    output_within(child, args, secs)
 }
 
 fn os(s: &str) -> &std::ffi::OsStr {
@@ -330,21 +339,13 @@ fn run_in_shell(setup: &str, args: &[&std::ffi::OsStr], secs: u64) -> std::proce
     let script = format!("{setup}\nexec \"$0\" \"$@\"");
     let mut all: Vec<&std::ffi::OsStr> = vec![os("-c"), os(&script), bin.as_os_str()];
     all.extend_from_slice(args);
-    let mut child = std::process::Command::new("sh")
+    let child = std::process::Command::new("sh")
         .args(&all)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            panic!("{args:?} still running after {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    output_within(child, args, secs)
 }
 
 #[cfg(unix)]

@@ -184,13 +184,10 @@ pub fn record(model: &ModelBench, doc: &Results) -> ModelRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::shapes::{step_gemms, Split};
+    use crate::model::shapes::{step_gemms, Pass, Role, Split};
 
-    /// Two shapes: one of 3/4 of the FLOP at 100 TFLOP/s, one of 1/4 at 25. The step takes
-    /// 0.75/100 + 0.25/25 = 0.0175 units of time per unit of FLOP: 57.1 TFLOP/s, not the
-    /// arithmetic 81.25.
-    #[test]
-    fn the_weighted_rate_is_flop_over_time() {
+    /// gpt2-small's forward GEMMs of the given roles, 1024 tokens per step.
+    fn gpt2_forward(roles: &[Role]) -> ModelBench {
         let config = crate::model::preset("gpt2-small").unwrap().config.clone();
         let split = Split {
             tokens_per_step: 1024,
@@ -198,34 +195,45 @@ mod tests {
             ep: 1,
         };
         let mut gemms = step_gemms(&config, split).unwrap();
-        gemms.retain(|g| g.pass == crate::model::shapes::Pass::Forward);
-        gemms.retain(|g| {
-            matches!(
-                g.role,
-                crate::model::shapes::Role::MlpUp | crate::model::shapes::Role::AttentionOut
-            )
-        });
-        // Up: 1024x3072x768 x 12 calls; out: 1024x768x768 x 12 calls: 4 : 1 of the FLOP.
-        let model = ModelBench {
+        gemms.retain(|g| g.pass == Pass::Forward && roles.contains(&g.role));
+        ModelBench {
             name: "gpt2-small".into(),
             source: None,
             config,
             split,
             gemms,
-        };
-        // A real results file (the dev VM's), its runs replaced by two shapes of cpu:0.
+        }
+    }
+
+    /// A real results file (the dev VM's), its runs replaced by cpu:0 f32 runs of the given
+    /// (shape, batch, median TFLOP/s).
+    fn cpu_runs(runs: &[((usize, usize, usize), usize, f64)]) -> Results {
         let mut doc: Results =
             serde_json::from_str(include_str!("../../results/dev-vm-cpu-lavapipe.json")).unwrap();
         doc.runs
             .retain(|r| r.device == "cpu:0" && r.dtype == Dtype::F32);
         let base = doc.runs[0].clone();
-        doc.runs.clear();
-        for (shape, tflops) in [((1024, 3072, 768), 100.0), ((1024, 768, 768), 25.0)] {
-            let mut r = base.clone();
-            (r.m, r.n, r.k) = shape;
-            r.tflops.median = tflops;
-            doc.runs.push(r);
-        }
+        doc.runs = runs
+            .iter()
+            .map(|&(shape, batch, tflops)| {
+                let mut r = base.clone();
+                (r.m, r.n, r.k) = shape;
+                r.batch = batch;
+                r.tflops.median = tflops;
+                r
+            })
+            .collect();
+        doc
+    }
+
+    /// Two shapes: one of 3/4 of the FLOP at 100 TFLOP/s, one of 1/4 at 25. The step takes
+    /// 0.75/100 + 0.25/25 = 0.0175 units of time per unit of FLOP: 57.1 TFLOP/s, not the
+    /// arithmetic 81.25.
+    #[test]
+    fn the_weighted_rate_is_flop_over_time() {
+        // Up: 1024x3072x768 x 12 calls; out: 1024x768x768 x 12 calls: 4 : 1 of the FLOP.
+        let model = gpt2_forward(&[Role::MlpUp, Role::AttentionOut]);
+        let mut doc = cpu_runs(&[((1024, 3072, 768), 1, 100.0), ((1024, 768, 768), 1, 25.0)]);
         let rec = record(&model, &doc);
         let w = rec.weighted_tflops.unwrap();
         let expected = 1.0 / (0.8 / 100.0 + 0.2 / 25.0);
@@ -253,42 +261,13 @@ mod tests {
     /// rate is its own, and the time shares follow FLOP / rate.
     #[test]
     fn parts_use_their_batched_rates() {
-        use crate::model::shapes::{Pass, Role};
-        let config = crate::model::preset("gpt2-small").unwrap().config.clone();
-        let split = Split {
-            tokens_per_step: 1024,
-            tp: 1,
-            ep: 1,
-        };
-        let mut gemms = step_gemms(&config, split).unwrap();
-        gemms.retain(|g| {
-            g.pass == Pass::Forward && matches!(g.role, Role::MlpUp | Role::AttentionScores)
-        });
         // Up: 2 x 1024 x 3072 x 768 x 12 calls; scores: 2 x 1024^2 x 64 x 12 heads x 12: 3 : 1.
-        let model = ModelBench {
-            name: "gpt2-small".into(),
-            source: None,
-            config,
-            split,
-            gemms,
-        };
-        let mut doc: Results =
-            serde_json::from_str(include_str!("../../results/dev-vm-cpu-lavapipe.json")).unwrap();
-        doc.runs
-            .retain(|r| r.device == "cpu:0" && r.dtype == Dtype::F32);
-        let base = doc.runs[0].clone();
-        doc.runs.clear();
-        for (shape, batch, tflops) in [
+        let model = gpt2_forward(&[Role::MlpUp, Role::AttentionScores]);
+        let mut doc = cpu_runs(&[
             ((1024, 3072, 768), 1, 100.0),
             ((1024, 1024, 64), 1, 1000.0),
             ((1024, 1024, 64), 12, 25.0),
-        ] {
-            let mut r = base.clone();
-            (r.m, r.n, r.k) = shape;
-            r.batch = batch;
-            r.tflops.median = tflops;
-            doc.runs.push(r);
-        }
+        ]);
         let rec = record(&model, &doc);
         let shares: Vec<(Part, f64)> = rec
             .breakdown
