@@ -81,7 +81,7 @@ struct Lines {
 
 impl Progress for Lines {
     fn window(&self, device: &str, w: &Window, c: &Checks) {
-        if (w.index + 1) % self.every == 0 {
+        if (w.index + 1).is_multiple_of(self.every) {
             crate::say!("{}", line(device, w, c));
         }
     }
