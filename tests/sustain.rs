@@ -360,6 +360,25 @@ fn slow_down(path: &Path, f: f64) {
     io::write_atomic(path, &doc).unwrap();
 }
 
+/// Each file is valid against the committed results/sustain-schema.json.
+fn assert_schema_valid(files: &[&Path]) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/results/sustain-schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for f in files {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", f.display());
+    }
+}
+
 #[test]
 fn slurm_ranks_write_their_files_and_merge_names_the_outlier() {
     let dir = tempfile::tempdir().unwrap();
@@ -407,6 +426,7 @@ fn slurm_ranks_write_their_files_and_merge_names_the_outlier() {
         String::from_utf8_lossy(&out.stderr)
     );
     let merged = io::load(&cluster).unwrap();
+    assert_schema_valid(&[&r0, &r1, &cluster]);
     let c = merged.cluster.as_ref().unwrap();
     assert_eq!((c.ranks, c.devices), (2, 2));
     assert!(c.missing_ranks.is_empty());
