@@ -181,7 +181,11 @@ fn chosen(
 ) -> Vec<Choice> {
     let style = crate::output::progress::Style::for_stderr(args.quiet);
     let progress = |total: usize| {
-        crate::say!("choosing each device's fastest verified kernel and dtype: {total} candidates");
+        if !args.quiet {
+            crate::say!(
+                "choosing each device's fastest verified kernel and dtype: {total} candidates"
+            );
+        }
         crate::output::progress::start(style, total)
     };
     choose(
@@ -257,7 +261,9 @@ pub fn run(args: &SustainArgs, json: bool, plant: Option<&Plant>) -> AppResult<(
     doc.series = if interrupt.requested() {
         Vec::new()
     } else {
-        crate::say!("{}", text::starting(&choices, &opts));
+        if !args.quiet {
+            crate::say!("{}", text::starting(&choices, &opts));
+        }
         series(
             &choices,
             &opts,
