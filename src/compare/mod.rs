@@ -143,6 +143,7 @@ fn jobs<'a>(
     notes: &mut Vec<String>,
 ) -> Vec<(Key, Job<'a>)> {
     let mut out: Vec<(Key, Job)> = Vec::new();
+    let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
     for (file, doc) in set {
         for run in doc
             .runs
@@ -163,7 +164,7 @@ fn jobs<'a>(
                 run.n,
                 run.k,
             );
-            if out.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key.clone()) {
                 notes.push(format!(
                     "{side}: {} appears more than once; the first is compared",
                     key_name(&key)
@@ -241,10 +242,12 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
     let by_host = hosts(baseline).len() > 1 || hosts(candidate).len() > 1;
     let base = jobs(baseline, by_host, "baseline", &mut notes);
     let cand = jobs(candidate, by_host, "candidate", &mut notes);
+    let base_at: std::collections::HashMap<&Key, &Job> = base.iter().map(|(k, j)| (k, j)).collect();
+    let cand_keys: std::collections::HashSet<&Key> = cand.iter().map(|(k, _)| k).collect();
     let mut out = Vec::new();
     let mut only_in_candidate = Vec::new();
     for (key, c) in &cand {
-        let Some((_, b)) = base.iter().find(|(k, _)| k == key) else {
+        let Some(b) = base_at.get(key) else {
             only_in_candidate.push(key_name(key));
             continue;
         };
@@ -265,7 +268,7 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
     }
     let only_in_baseline = base
         .iter()
-        .filter(|(k, _)| !cand.iter().any(|(c, _)| c == k))
+        .filter(|(k, _)| !cand_keys.contains(k))
         .map(|(k, _)| key_name(k))
         .collect();
     Comparison {
