@@ -125,7 +125,15 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_measured() {
     let out = dir.path().join("int.json");
     let bin = assert_cmd::cargo::cargo_bin("flopmeter");
     let mut child = std::process::Command::new(bin)
-        .args(["bench", "--backend", "cpu", "--dtype", "f32"])
+        .args([
+            "bench",
+            "--backend",
+            "cpu",
+            "--kernel",
+            "faer",
+            "--dtype",
+            "f32",
+        ])
         .args(["--size", "64,96,128", "--warmup", "0"])
         .args(["--min-time", "5", "--max-time", "5", "--out"])
         .arg(&out)
@@ -183,7 +191,15 @@ fn wait_for_runs(child: &mut std::process::Child, out: &Path, runs: usize) {
 fn bench_until(out: &Path, runs: usize) -> std::process::Child {
     let bin = assert_cmd::cargo::cargo_bin("flopmeter");
     let mut child = std::process::Command::new(bin)
-        .args(["bench", "--backend", "cpu", "--dtype", "f32"])
+        .args([
+            "bench",
+            "--backend",
+            "cpu",
+            "--kernel",
+            "faer",
+            "--dtype",
+            "f32",
+        ])
         .args(["--size", "64,96,128,160,192,224,256,288,320,352"])
         .args([
             "--warmup",

@@ -18,6 +18,8 @@ fn bench_with_stderr_in_a_file(extra: &[&str]) -> (String, serde_json::Value) {
             "bench",
             "--backend",
             "cpu",
+            "--kernel",
+            "faer",
             "--dtype",
             "f32,f64",
             "--size",

@@ -190,8 +190,14 @@ pub fn libraries() -> &'static [(BlasFamily, Result<LoadedBlas, String>)] {
             let off = || Err("FLOPMETER_BLAS=off: not looked for".to_string());
             return BlasFamily::ALL.into_iter().map(|f| (f, off())).collect();
         }
+        if let Some(why) = crate::gemm::cpu::limits_forbid_libraries() {
+            return BlasFamily::ALL
+                .into_iter()
+                .map(|f| (f, Err(why.clone())))
+                .collect();
+        }
         let search = search_path();
-        let threads = rayon::current_num_threads();
+        let threads = crate::gemm::cpu::worker_threads();
         BlasFamily::ALL
             .into_iter()
             .map(|f| (f, load_family(f, &search, threads)))

@@ -15,6 +15,7 @@ use super::request::{
     ChipTime, Compute, HardwareRun, Platform, Question, Request, Solve, Spend, Work,
 };
 use super::result::*;
+use super::run_spread::RunSpread;
 use super::utilization::Utilization;
 
 /// Why an estimate has no answer. The command layer names the inputs.
@@ -68,6 +69,7 @@ fn spread<'a>(req: &Request, p: &'a Platform) -> Spread<'a> {
     Spread {
         u: &p.utilization,
         g: &p.goodput,
+        s: p.run_spread.as_ref(),
         draws: req.draws,
         seed: req.seed,
     }
@@ -89,10 +91,12 @@ fn finite(quantity: &'static str, x: f64) -> Result<f64, EstimateError> {
 }
 
 /// A quantity that depends on utilization and goodput: its value where both are fixed, or its
-/// Monte Carlo median and interval (each draw samples utilization, then goodput).
+/// Monte Carlo median and interval (each draw samples utilization, then goodput, then the
+/// spread between runs where there is one, which multiplies utilization).
 struct Spread<'a> {
     u: &'a Utilization,
     g: &'a Goodput,
+    s: Option<&'a RunSpread>,
     draws: usize,
     seed: u64,
 }
@@ -103,12 +107,14 @@ impl Spread<'_> {
         quantity: &'static str,
         f: impl Fn(f64, f64) -> f64,
     ) -> Result<(f64, Option<Interval>), EstimateError> {
-        if self.u.is_fixed() && self.g.is_fixed() {
+        if self.u.is_fixed() && self.g.is_fixed() && self.s.is_none() {
             return Ok((finite(quantity, f(self.u.median(), self.g.median()))?, None));
         }
         let i = propagate(self.draws, self.seed, |r| {
             let u = self.u.sample(r);
-            f(u, self.g.sample(r))
+            let g = self.g.sample(r);
+            let s = self.s.map_or(1.0, |s| s.sample(r));
+            f(u * s, g)
         });
         for x in [i.p5, i.p50, i.p95] {
             finite(quantity, x)?;
@@ -198,6 +204,7 @@ fn hardware_part(run: &HardwareRun, spread: &Spread<'_>) -> Result<HardwarePart,
         gpu_hours,
         utilization: utilization_report(&p.utilization),
         goodput: goodput_report(&p.goodput),
+        run_spread: p.run_spread.as_ref().map(run_spread_report),
         spend: spend_report(&p.spend, gpu_hours, None)?,
         interval,
         interval_pfs_days: interval,
@@ -315,6 +322,7 @@ fn time(
         chip: chip_report(&p.chip),
         utilization: utilization_report(&p.utilization),
         goodput: goodput_report(&p.goodput),
+        run_spread: p.run_spread.as_ref().map(run_spread_report),
         solved_for,
         count: s.count,
         count_exact: s.count_exact,
@@ -363,12 +371,21 @@ fn utilization_report(u: &Utilization) -> UtilizationReport {
     }
 }
 
-fn goodput_report(g: &Goodput) -> GoodputReport {
-    GoodputReport {
+fn goodput_report(g: &Goodput) -> FactorReport {
+    FactorReport {
         median: g.median(),
         distribution: g.dist.clone(),
         source: g.source.clone(),
         prior: g.prior.clone(),
+    }
+}
+
+fn run_spread_report(s: &RunSpread) -> FactorReport {
+    FactorReport {
+        median: s.median(),
+        distribution: s.dist.clone(),
+        source: s.source.clone(),
+        prior: Some(s.prior.clone()),
     }
 }
 

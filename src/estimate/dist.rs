@@ -1,8 +1,10 @@
-//! Uncertain quantities: a fixed value, a uniform range, or an empirical distribution given by
-//! quantiles; and Monte Carlo propagation into percentiles.
+//! Uncertain quantities: a fixed value, a uniform range, an empirical distribution given by
+//! quantiles, or a log-normal factor; and Monte Carlo propagation into percentiles.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand_distr::StandardNormal;
 use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -17,6 +19,12 @@ pub enum Dist {
     /// Piecewise-linear CDF through equally spaced quantiles (min, ..., max).
     Quantiles {
         values: Vec<f64>,
+    },
+    /// median x exp(sigma x Z), Z standard normal: a factor whose logarithm is normal.
+    #[serde(rename = "lognormal")]
+    LogNormal {
+        median: f64,
+        sigma: f64,
     },
 }
 
@@ -37,6 +45,10 @@ impl Dist {
                 let i = (pos.floor() as usize).min(values.len() - 2);
                 values[i] + (values[i + 1] - values[i]) * (pos - i as f64)
             }
+            Dist::LogNormal { median, sigma } => {
+                let z = Normal::standard().inverse_cdf(p);
+                median * (sigma * z).exp()
+            }
         }
     }
 
@@ -44,8 +56,15 @@ impl Dist {
         self.inverse_cdf(0.5)
     }
 
+    /// One draw. A log-normal draws its normal directly, so no draw is 0 or infinite.
     pub fn sample(&self, rng: &mut StdRng) -> f64 {
-        self.inverse_cdf(rng.random::<f64>())
+        match self {
+            Dist::LogNormal { median, sigma } => {
+                let z: f64 = rng.sample(StandardNormal);
+                median * (sigma * z).exp()
+            }
+            _ => self.inverse_cdf(rng.random::<f64>()),
+        }
     }
 
     /// Short human description.
@@ -62,6 +81,9 @@ impl Dist {
                     .collect::<Vec<_>>()
                     .join(" / ")
             ),
+            Dist::LogNormal { median, sigma } => {
+                format!("log-normal median {median}, sigma {sigma} of its logarithm")
+            }
         }
     }
 }
@@ -119,6 +141,23 @@ mod tests {
         assert!((i.p5 - 0.196).abs() < 0.003, "{i:?}");
         assert!((i.p50 - 0.38).abs() < 0.003, "{i:?}");
         assert!((i.p95 - 0.58).abs() < 0.003, "{i:?}");
+    }
+
+    #[test]
+    fn a_log_normal_factor_has_its_median_and_its_normal_percentiles() {
+        let d = Dist::LogNormal {
+            median: 1.0,
+            sigma: 0.2,
+        };
+        assert_eq!(d.median(), 1.0);
+        assert_eq!(d.inverse_cdf(0.0), 0.0);
+        assert_eq!(d.inverse_cdf(1.0), f64::INFINITY);
+        // The 95th percentile of a standard normal is 1.6449: exp(0.2 x 1.6449) = 1.3895.
+        assert!((d.inverse_cdf(0.95) - 1.3895).abs() < 1e-4);
+        let i = propagate(40_000, 1, |r| d.sample(r));
+        assert!((i.p5 - 1.0 / 1.3895).abs() < 0.01, "{i:?}");
+        assert!((i.p50 - 1.0).abs() < 0.01, "{i:?}");
+        assert!((i.p95 - 1.3895).abs() < 0.01, "{i:?}");
     }
 
     #[test]

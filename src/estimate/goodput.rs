@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::dist::Dist;
 use super::priors::{goodput_prior, Evidence};
 
-/// Which goodput prior was used and whether anybody chose it.
+/// Which prior of a factor (goodput, the run spread) was used and whether anybody chose it.
 #[derive(Debug, Clone, Serialize)]
-pub struct GoodputUse {
+pub struct FactorPrior {
     pub name: String,
     pub evidence: Evidence,
     /// True when nobody chose it.
@@ -23,7 +23,7 @@ pub struct GoodputUse {
 pub struct Goodput {
     pub dist: Dist,
     pub source: String,
-    pub prior: Option<GoodputUse>,
+    pub prior: Option<FactorPrior>,
 }
 
 impl Goodput {
@@ -41,15 +41,8 @@ impl Goodput {
         let p = goodput_prior();
         Goodput {
             dist: p.dist.clone(),
-            source: format!(
-                "prior '{}'{}: {} ({}; {})",
-                p.name,
-                if by_default { " (default)" } else { "" },
-                p.dist.describe(),
-                p.evidence.name(),
-                p.source
-            ),
-            prior: Some(GoodputUse {
+            source: p.said(by_default),
+            prior: Some(FactorPrior {
                 name: p.name.clone(),
                 evidence: p.evidence,
                 default: by_default,

@@ -1,6 +1,6 @@
 //! Training compute in pfs-days: the two methods of "AI and Compute", utilization models
-//! (fixed, literature priors, calibrated from measurements), goodput, energy, uncertainty, and
-//! the inverses.
+//! (fixed, literature priors, calibrated from measurements), goodput, the spread between runs,
+//! energy, uncertainty, and the inverses.
 //!
 //! The command layer builds a typed `request::Request`; `answer::answer` turns it into a
 //! `result::Estimate`, which is serialized for `--json` and rendered for people. Nothing here
@@ -19,4 +19,5 @@ mod prior_evidence;
 pub mod priors;
 pub mod request;
 pub mod result;
+pub mod run_spread;
 pub mod utilization;

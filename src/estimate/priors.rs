@@ -1,5 +1,6 @@
-//! Literature priors for utilization and goodput, from `data/priors.csv`; the rows each prior is
-//! computed from are in `data/priors/` and a test recomputes every prior from them.
+//! Literature priors for utilization and goodput, and the spread between runs that those two
+//! leave out, from `data/priors.csv`; the rows each prior is computed from are in `data/priors/`
+//! and a test recomputes every prior from them.
 
 use std::sync::LazyLock;
 
@@ -32,6 +33,8 @@ pub enum AppliesTo {
     Calibration,
     /// The share of published chip-time that does useful training.
     Goodput,
+    /// The spread of published runs around MFU x goodput that their priors leave out.
+    RunSpread,
 }
 
 /// How the figures behind a prior were obtained.
@@ -98,13 +101,29 @@ pub struct Prior {
     pub source: String,
 }
 
-/// The goodput prior: a distribution of the share of published chip-time that trained.
+/// A prior of a factor beside utilization: goodput (the share of published chip-time that
+/// trained) or the spread between runs that the MFU and goodput priors leave out (median 1).
 #[derive(Debug, Clone)]
-pub struct GoodputPrior {
+pub struct FactorPriorDef {
     pub name: String,
     pub dist: Dist,
     pub evidence: Evidence,
     pub source: String,
+}
+
+impl FactorPriorDef {
+    /// Where a factor's value came from, as its `source` says it; `by_default` when nobody
+    /// chose the prior.
+    pub fn said(&self, by_default: bool) -> String {
+        format!(
+            "prior '{}'{}: {} ({}; {})",
+            self.name,
+            if by_default { " (default)" } else { "" },
+            self.dist.describe(),
+            self.evidence.name(),
+            self.source
+        )
+    }
 }
 
 /// The prior used when the user gives no utilization.
@@ -125,14 +144,33 @@ fn dist(row: &PriorRow) -> Dist {
             high: values[1],
         },
         "quantiles" => Dist::Quantiles { values },
+        "lognormal" => Dist::LogNormal {
+            median: values[0],
+            sigma: values[1],
+        },
         other => panic!("bundled data/priors.csv: unknown kind {other}"),
     }
 }
 
-/// The bundled rows: utilization priors and the goodput prior.
+/// The bundled rows: utilization priors, the goodput prior and the spread between runs.
 struct Bundled {
     utilization: Vec<Prior>,
-    goodput: GoodputPrior,
+    goodput: FactorPriorDef,
+    run_spread: FactorPriorDef,
+}
+
+/// The one row that applies to `what`, which is not a utilization prior.
+fn factor(rows: &[PriorRow], what: AppliesTo) -> FactorPriorDef {
+    let r = rows
+        .iter()
+        .find(|r| r.applies_to == what)
+        .unwrap_or_else(|| panic!("bundled data/priors.csv has a {what:?} row"));
+    FactorPriorDef {
+        name: r.name.clone(),
+        dist: dist(r),
+        evidence: r.evidence,
+        source: r.source.clone(),
+    }
 }
 
 fn load() -> Bundled {
@@ -141,19 +179,11 @@ fn load() -> Bundled {
             .deserialize()
             .map(|r| r.expect("bundled data/priors.csv parses"))
             .collect();
-    let goodput = rows
-        .iter()
-        .find(|r| r.applies_to == AppliesTo::Goodput)
-        .map(|r| GoodputPrior {
-            name: r.name.clone(),
-            dist: dist(r),
-            evidence: r.evidence,
-            source: r.source.clone(),
-        })
-        .expect("bundled goodput prior");
+    let goodput = factor(&rows, AppliesTo::Goodput);
+    let run_spread = factor(&rows, AppliesTo::RunSpread);
     let utilization = rows
         .iter()
-        .filter(|r| r.applies_to != AppliesTo::Goodput)
+        .filter(|r| !matches!(r.applies_to, AppliesTo::Goodput | AppliesTo::RunSpread))
         .map(|r| Prior {
             name: r.name.clone(),
             dist: dist(r),
@@ -169,6 +199,7 @@ fn load() -> Bundled {
     Bundled {
         utilization,
         goodput,
+        run_spread,
     }
 }
 
@@ -179,8 +210,13 @@ pub fn all() -> &'static [Prior] {
 }
 
 /// The goodput prior.
-pub fn goodput_prior() -> &'static GoodputPrior {
+pub fn goodput_prior() -> &'static FactorPriorDef {
     &BUNDLED.goodput
+}
+
+/// The spread between runs left out by `reported-mfu` and `goodput`.
+pub fn run_spread_prior() -> &'static FactorPriorDef {
+    &BUNDLED.run_spread
 }
 
 /// A name that is not a utilization prior of the table.
@@ -242,6 +278,10 @@ mod tests {
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
         assert!(utilization_prior("goodput").is_err());
+        assert!(utilization_prior("run-spread").is_err());
+        let s = run_spread_prior();
+        assert_eq!(s.name, "run-spread");
+        assert_eq!(s.dist.median(), 1.0);
         // Each says what its figures divide by, how they were obtained and what time they are a
         // share of.
         let default = utilization_prior(DEFAULT_PRIOR).unwrap();

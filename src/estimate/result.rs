@@ -9,7 +9,7 @@ use crate::dtype::Dtype;
 
 use super::calibrate::Calibration;
 use super::dist::{Dist, Interval};
-use super::goodput::GoodputUse;
+use super::goodput::FactorPrior;
 use super::utilization::PriorUse;
 
 /// The result of `estimate ops`, `hardware` or `time`; `command` says which.
@@ -101,7 +101,8 @@ pub struct AttentionInputs {
     pub flop_per_token: f64,
 }
 
-/// Method 2: chips x peak x time x utilization (MFU while the job runs) x goodput.
+/// Method 2: chips x peak x time x utilization (MFU while the job runs) x goodput (x the spread
+/// between runs, median 1, where the priors give both).
 #[derive(Debug, Clone, Serialize)]
 pub struct HardwarePart {
     /// Always "hardware".
@@ -118,7 +119,10 @@ pub struct HardwarePart {
     /// Chip-hours: count x days x 24, or as given.
     pub gpu_hours: f64,
     pub utilization: UtilizationReport,
-    pub goodput: GoodputReport,
+    pub goodput: FactorReport,
+    /// The spread between runs that the priors leave out (median 1); null where it does not
+    /// apply.
+    pub run_spread: Option<FactorReport>,
     #[serde(flatten)]
     pub spend: SpendReport,
     /// The headline's interval: pfs-days.
@@ -157,7 +161,10 @@ pub struct TimeEstimate {
     #[serde(flatten)]
     pub chip: ChipReport,
     pub utilization: UtilizationReport,
-    pub goodput: GoodputReport,
+    pub goodput: FactorReport,
+    /// The spread between runs that the priors leave out (median 1); null where it does not
+    /// apply.
+    pub run_spread: Option<FactorReport>,
     /// days, count or gpu_hours: the quantity answered.
     pub solved_for: Solved,
     /// Chips: given, or needed rounded up.
@@ -227,13 +234,14 @@ pub struct UtilizationReport {
     pub calibration: Option<Calibration>,
 }
 
-/// Goodput with its distribution and source, as utilization has them.
+/// Goodput, or the spread between runs, with its distribution and source, as utilization has
+/// them.
 #[derive(Debug, Clone, Serialize)]
-pub struct GoodputReport {
+pub struct FactorReport {
     pub median: f64,
     pub distribution: Dist,
     pub source: String,
-    pub prior: Option<GoodputUse>,
+    pub prior: Option<FactorPrior>,
 }
 
 /// Cost and energy of the chip-hours.

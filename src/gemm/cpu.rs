@@ -275,6 +275,36 @@ pub fn check_memory(
     Ok(())
 }
 
+/// Why BLAS libraries must not be loaded under this process's limits, if they must not: a
+/// library starts its own threads and maps its buffers as it is loaded (OpenBLAS aborts when a
+/// thread will not start, and spins under a tight address-space limit), and none of that can be
+/// caught. So they are loaded only when the worker threads start and no address-space limit
+/// (`ulimit -v`) leaves under 4 GiB; faer runs either way.
+pub fn limits_forbid_libraries() -> Option<String> {
+    const ROOM: u64 = 4 << 30;
+    if let Err(e) = start_threads() {
+        return Some(format!("not loaded: {e}"));
+    }
+    match address_space_left() {
+        Some(left) if left < ROOM => Some(format!(
+            "not loaded: the address-space limit (ulimit -v) leaves {}, under the {} a library \
+             may map as it starts",
+            crate::units::bytes(left),
+            crate::units::bytes(ROOM)
+        )),
+        _ => None,
+    }
+}
+
+/// How many threads the CPU kernels use (rayon's pool, which faer runs on, and the count BLAS
+/// libraries are given): 1 when the pool cannot start, which `prepare` then reports.
+pub fn worker_threads() -> usize {
+    match start_threads() {
+        Ok(()) => rayon::current_num_threads().max(1),
+        Err(_) => 1,
+    }
+}
+
 /// faer's threads are rayon's global pool: started here, so that a failure to start them (a
 /// thread or address-space limit) is an error that says so, not a panic inside faer. Tried
 /// once: rayon does not retry a pool that failed to start.

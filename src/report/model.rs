@@ -154,7 +154,7 @@ pub fn breakdown_table(m: &ModelRecord) -> Option<Table> {
         Column::num("TFLOP/s"),
         Column::num("time share").short("time"),
     ])
-    .titled(format!("Breakdown of the step on {} {}", w.device, w.dtype));
+    .titled(format!("Breakdown ({} {})", w.device, w.dtype));
     for p in &w.parts {
         t.row(vec![
             p.part.to_string(),

@@ -18,6 +18,7 @@ use crate::estimate::priors::{utilization_prior, Basis, DEFAULT_PRIOR};
 use crate::estimate::request::{
     ChipTime, Compute, HardwareRun, Platform, Power, Question, Request, Solve, Spend, Work,
 };
+use crate::estimate::run_spread::RunSpread;
 use crate::estimate::utilization::Utilization;
 use crate::output::numbers::short;
 use crate::peaks::slice::SliceUnit;
@@ -394,13 +395,15 @@ fn chip_error(e: ChipError) -> AppError {
     })
 }
 
-/// Utilization, goodput, and the price and power of the chip.
+/// Utilization, goodput, the spread between runs, and the price and power of the chip.
 fn platform(chip: Chip, c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> AppResult<Platform> {
     let utilization = utilization(u, &chip)?;
     let spend = spend(s, &chip, &utilization);
+    let goodput = goodput(c.goodput, &utilization);
     Ok(Platform {
         chip,
-        goodput: goodput(c.goodput, &utilization),
+        run_spread: RunSpread::for_factors(&utilization, &goodput),
+        goodput,
         utilization,
         spend,
     })

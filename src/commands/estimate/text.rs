@@ -133,6 +133,7 @@ fn hardware_part(out: &mut Text, h: &HardwarePart) {
     out.line(format!("  time: {time}"));
     utilization(out, &h.utilization);
     goodput(out, &h.goodput);
+    run_spread(out, h.run_spread.as_ref());
     spend(out, &h.spend, unit);
 }
 
@@ -161,7 +162,7 @@ fn notes(out: &mut Text, notes: &[String]) {
     }
 }
 
-fn goodput(out: &mut Text, g: &GoodputReport) {
+fn goodput(out: &mut Text, g: &FactorReport) {
     let source = match &g.prior {
         Some(p) => format!(
             "{}, share of the chip-time that trained",
@@ -170,6 +171,17 @@ fn goodput(out: &mut Text, g: &GoodputReport) {
         None => g.source.clone(),
     };
     out.line(format!("  goodput: {} median; {source}", short(g.median)));
+}
+
+/// The spread between runs, where it applies (it always comes from its prior).
+fn run_spread(out: &mut Text, s: Option<&FactorReport>) {
+    if let Some((s, p)) = s.and_then(|s| Some((s, s.prior.as_ref()?))) {
+        out.line(format!(
+            "  run spread: x{} median; {}, how far runs scatter beyond both priors",
+            short(s.median),
+            prior_words(&p.name, p.default, p.evidence, &s.distribution)
+        ));
+    }
 }
 
 /// A prior as the text names it: its literature source is long (--json has it), so the text
@@ -241,6 +253,13 @@ fn describe(d: &Dist) -> String {
                 .collect::<Vec<_>>()
                 .join(" / ")
         ),
+        Dist::LogNormal { median, sigma } => {
+            format!(
+                "log-normal, median {}, sigma {}",
+                short(*median),
+                short(*sigma)
+            )
+        }
     }
 }
 
@@ -350,6 +369,7 @@ fn time(out: &mut Text, t: &TimeEstimate) {
     chip(out, &t.chip, t.count);
     utilization(out, &t.utilization);
     goodput(out, &t.goodput);
+    run_spread(out, t.run_spread.as_ref());
     spend(out, &t.spend, hours);
 }
 
