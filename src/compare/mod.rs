@@ -157,7 +157,7 @@ fn jobs<'a>(
             });
             let key = (
                 host,
-                run.device.clone(),
+                device_id(doc, run),
                 run.kernel.clone(),
                 run.dtype,
                 run.m,
@@ -175,6 +175,19 @@ fn jobs<'a>(
         }
     }
     out
+}
+
+/// The run's device; a rank's as the cluster file names it (`host/rankN/cuda:0`), since the
+/// ranks of one host may each have measured a device of the same id.
+fn device_id(doc: &Results, run: &Run) -> String {
+    match doc.host.rank {
+        Some(_) => format!(
+            "{}/{}",
+            crate::cluster::merge::summary::prefix(doc),
+            run.device
+        ),
+        None => run.device.clone(),
+    }
 }
 
 fn key_name(k: &Key) -> String {

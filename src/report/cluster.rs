@@ -265,3 +265,90 @@ impl ClusterView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::cluster::{ClusterPart, RankRecord};
+    use crate::results::{Launcher, RankInfo};
+
+    fn record(rank: u32, host: &str) -> RankRecord {
+        RankRecord {
+            file: format!("rank-{rank}.json"),
+            sha256: "0".repeat(64),
+            bytes: 1,
+            host: host.into(),
+            rank: Some(rank),
+            launcher: Some(RankInfo {
+                launcher: Launcher::Slurm,
+                rank,
+                world_size: 24,
+                local_rank: rank % 8,
+                job_id: None,
+            }),
+            created_at: String::new(),
+            interrupted: false,
+            settings: 0,
+            devices: Vec::new(),
+            jobs: Vec::new(),
+            notes: Vec::new(),
+            collectives: Vec::new(),
+        }
+    }
+
+    fn file(ranks: Vec<RankRecord>, missing: Vec<u32>) -> ClusterFile {
+        ClusterFile {
+            schema: crate::results::cluster::CLUSTER_SCHEMA_ID.into(),
+            tool: crate::results::env::tool(),
+            created_at: String::new(),
+            with_samples: false,
+            ranks,
+            settings: Vec::new(),
+            cluster: ClusterPart {
+                files: 0,
+                hosts: Vec::new(),
+                ranks: 0,
+                devices: 0,
+                straggler_threshold: 0.05,
+                aggregates: Vec::new(),
+                distributions: Vec::new(),
+                dead_ranks: Vec::new(),
+                missing_ranks: missing,
+                interrupted: Vec::new(),
+                not_compared: Vec::new(),
+            },
+            stragglers: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn missing_ranks_are_placed_on_the_node_of_their_block() {
+        // 8 ranks per node: n0 has 0-7 less 3, n2 has 16-23; 8-15 wrote nothing.
+        let ranks: Vec<RankRecord> = (0..24)
+            .filter(|r| *r != 3 && !(8..16).contains(r))
+            .map(|r| record(r, if r < 8 { "n0" } else { "n2" }))
+            .collect();
+        let c = file(ranks.clone(), [3].into_iter().chain(8..16).collect());
+        let nodes = by_node(&c);
+        let names: Vec<(&str, &[u32])> = nodes
+            .iter()
+            .map(|n| (n.node.as_str(), n.missing.as_slice()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("n0", &[3][..]),
+                (
+                    "ranks 8-15 (no file from any)",
+                    &[8, 9, 10, 11, 12, 13, 14, 15][..]
+                )
+            ]
+        );
+        // Ranks placed round-robin (rank 1 on another host than rank 0): no guess.
+        let mut mixed = ranks;
+        mixed[1].host = "n9".into();
+        let c = file(mixed, vec![3]);
+        assert_eq!(by_node(&c)[0].node, "node unknown");
+    }
+}

@@ -382,3 +382,15 @@ pub fn blocks(v: &ClusterView) -> Vec<Block> {
     }));
     b
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_of_ranks() {
+        assert_eq!(super::ranges(&[3, 5, 6, 7, 12]), "3, 5-7, 12");
+        assert_eq!(super::ranges(&[0]), "0");
+        let every_other: Vec<u32> = (0..120).map(|r| r * 2).collect();
+        let s = super::ranges(&every_other);
+        assert!(s.ends_with("98, and 70 more runs of ranks"), "{s}");
+    }
+}

@@ -292,3 +292,69 @@ pub fn rank_file(dir: &Path, rank: u32, host: &str) -> PathBuf {
 
 /// A host name as a file-name part (one rule for every file name flopmeter makes).
 pub use crate::files::file_safe;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dev VM's results as rank `k` of a Slurm job of `world` ranks on `host`.
+    fn rank(k: u32, world: u32, host: &str) -> crate::results::Results {
+        let mut r = crate::report::fixtures::dev_vm();
+        r.host.hostname = host.into();
+        r.host.rank = Some(k);
+        r.host.launcher = Some(crate::results::RankInfo {
+            launcher: crate::results::Launcher::Slurm,
+            rank: k,
+            world_size: world,
+            local_rank: k % 2,
+            job_id: Some("9".into()),
+        });
+        r
+    }
+
+    #[test]
+    fn what_is_streamed_reads_back_as_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("c.json");
+        let o = MergeOptions {
+            threshold: DEFAULT_STRAGGLER_THRESHOLD,
+            with_samples: true,
+        };
+        let mut m = Merger::create(&out, o).unwrap();
+        let mut fed = Vec::new();
+        for k in [0, 1, 3] {
+            let r = rank(k, 4, if k < 2 { "a" } else { "b" });
+            let s = summary::summarize(&format!("r{k}.json"), b"bytes", &r, true);
+            fed.push(s.record.clone());
+            m.add(s).unwrap();
+        }
+        // Nothing is in place before the end.
+        assert!(!out.exists());
+        let (doc, file) = m.finish(&out).unwrap();
+        file.commit().unwrap();
+        // (serde_json reads some floats one unit in the last place off: compare like for like.)
+        let fed: Vec<RankRecord> =
+            serde_json::from_str(&serde_json::to_string(&fed).unwrap()).unwrap();
+        assert_eq!(doc.ranks, fed);
+        assert_eq!(doc.settings.len(), 1);
+        assert_eq!(doc.cluster.missing_ranks, [2]);
+        assert_eq!(doc.cluster.hosts, ["a", "b"]);
+        assert_eq!(doc.cluster.devices, 6);
+        // Every job kept its samples, and the file on disk is the document read back.
+        assert!(doc.jobs().all(|(_, j)| j.times_s.is_some()));
+        assert_eq!(crate::results::cluster::load(&out).unwrap(), doc);
+        // The same rank twice is refused, naming both files.
+        let lean = MergeOptions {
+            with_samples: false,
+            ..o
+        };
+        let mut m = Merger::create(&dir.path().join("d.json"), lean).unwrap();
+        let r = rank(0, 4, "a");
+        m.add(summary::summarize("x.json", b"1", &r, false))
+            .unwrap();
+        let e = m
+            .add(summary::summarize("y.json", b"2", &r, false))
+            .unwrap_err();
+        assert!(e.contains("x.json and y.json: both are rank 0"), "{e}");
+    }
+}
