@@ -92,6 +92,9 @@ fn ranks_need_a_shared_folder() {
         .stderr(predicate::str::contains("launcher"));
 }
 
+/// A rank's number and file hash, and per job its device, samples and median rate.
+type RankKey = (Option<u32>, String, Vec<(String, usize, f64)>);
+
 /// Debian's Open MPI launches two ranks of the CPU backend; merging gives a two-rank file.
 #[test]
 fn mpirun_two_ranks_then_merge() {
@@ -168,7 +171,7 @@ fn mpirun_two_ranks_then_merge() {
         assert!(!g.with_samples);
         assert_eq!(g.cluster.ranks, 2);
         let key = |c: &flopmeter::results::cluster::ClusterFile| {
-            let mut v: Vec<(Option<u32>, String, Vec<(String, usize, f64)>)> = c
+            let mut v: Vec<RankKey> = c
                 .ranks
                 .iter()
                 .map(|r| {

@@ -156,7 +156,7 @@ impl Merger {
                 self.bests.len() - 1
             });
             let b = &mut self.bests[at];
-            if j.is_verified() && !(b.tflops >= j.median_tflops) {
+            if j.is_verified() && (b.tflops.is_nan() || j.median_tflops > b.tflops) {
                 b.tflops = j.median_tflops;
             }
             if let (Some(v), Some(ratio)) = (j.verdict, j.vs_reference) {

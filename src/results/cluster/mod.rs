@@ -95,7 +95,7 @@ pub struct ClusterPart {
 /// One rank file, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RankRecord {
-    /// The rank file as merge was given it (or "rank N" for a rank the MPI gather received).
+    /// The rank file as merge was given it (the MPI gather: the path the rank wrote it to).
     pub file: String,
     /// SHA-256 of the file's bytes, hex: the samples are there, and this says it is the same file.
     pub sha256: String,
