@@ -164,39 +164,44 @@ fn mpirun_two_ranks_then_merge() {
         assert_eq!(r.jobs.len(), 2);
         assert!(r.jobs.iter().all(|j| j.samples > 0 && j.times_s.is_none()));
     }
-    // With the mpi feature, rank 0 also gathered every rank's summary itself (not its samples):
-    // the same ranks, files and rates as the merge of the files.
+    // With the mpi feature, rank 0 also gathered every rank's summary itself (not its samples).
     if cfg!(feature = "mpi") {
-        let g = flopmeter::results::cluster::load(&ranks.join("cluster.json")).unwrap();
-        assert!(!g.with_samples);
-        assert_eq!(g.cluster.ranks, 2);
-        let key = |c: &flopmeter::results::cluster::ClusterFile| {
-            let mut v: Vec<RankKey> = c
-                .ranks
-                .iter()
-                .map(|r| {
-                    let jobs = r
-                        .jobs
-                        .iter()
-                        .map(|j| (j.device.clone(), j.samples, j.median_tflops))
-                        .collect();
-                    (r.rank, r.sha256.clone(), jobs)
-                })
-                .collect();
-            v.sort_by_key(|x| x.0);
-            v
-        };
-        let (gathered, merged) = (key(&g), key(&c));
-        assert_eq!(gathered.len(), merged.len());
-        for (a, b) in gathered.iter().zip(&merged) {
-            assert_eq!((a.0, &a.1, a.2.len()), (b.0, &b.1, b.2.len()));
-            for (x, y) in a.2.iter().zip(&b.2) {
-                assert_eq!((&x.0, x.1), (&y.0, y.1));
-                assert!((x.2 / y.2 - 1.0).abs() < 1e-9, "{x:?} {y:?}");
-            }
-        }
-        assert!(g.jobs().all(|(_, j)| j.times_s.is_none() && j.samples > 0));
+        gathered_like_merged(&ranks.join("cluster.json"), &c);
     }
+}
+
+/// Rank 0's gathered cluster file: the same ranks, files and rates as the merge of the files,
+/// and no samples.
+fn gathered_like_merged(path: &Path, c: &flopmeter::results::cluster::ClusterFile) {
+    let g = flopmeter::results::cluster::load(path).unwrap();
+    assert!(!g.with_samples);
+    assert_eq!(g.cluster.ranks, 2);
+    let key = |c: &flopmeter::results::cluster::ClusterFile| {
+        let mut v: Vec<RankKey> = c
+            .ranks
+            .iter()
+            .map(|r| {
+                let jobs = r
+                    .jobs
+                    .iter()
+                    .map(|j| (j.device.clone(), j.samples, j.median_tflops))
+                    .collect();
+                (r.rank, r.sha256.clone(), jobs)
+            })
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    };
+    let (gathered, merged) = (key(&g), key(c));
+    assert_eq!(gathered.len(), merged.len());
+    for (a, b) in gathered.iter().zip(&merged) {
+        assert_eq!((a.0, &a.1, a.2.len()), (b.0, &b.1, b.2.len()));
+        for (x, y) in a.2.iter().zip(&b.2) {
+            assert_eq!((&x.0, x.1), (&y.0, y.1));
+            assert!((x.2 / y.2 - 1.0).abs() < 1e-9, "{x:?} {y:?}");
+        }
+    }
+    assert!(g.jobs().all(|(_, j)| j.times_s.is_none() && j.samples > 0));
 }
 
 /// Eight GPUs on two hosts, one of them 10% slow.

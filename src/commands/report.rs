@@ -217,15 +217,7 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
         write_output(path, &markdown_page(sources, &blocks))?;
     }
     if let Some(path) = &args.html {
-        let mut charts = if sources.is_empty() {
-            Vec::new()
-        } else {
-            charts(sources, &rows)
-        };
-        for c in &inputs.clusters {
-            charts.extend(crate::report::cluster_charts::charts(&c.label, &c.file));
-        }
-        write_output(path, &page(sources, &blocks, &charts))?;
+        write_output(path, &page(sources, &blocks, &html_charts(&inputs, &rows)))?;
     }
     if let Some(path) = &args.csv {
         write_output(path, &csv(&inputs)?)?;
@@ -240,6 +232,24 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             clusters: &views,
         });
     }
+    print_report(args, &blocks)
+}
+
+/// The charts of the HTML page: the results files' and each cluster file's.
+fn html_charts(inputs: &Inputs, rows: &[Row]) -> Vec<(String, String)> {
+    let mut out = if inputs.sources.is_empty() {
+        Vec::new()
+    } else {
+        charts(&inputs.sources, rows)
+    };
+    for c in &inputs.clusters {
+        out.extend(crate::report::cluster_charts::charts(&c.label, &c.file));
+    }
+    out
+}
+
+/// The tables on stdout and where each output went (on stderr when stdout carries one).
+fn print_report(args: &ReportArgs, blocks: &[Block]) -> AppResult<()> {
     let outputs = [
         ("Markdown", &args.markdown),
         ("HTML", &args.html),
@@ -259,7 +269,7 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     }
     let width = stdout_width();
     let mut text = String::new();
-    for b in &blocks {
+    for b in blocks {
         text += &terminal(b, width);
         text.push('\n');
     }
