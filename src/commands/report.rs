@@ -6,13 +6,14 @@ use serde::Serialize;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::{is_stdout, print_json, print_text, stdout_width, write_output};
+use crate::report::cluster::{ClusterSource, ClusterView};
 use crate::report::html::{charts, markdown_page, page};
 use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
 use crate::report::tables::{
     collectives_table, comparison_table, energy_table, kernels_table, model_blocks, results_table,
     stragglers_table, terminal, verdicts_table, warnings, Block,
 };
-use crate::results;
+use crate::results::{self, Document};
 
 /// `report --json`: the files, one row per device, dtype and kernel, the comparisons across
 /// files, the verdicts against published measurements and any cluster-wide problem.
@@ -25,28 +26,49 @@ struct ReportJson<'a> {
     verdicts: &'a [FileVerdict],
     /// Problems common to every GPU of a merged cluster file.
     cluster_wide: &'a [String],
+    /// Cluster files (`merge`'s output): distributions, slowest devices, stragglers, problems.
+    clusters: &'a [ClusterView],
+}
+
+/// The files of a report: results files and cluster files.
+struct Inputs {
+    sources: Vec<Source>,
+    clusters: Vec<ClusterSource>,
 }
 
 /// The files, loaded and labelled (two files with one stem get their full path).
-fn load_sources(args: &ReportArgs) -> AppResult<Vec<Source>> {
+fn load_inputs(args: &ReportArgs) -> AppResult<Inputs> {
     let mut sources = Vec::new();
+    let mut clusters = Vec::new();
     for path in &args.files {
-        let r = results::load(path)?;
-        if r.runs.is_empty() {
-            return Err(AppError::usage(format!(
-                "{} holds no results",
-                path.display()
-            )));
+        match results::load_any(path)? {
+            Document::Cluster(file) => clusters.push(ClusterSource {
+                path: path.clone(),
+                label: Source::label_of(path),
+                file: *file,
+            }),
+            Document::Results(r) if r.runs.is_empty() => {
+                return Err(AppError::usage(format!(
+                    "{} holds no results",
+                    path.display()
+                )))
+            }
+            Document::Results(r) => sources.push(Source::new(path, *r)),
         }
-        sources.push(Source::new(path, r));
     }
-    let labels: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
-    for (i, s) in sources.iter_mut().enumerate() {
-        if labels.iter().filter(|l| **l == labels[i]).count() > 1 {
-            s.label = s.path.display().to_string();
-        }
+    let labels: Vec<String> = sources
+        .iter()
+        .map(|s| s.label.clone())
+        .chain(clusters.iter().map(|c| c.label.clone()))
+        .collect();
+    let once = |l: &String| labels.iter().filter(|x| *x == l).count() == 1;
+    for s in sources.iter_mut().filter(|s| !once(&s.label)) {
+        s.label = s.path.display().to_string();
     }
-    Ok(sources)
+    for c in clusters.iter_mut().filter(|c| !once(&c.label)) {
+        c.label = c.path.display().to_string();
+    }
+    Ok(Inputs { sources, clusters })
 }
 
 /// For merged cluster files: dtypes where every GPU is below its reference and none is a
@@ -141,27 +163,64 @@ fn blocks(
     b
 }
 
+/// The blocks of the cluster files, each under its name where there are several inputs.
+fn cluster_blocks(views: &[ClusterView], several: bool) -> Vec<Block> {
+    let mut out = Vec::new();
+    for v in views {
+        if several {
+            out.push(Block::Lines {
+                title: format!("Cluster file {} (merged {})", v.file, v.created_at),
+                lines: Vec::new(),
+            });
+        }
+        out.extend(crate::report::cluster_tables::blocks(v));
+    }
+    out
+}
+
+/// The CSV: a row per run of results files, or per rank and job of cluster files.
+fn csv(inputs: &Inputs) -> AppResult<String> {
+    let text = match (inputs.sources.is_empty(), inputs.clusters.is_empty()) {
+        (false, false) => {
+            return Err(AppError::usage(
+                "--csv takes results files or cluster files, not both (their rows differ)",
+            ))
+        }
+        (true, _) => crate::report::csv::jobs(&inputs.clusters),
+        (false, _) => crate::report::csv::runs(&inputs.sources),
+    };
+    text.map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))
+}
+
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
     check_outputs(args, json)?;
-    let sources = load_sources(args)?;
+    let inputs = load_inputs(args)?;
+    let sources = &inputs.sources;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
-    let rows = rows(&sources);
+    let rows = rows(sources);
     let comps = comparisons(&rows, &files);
-    let verdicts = verdicts(&sources);
-    let cluster_wide = cluster_wide(&sources, &verdicts);
-    let blocks = blocks(&sources, &rows, &comps, &verdicts, &cluster_wide);
+    let verdicts = verdicts(sources);
+    let cluster_wide = cluster_wide(sources, &verdicts);
+    let views: Vec<ClusterView> = inputs
+        .clusters
+        .iter()
+        .map(|c| ClusterView::of(&c.label, &c.file, args.worst))
+        .collect();
+    let mut blocks = if sources.is_empty() {
+        Vec::new()
+    } else {
+        blocks(sources, &rows, &comps, &verdicts, &cluster_wide)
+    };
+    blocks.extend(cluster_blocks(&views, args.files.len() > 1));
     if let Some(path) = &args.markdown {
-        write_output(path, &markdown_page(&sources, &blocks))?;
+        write_output(path, &markdown_page(sources, &blocks))?;
     }
     if let Some(path) = &args.html {
-        let charts = charts(&sources, &rows);
-        write_output(path, &page(&sources, &blocks, &charts))?;
+        write_output(path, &page(sources, &blocks, &html_charts(&inputs, &rows)))?;
     }
     if let Some(path) = &args.csv {
-        let text = crate::report::csv::runs(&sources)
-            .map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
-        write_output(path, &text)?;
+        write_output(path, &csv(&inputs)?)?;
     }
     if json {
         return print_json(&ReportJson {
@@ -170,8 +229,27 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             comparisons: &comps,
             verdicts: &verdicts,
             cluster_wide: &cluster_wide,
+            clusters: &views,
         });
     }
+    print_report(args, &blocks)
+}
+
+/// The charts of the HTML page: the results files' and each cluster file's.
+fn html_charts(inputs: &Inputs, rows: &[Row]) -> Vec<(String, String)> {
+    let mut out = if inputs.sources.is_empty() {
+        Vec::new()
+    } else {
+        charts(&inputs.sources, rows)
+    };
+    for c in &inputs.clusters {
+        out.extend(crate::report::cluster_charts::charts(&c.label, &c.file));
+    }
+    out
+}
+
+/// The tables on stdout and where each output went (on stderr when stdout carries one).
+fn print_report(args: &ReportArgs, blocks: &[Block]) -> AppResult<()> {
     let outputs = [
         ("Markdown", &args.markdown),
         ("HTML", &args.html),
@@ -191,7 +269,7 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     }
     let width = stdout_width();
     let mut text = String::new();
-    for b in &blocks {
+    for b in blocks {
         text += &terminal(b, width);
         text.push('\n');
     }
