@@ -87,6 +87,10 @@ pub struct MergeArgs {
     /// Exit 1 naming the stragglers when there are any (for cluster acceptance scripts).
     #[arg(long)]
     pub fail_on_straggler: bool,
+    /// Copy every job's samples into the cluster file (by default they stay in the rank files,
+    /// which the cluster file names with their SHA-256).
+    #[arg(long)]
+    pub with_samples: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,9 +156,13 @@ pub struct ReportArgs {
     /// Write a self-contained HTML page with charts (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
-    /// Write every run as a CSV row (`-` for stdout).
+    /// Write every run as a CSV row (`-` for stdout); for cluster files, every rank's jobs.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<std::path::PathBuf>,
+    /// Cluster files: how many of the slowest devices of each dtype to list (1 to 50).
+    #[arg(long, value_name = "N", default_value_t = crate::report::cluster::DEFAULT_WORST,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=50))]
+    pub worst: usize,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dtype::Dtype;
 use crate::results::best::best_per_device;
-use crate::results::{DeviceVerdict, Results, Verdict};
+use crate::results::cluster::ClusterFile;
+use crate::results::{DeviceVerdict, Results, Straggler, Verdict};
 
 /// Within this fraction of the reference, a GPU performs as expected.
 pub const TOLERANCE: f64 = 0.05;
@@ -158,10 +159,41 @@ pub fn verdicts(doc: &Results) -> Vec<DeviceVerdict> {
         .collect()
 }
 
+/// Every device of a cluster file with a reference for its chip: its best verified job per
+/// dtype against it, recomputed with this flopmeter's data.
+pub fn cluster_verdicts(file: &ClusterFile) -> Vec<DeviceVerdict> {
+    file.best_jobs()
+        .into_iter()
+        .filter_map(|(_, d, j)| {
+            let r = reference(d.rated_matched.as_deref()?, j.dtype)?;
+            let (vs_reference, verdict) = judge(j.median_tflops, r.tflops);
+            let t = j.telemetry.as_ref();
+            Some(DeviceVerdict {
+                device: d.id.clone(),
+                device_name: d.name.clone(),
+                dtype: j.dtype,
+                best_tflops: j.median_tflops,
+                best_run: format!("{} {}", j.kernel, j.problem()),
+                reference_tflops: r.tflops,
+                reference_source: format!("{}: {}", r.cite(), r.source),
+                vs_reference,
+                verdict,
+                power_w: t.and_then(|t| t.power_w).filter(|p| *p > 0.0),
+                power_limit_w: t.and_then(|t| t.power_limit_w),
+            })
+        })
+        .collect()
+}
+
 /// A cluster whose GPUs are all below their reference for a dtype while none is a straggler
 /// against the cluster median has a problem common to all of them (power caps, clocks,
 /// drivers): the median hides it. One line per such dtype.
 pub fn cluster_wide_problems(doc: &Results, verdicts: &[DeviceVerdict]) -> Vec<String> {
+    cluster_wide_of(doc.stragglers.as_deref().unwrap_or_default(), verdicts)
+}
+
+/// The same from the stragglers and verdicts of any cluster (a results file or a cluster file).
+pub fn cluster_wide_of(stragglers: &[Straggler], verdicts: &[DeviceVerdict]) -> Vec<String> {
     let mut dtypes: Vec<Dtype> = verdicts.iter().map(|v| v.dtype).collect();
     dtypes.sort();
     dtypes.dedup();
@@ -169,30 +201,34 @@ pub fn cluster_wide_problems(doc: &Results, verdicts: &[DeviceVerdict]) -> Vec<S
         .into_iter()
         .filter_map(|dtype| {
             let of: Vec<&DeviceVerdict> = verdicts.iter().filter(|v| v.dtype == dtype).collect();
-            let stragglers = doc
-                .stragglers
-                .iter()
-                .flatten()
-                .filter(|s| s.dtype == dtype)
-                .count();
-            let all_below = of.len() >= 2 && of.iter().all(|v| v.verdict == Verdict::Below);
-            (all_below && stragglers == 0).then(|| {
-                let worst = of
-                    .iter()
-                    .map(|v| v.vs_reference)
-                    .fold(f64::INFINITY, f64::min);
-                let best = of.iter().map(|v| v.vs_reference).fold(0.0, f64::max);
-                format!(
-                    "{dtype}: all {} GPUs are below their reference ({:.0}% to {:.0}% short) and \
-                     none is a straggler against the cluster median: a cluster-wide problem \
-                     (power caps, clocks, drivers), not a bad GPU",
-                    of.len(),
-                    (1.0 - best) * 100.0,
-                    (1.0 - worst) * 100.0
-                )
-            })
+            let none = !stragglers.iter().any(|s| s.dtype == dtype);
+            let all_below = of.iter().all(|v| v.verdict == Verdict::Below);
+            let range = of.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+                (lo.min(v.vs_reference), hi.max(v.vs_reference))
+            });
+            cluster_wide_line(dtype, of.len(), all_below && none, range)
         })
         .collect()
+}
+
+/// The line for one dtype of `devices` GPUs with a verdict, when all are below their reference
+/// and none is a straggler (`all_below_none_straggling`); `range` is their lowest and highest
+/// ratio to the reference.
+pub fn cluster_wide_line(
+    dtype: Dtype,
+    devices: usize,
+    all_below_none_straggling: bool,
+    (worst, best): (f64, f64),
+) -> Option<String> {
+    (devices >= 2 && all_below_none_straggling).then(|| {
+        format!(
+            "{dtype}: all {devices} GPUs are below their reference ({:.0}% to {:.0}% short) and \
+             none is a straggler against the cluster median: a cluster-wide problem \
+             (power caps, clocks, drivers), not a bad GPU",
+            (1.0 - best) * 100.0,
+            (1.0 - worst) * 100.0
+        )
+    })
 }
 
 #[cfg(test)]

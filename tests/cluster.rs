@@ -92,6 +92,9 @@ fn ranks_need_a_shared_folder() {
         .stderr(predicate::str::contains("launcher"));
 }
 
+/// A rank's number and file hash, and per job its device, samples and median rate.
+type RankKey = (Option<u32>, String, Vec<(String, usize, f64)>);
+
 /// Debian's Open MPI launches two ranks of the CPU backend; merging gives a two-rank file.
 #[test]
 fn mpirun_two_ranks_then_merge() {
@@ -150,22 +153,55 @@ fn mpirun_two_ranks_then_merge() {
     );
     let v: Value = serde_json::from_slice(&merged.stdout).unwrap();
     assert_eq!(v["cluster"]["ranks"], 2);
-    assert_eq!(v["devices"].as_array().unwrap().len(), 2);
-    for d in v["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .chain(v["runs"].as_array().unwrap())
-    {
-        assert!(d["rank"].is_u64() && d["host"].is_string(), "{d}");
-    }
-    assert_eq!(v["runs"].as_array().unwrap().len(), 4);
+    assert_eq!(v["cluster"]["devices"], 2);
     assert_eq!(v["cluster"]["aggregates"][0]["cluster"]["count"], 2);
-    flopmeter::results::load(&cluster).unwrap();
-    // With the mpi feature, rank 0 also gathered everything itself.
-    if cfg!(feature = "mpi") {
-        assert!(ranks.join("cluster.json").exists());
+    let c = flopmeter::results::cluster::load(&cluster).unwrap();
+    for r in &c.ranks {
+        assert!(
+            r.rank.is_some() && r.devices[0].id.contains(&r.host),
+            "{r:?}"
+        );
+        assert_eq!(r.jobs.len(), 2);
+        assert!(r.jobs.iter().all(|j| j.samples > 0 && j.times_s.is_none()));
     }
+    // With the mpi feature, rank 0 also gathered every rank's summary itself (not its samples).
+    if cfg!(feature = "mpi") {
+        gathered_like_merged(&ranks.join("cluster.json"), &c);
+    }
+}
+
+/// Rank 0's gathered cluster file: the same ranks, files and rates as the merge of the files,
+/// and no samples.
+fn gathered_like_merged(path: &Path, c: &flopmeter::results::cluster::ClusterFile) {
+    let g = flopmeter::results::cluster::load(path).unwrap();
+    assert!(!g.with_samples);
+    assert_eq!(g.cluster.ranks, 2);
+    let key = |c: &flopmeter::results::cluster::ClusterFile| {
+        let mut v: Vec<RankKey> = c
+            .ranks
+            .iter()
+            .map(|r| {
+                let jobs = r
+                    .jobs
+                    .iter()
+                    .map(|j| (j.device.clone(), j.samples, j.median_tflops))
+                    .collect();
+                (r.rank, r.sha256.clone(), jobs)
+            })
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    };
+    let (gathered, merged) = (key(&g), key(c));
+    assert_eq!(gathered.len(), merged.len());
+    for (a, b) in gathered.iter().zip(&merged) {
+        assert_eq!((a.0, &a.1, a.2.len()), (b.0, &b.1, b.2.len()));
+        for (x, y) in a.2.iter().zip(&b.2) {
+            assert_eq!((&x.0, x.1), (&y.0, y.1));
+            assert!((x.2 / y.2 - 1.0).abs() < 1e-9, "{x:?} {y:?}");
+        }
+    }
+    assert!(g.jobs().all(|(_, j)| j.times_s.is_none() && j.samples > 0));
 }
 
 /// Eight GPUs on two hosts, one of them 10% slow.
@@ -392,4 +428,8 @@ fn report_of_a_cluster_file_charts_each_gpu_and_lists_stragglers() {
     assert!(text.contains("node1/rank6/cpu:0"));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("TFLOP/s per device"));
+    assert!(
+        page.contains("f32 256x256x256: 8 devices"),
+        "the job's histogram"
+    );
 }

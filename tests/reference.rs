@@ -93,11 +93,20 @@ fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
         text.contains("Cluster-wide: bf16: all 4 GPUs are below their reference"),
         "{text}"
     );
-    let doc = flopmeter::results::load(&out).unwrap();
-    assert_eq!(doc.verdicts.len(), 4);
+    let doc = flopmeter::results::cluster::load(&out).unwrap();
+    assert_eq!(doc.jobs().filter(|(_, j)| j.verdict.is_some()).count(), 4);
     assert!(doc.notes.iter().any(|n| n.contains("cluster-wide problem")));
-    let v = report_json(&doc);
-    assert_eq!(v["cluster_wide"].as_array().unwrap().len(), 1);
+    let o = flopmeter()
+        .arg("report")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["clusters"][0];
+    assert_eq!(c["cluster_wide"].as_array().unwrap().len(), 1);
+    assert_eq!(c["verdict_counts"][0]["below"], 4);
 
     // One slow GPU among good ones is a straggler, and no cluster-wide problem.
     write_atomic(&a, &h100_results("node-a", &[790.0, 600.0], 690.0)).unwrap();

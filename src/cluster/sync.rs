@@ -1,5 +1,5 @@
 //! What ranks do together. With the `mpi` feature and an MPI launcher: a barrier before every
-//! timed job, and rank 0 gathers every rank's results into one merged cluster file. Without it,
+//! timed job, and rank 0 gathers every rank's summary into one cluster file. Without it,
 //! ranks run independently and `flopmeter merge` combines their files afterwards.
 
 use std::path::{Path, PathBuf};
@@ -38,34 +38,40 @@ impl RankSync {
         }
     }
 
-    /// Rank 0 collects every rank's results and writes `cluster.json` beside its own file.
-    /// Returns the cluster file's path on rank 0.
+    /// Rank 0 collects every rank's summary (not its samples: they stay in its file) and writes
+    /// `cluster.json` beside its own file as they come. Returns the cluster file's path on
+    /// rank 0.
     pub fn gather(&self, own: &Results, own_path: &Path) -> Result<Option<PathBuf>, String> {
         #[cfg(feature = "mpi")]
         if let Some(u) = &self.mpi {
+            use crate::cluster::merge::{summary, MergeOptions, Merger, Summarized};
             use mpi::point_to_point::{Destination, Source};
             use mpi::topology::Communicator;
             let world = u.world();
-            let bytes = serde_json::to_vec(own).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(own_path)
+                .map_err(|e| format!("cannot read {}: {e}", own_path.display()))?;
+            let file = own_path.display().to_string();
+            let mine = summary::summarize(&file, &bytes, own, false);
             if world.rank() != 0 {
-                world.process_at_rank(0).send(&bytes[..]);
+                let sent = serde_json::to_vec(&mine).map_err(|e| e.to_string())?;
+                world.process_at_rank(0).send(&sent[..]);
                 return Ok(None);
             }
-            let mut all = vec![(own_path.to_path_buf(), own.clone())];
+            let path = own_path.with_file_name("cluster.json");
+            let options = MergeOptions {
+                threshold: crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD,
+                with_samples: false,
+            };
+            let mut merger = Merger::create(&path, options)?;
+            merger.add(mine)?;
             for r in 1..world.size() {
                 let (data, _) = world.process_at_rank(r).receive_vec::<u8>();
-                let doc: Results = serde_json::from_slice(&data)
-                    .map_err(|e| format!("rank {r} sent bad results: {e}"))?;
-                crate::results::validate::validate(&doc)
-                    .map_err(|e| format!("rank {r} sent bad results: {e}"))?;
-                all.push((PathBuf::from(format!("rank {r}")), doc));
+                let s: Summarized = serde_json::from_slice(&data)
+                    .map_err(|e| format!("rank {r} sent a bad summary: {e}"))?;
+                merger.add(s).map_err(|e| format!("rank {r}: {e}"))?;
             }
-            let merged = crate::cluster::merge::merge(
-                all,
-                crate::cluster::merge::DEFAULT_STRAGGLER_THRESHOLD,
-            )?;
-            let path = own_path.with_file_name("cluster.json");
-            crate::results::write_atomic(&path, &merged).map_err(|e| e.to_string())?;
+            let (_, file) = merger.finish(&path)?;
+            file.commit().map_err(|e| e.to_string())?;
             return Ok(Some(path));
         }
         let _ = (own, own_path);

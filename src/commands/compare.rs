@@ -12,8 +12,13 @@ use crate::output::{
     is_stdout, percent, print_json, print_text, stdout_width, tflops, write_output,
 };
 
-/// The results files of one side (a file, or a folder of them).
+/// The results files of one side (a file, a folder of them, or a cluster file: its rank files).
 fn load(path: &PathBuf) -> AppResult<Vec<(String, crate::results::Results)>> {
+    if crate::files::is_regular(path) {
+        if let crate::results::Document::Cluster(c) = crate::results::load_any(path)? {
+            return crate::cluster::rank_files::load_rank_files(path, &c).map_err(AppError::usage);
+        }
+    }
     let inputs = crate::cluster::merge::load_inputs(std::slice::from_ref(path), None)
         .map_err(AppError::usage)?;
     for s in &inputs.skipped {

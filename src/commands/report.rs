@@ -6,15 +6,14 @@ use serde::Serialize;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
 use crate::output::{is_stdout, print_json, print_text, stdout_width, write_output};
+use crate::report::cluster::{ClusterSource, ClusterView};
 use crate::report::html::{charts, markdown_page, page};
 use crate::report::summary::{comparisons, rows, verdicts, Comparison, FileVerdict, Row, Source};
-use crate::report::sustain::SustainSource;
 use crate::report::tables::{
     collectives_table, comparison_table, energy_table, kernels_table, model_blocks, results_table,
     stragglers_table, terminal, verdicts_table, warnings, Block,
 };
-use crate::results;
-use crate::results::sustain::io::AnyResults;
+use crate::results::{self, Document};
 
 mod sustain;
 
@@ -29,71 +28,49 @@ struct ReportJson<'a> {
     verdicts: &'a [FileVerdict],
     /// Problems common to every GPU of a merged cluster file.
     cluster_wide: &'a [String],
+    /// Cluster files (`merge`'s output): distributions, slowest devices, stragglers, problems.
+    clusters: &'a [ClusterView],
 }
 
-/// The files, loaded: a bench's results, or sustain files (one kind per report).
-enum Loaded {
-    Bench(Vec<Source>),
-    Sustain(Vec<SustainSource>),
+/// The files of a report: results files and cluster files.
+struct Inputs {
+    sources: Vec<Source>,
+    clusters: Vec<ClusterSource>,
 }
 
-/// Two files with one stem get their full path as label.
-fn relabel(labels: Vec<String>, paths: &[&std::path::Path]) -> Vec<String> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if labels.iter().filter(|x| *x == l).count() > 1 {
-                paths[i].display().to_string()
-            } else {
-                l.clone()
-            }
-        })
-        .collect()
-}
-
-/// The files, loaded and labelled.
-fn load_sources(args: &ReportArgs) -> AppResult<Loaded> {
-    let (mut bench, mut sustain) = (Vec::new(), Vec::new());
+/// The files, loaded and labelled (two files with one stem get their full path).
+fn load_inputs(args: &ReportArgs) -> AppResult<Inputs> {
+    let mut sources = Vec::new();
+    let mut clusters = Vec::new();
     for path in &args.files {
-        match results::sustain::io::load_any(path)? {
-            AnyResults::Bench(r) if r.runs.is_empty() => {
+        match results::load_any(path)? {
+            Document::Cluster(file) => clusters.push(ClusterSource {
+                path: path.clone(),
+                label: Source::label_of(path),
+                file: *file,
+            }),
+            Document::Results(r) if r.runs.is_empty() => {
                 return Err(AppError::usage(format!(
                     "{} holds no results",
                     path.display()
                 )))
             }
-            AnyResults::Bench(r) => bench.push(Source::new(path, *r)),
-            AnyResults::Sustain(d) if d.series.is_empty() => {
-                return Err(AppError::usage(format!(
-                    "{} holds no series (its run was stopped before any device started)",
-                    path.display()
-                )))
-            }
-            AnyResults::Sustain(d) => sustain.push(SustainSource::new(path, *d)),
+            Document::Results(r) => sources.push(Source::new(path, *r)),
         }
     }
-    if let (Some(b), Some(s)) = (bench.first(), sustain.first()) {
-        return Err(AppError::usage(format!(
-            "{} holds a bench's results and {} a sustained run's: report one kind at a time",
-            b.path.display(),
-            s.path.display()
-        )));
+    let labels: Vec<String> = sources
+        .iter()
+        .map(|s| s.label.clone())
+        .chain(clusters.iter().map(|c| c.label.clone()))
+        .collect();
+    let once = |l: &String| labels.iter().filter(|x| *x == l).count() == 1;
+    for s in sources.iter_mut().filter(|s| !once(&s.label)) {
+        s.label = s.path.display().to_string();
     }
-    if !sustain.is_empty() {
-        let paths: Vec<&std::path::Path> = sustain.iter().map(|s| s.path.as_path()).collect();
-        let labels = relabel(sustain.iter().map(|s| s.label.clone()).collect(), &paths);
-        for (s, l) in sustain.iter_mut().zip(labels) {
-            s.label = l;
-        }
-        return Ok(Loaded::Sustain(sustain));
+    for c in clusters.iter_mut().filter(|c| !once(&c.label)) {
+        c.label = c.path.display().to_string();
     }
-    let paths: Vec<&std::path::Path> = bench.iter().map(|s| s.path.as_path()).collect();
-    let labels = relabel(bench.iter().map(|s| s.label.clone()).collect(), &paths);
-    for (s, l) in bench.iter_mut().zip(labels) {
-        s.label = l;
-    }
-    Ok(Loaded::Bench(bench))
+    Ok(Inputs { sources, clusters })
 }
 
 /// For merged cluster files: dtypes where every GPU is below its reference and none is a
@@ -188,30 +165,67 @@ fn blocks(
     b
 }
 
+/// The blocks of the cluster files, each under its name where there are several inputs.
+fn cluster_blocks(views: &[ClusterView], several: bool) -> Vec<Block> {
+    let mut out = Vec::new();
+    for v in views {
+        if several {
+            out.push(Block::Lines {
+                title: format!("Cluster file {} (merged {})", v.file, v.created_at),
+                lines: Vec::new(),
+            });
+        }
+        out.extend(crate::report::cluster_tables::blocks(v));
+    }
+    out
+}
+
+/// The CSV: a row per run of results files, or per rank and job of cluster files.
+fn csv(inputs: &Inputs) -> AppResult<String> {
+    let text = match (inputs.sources.is_empty(), inputs.clusters.is_empty()) {
+        (false, false) => {
+            return Err(AppError::usage(
+                "--csv takes results files or cluster files, not both (their rows differ)",
+            ))
+        }
+        (true, _) => crate::report::csv::jobs(&inputs.clusters),
+        (false, _) => crate::report::csv::runs(&inputs.sources),
+    };
+    text.map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))
+}
+
 pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
     // Check outputs before reading anything, so a typo costs nothing.
     check_outputs(args, json)?;
-    let sources = match load_sources(args)? {
-        Loaded::Sustain(s) => return sustain::run(args, json, &s),
-        Loaded::Bench(s) => s,
-    };
+    if let Some(files) = sustain::load(args)? {
+        return sustain::run(args, json, &files);
+    }
+    let inputs = load_inputs(args)?;
+    let sources = &inputs.sources;
     let files: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
-    let rows = rows(&sources);
+    let rows = rows(sources);
     let comps = comparisons(&rows, &files);
-    let verdicts = verdicts(&sources);
-    let cluster_wide = cluster_wide(&sources, &verdicts);
-    let blocks = blocks(&sources, &rows, &comps, &verdicts, &cluster_wide);
+    let verdicts = verdicts(sources);
+    let cluster_wide = cluster_wide(sources, &verdicts);
+    let views: Vec<ClusterView> = inputs
+        .clusters
+        .iter()
+        .map(|c| ClusterView::of(&c.label, &c.file, args.worst))
+        .collect();
+    let mut blocks = if sources.is_empty() {
+        Vec::new()
+    } else {
+        blocks(sources, &rows, &comps, &verdicts, &cluster_wide)
+    };
+    blocks.extend(cluster_blocks(&views, args.files.len() > 1));
     if let Some(path) = &args.markdown {
-        write_output(path, &markdown_page(&sources, &blocks))?;
+        write_output(path, &markdown_page(sources, &blocks))?;
     }
     if let Some(path) = &args.html {
-        let charts = charts(&sources, &rows);
-        write_output(path, &page(&sources, &blocks, &charts))?;
+        write_output(path, &page(sources, &blocks, &html_charts(&inputs, &rows)))?;
     }
     if let Some(path) = &args.csv {
-        let text = crate::report::csv::runs(&sources)
-            .map_err(|e| AppError::failed(format!("cannot write CSV: {e}")))?;
-        write_output(path, &text)?;
+        write_output(path, &csv(&inputs)?)?;
     }
     if json {
         return print_json(&ReportJson {
@@ -220,20 +234,27 @@ pub fn run(args: &ReportArgs, json: bool) -> AppResult<()> {
             comparisons: &comps,
             verdicts: &verdicts,
             cluster_wide: &cluster_wide,
+            clusters: &views,
         });
     }
-    let width = stdout_width();
-    let mut text = String::new();
-    for b in &blocks {
-        text += &terminal(b, width);
-        text.push('\n');
-    }
-    print_with_outputs(args, text)
+    print_report(args, &blocks)
 }
 
-/// The report's text on stdout with where each output went; when stdout carries an output
-/// itself (`-`), only where the others went, on stderr.
-fn print_with_outputs(args: &ReportArgs, mut text: String) -> AppResult<()> {
+/// The charts of the HTML page: the results files' and each cluster file's.
+fn html_charts(inputs: &Inputs, rows: &[Row]) -> Vec<(String, String)> {
+    let mut out = if inputs.sources.is_empty() {
+        Vec::new()
+    } else {
+        charts(&inputs.sources, rows)
+    };
+    for c in &inputs.clusters {
+        out.extend(crate::report::cluster_charts::charts(&c.label, &c.file));
+    }
+    out
+}
+
+/// The tables on stdout and where each output went (on stderr when stdout carries one).
+fn print_report(args: &ReportArgs, blocks: &[Block]) -> AppResult<()> {
     let outputs = [
         ("Markdown", &args.markdown),
         ("HTML", &args.html),
@@ -243,12 +264,19 @@ fn print_with_outputs(args: &ReportArgs, mut text: String) -> AppResult<()> {
         .iter()
         .any(|(_, p)| p.as_deref().is_some_and(is_stdout))
     {
+        // stdout carries that output; where the others went is said on stderr.
         for (what, p) in outputs {
             if let Some(p) = p.as_deref().filter(|p| !is_stdout(p)) {
                 crate::say!("{what} written to {}", p.display());
             }
         }
         return Ok(());
+    }
+    let width = stdout_width();
+    let mut text = String::new();
+    for b in blocks {
+        text += &terminal(b, width);
+        text.push('\n');
     }
     for (what, p) in outputs {
         if let Some(p) = p {

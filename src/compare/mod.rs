@@ -143,6 +143,7 @@ fn jobs<'a>(
     notes: &mut Vec<String>,
 ) -> Vec<(Key, Job<'a>)> {
     let mut out: Vec<(Key, Job)> = Vec::new();
+    let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
     for (file, doc) in set {
         for run in doc
             .runs
@@ -156,14 +157,14 @@ fn jobs<'a>(
             });
             let key = (
                 host,
-                run.device.clone(),
+                device_id(doc, run),
                 run.kernel.clone(),
                 run.dtype,
                 run.m,
                 run.n,
                 run.k,
             );
-            if out.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key.clone()) {
                 notes.push(format!(
                     "{side}: {} appears more than once; the first is compared",
                     key_name(&key)
@@ -174,6 +175,19 @@ fn jobs<'a>(
         }
     }
     out
+}
+
+/// The run's device; a rank's as the cluster file names it (`host/rankN/cuda:0`), since the
+/// ranks of one host may each have measured a device of the same id.
+fn device_id(doc: &Results, run: &Run) -> String {
+    match doc.host.rank {
+        Some(_) => format!(
+            "{}/{}",
+            crate::cluster::merge::summary::prefix(doc),
+            run.device
+        ),
+        None => run.device.clone(),
+    }
 }
 
 fn key_name(k: &Key) -> String {
@@ -241,10 +255,12 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
     let by_host = hosts(baseline).len() > 1 || hosts(candidate).len() > 1;
     let base = jobs(baseline, by_host, "baseline", &mut notes);
     let cand = jobs(candidate, by_host, "candidate", &mut notes);
+    let base_at: std::collections::HashMap<&Key, &Job> = base.iter().map(|(k, j)| (k, j)).collect();
+    let cand_keys: std::collections::HashSet<&Key> = cand.iter().map(|(k, _)| k).collect();
     let mut out = Vec::new();
     let mut only_in_candidate = Vec::new();
     for (key, c) in &cand {
-        let Some((_, b)) = base.iter().find(|(k, _)| k == key) else {
+        let Some(b) = base_at.get(key) else {
             only_in_candidate.push(key_name(key));
             continue;
         };
@@ -265,7 +281,7 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
     }
     let only_in_baseline = base
         .iter()
-        .filter(|(k, _)| !cand.iter().any(|(c, _)| c == k))
+        .filter(|(k, _)| !cand_keys.contains(k))
         .map(|(k, _)| key_name(k))
         .collect();
     Comparison {

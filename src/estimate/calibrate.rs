@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::dtype::Dtype;
 use crate::peaks::{lookup, ChipRow};
 use crate::results::best::{best_verified, is_verified};
-use crate::results::{self, DeviceRecord, Results, ResultsError, Run};
+use crate::results::cluster::ClusterFile;
+use crate::results::{self, Document, Results, ResultsError, Run};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Calibration {
@@ -122,17 +123,20 @@ pub struct CalibrationSpec<'a> {
 
 /// A device's figure for the dtype: its model's weighted GEMMs where the file has them, else its
 /// best verified result; utilization recomputed from TFLOP/s and the rated peak.
-struct Candidate<'a> {
-    device: &'a DeviceRecord,
-    run: &'a Run,
+struct Candidate {
+    id: String,
+    name: String,
+    rated_matched: Option<String>,
+    rated_tflops: f64,
     utilization: f64,
     what: String,
     basis: &'static str,
+    power_w: Option<f64>,
 }
 
-fn same_chip(d: &DeviceRecord, chip: &ChipRow) -> bool {
-    d.rated_matched.as_deref() == Some(chip.key.as_str())
-        || lookup(&d.name)
+fn same_chip(c: &Candidate, chip: &ChipRow) -> bool {
+    c.rated_matched.as_deref() == Some(chip.key.as_str())
+        || lookup(&c.name)
             .map(|m| m.row.key == chip.key)
             .unwrap_or(false)
 }
@@ -156,11 +160,11 @@ fn weighted(r: &Results, device: &str, dtype: Dtype) -> Option<(f64, String)> {
 
 /// Each device's figure for `dtype` (the file's `utilization` fields are not trusted: the
 /// rate over the rated peak is recomputed).
-fn candidates(r: &Results, dtype: Dtype) -> Vec<Candidate<'_>> {
+fn candidates(r: &Results, dtype: Dtype) -> Vec<Candidate> {
     r.devices
         .iter()
         .filter_map(|device| {
-            let run = best_verified(r, &device.id, dtype)?;
+            let run: &Run = best_verified(r, &device.id, dtype)?;
             let peak = device.rated_tflops.get(&dtype).copied()?;
             let (tflops, what, basis) = match weighted(r, &device.id, dtype) {
                 Some((w, what)) => (w, what, "model GEMMs (FLOP-weighted)"),
@@ -171,14 +175,49 @@ fn candidates(r: &Results, dtype: Dtype) -> Vec<Candidate<'_>> {
                 ),
             };
             Some(Candidate {
-                device,
-                run,
+                id: device.id.clone(),
+                name: device.name.clone(),
+                rated_matched: device.rated_matched.clone(),
+                rated_tflops: peak,
                 utilization: tflops / peak,
                 what,
                 basis,
+                power_w: run.telemetry.as_ref().and_then(|t| t.power_w_median),
             })
         })
         .collect()
+}
+
+/// Each device's best verified job for `dtype` in a cluster file (`merge`'s output).
+fn cluster_candidates(c: &ClusterFile, dtype: Dtype) -> Vec<Candidate> {
+    c.best_jobs()
+        .into_iter()
+        .filter(|(_, _, j)| j.dtype == dtype)
+        .filter_map(|(_, d, j)| {
+            let peak = d.rated_tflops.get(&dtype).copied()?;
+            Some(Candidate {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                rated_matched: d.rated_matched.clone(),
+                rated_tflops: peak,
+                utilization: j.median_tflops / peak,
+                what: j.job(),
+                basis: "best matmul",
+                power_w: j.telemetry.as_ref().and_then(|t| t.power_w),
+            })
+        })
+        .collect()
+}
+
+fn cluster_verified_dtypes(c: &ClusterFile) -> Vec<String> {
+    let mut have: Vec<String> = c
+        .jobs()
+        .filter(|(_, j)| j.is_verified())
+        .map(|(_, j)| j.dtype.name().to_string())
+        .collect();
+    have.sort_unstable();
+    have.dedup();
+    have
 }
 
 fn verified_dtypes(r: &Results) -> Vec<String> {
@@ -194,13 +233,13 @@ fn verified_dtypes(r: &Results) -> Vec<String> {
 }
 
 /// Keeps the devices that may stand for the estimate's chip, or says why none may.
-fn admissible<'a>(
+fn admissible(
     spec: &CalibrationSpec<'_>,
-    mut found: Vec<Candidate<'a>>,
-) -> Result<Vec<Candidate<'a>>, CalibrateError> {
+    mut found: Vec<Candidate>,
+) -> Result<Vec<Candidate>, CalibrateError> {
     let file = spec.path.to_path_buf();
     if let Some(id) = spec.device {
-        found.retain(|c| c.device.id == id);
+        found.retain(|c| c.id == id);
         if found.is_empty() {
             return Err(CalibrateError::NoDevice {
                 file,
@@ -213,8 +252,8 @@ fn admissible<'a>(
         Some(chip) if !spec.allow_other => {
             let others: Vec<String> = found
                 .iter()
-                .filter(|c| !same_chip(c.device, chip))
-                .map(|c| format!("{} '{}'", c.device.id, c.device.name))
+                .filter(|c| !same_chip(c, chip))
+                .map(|c| format!("{} '{}'", c.id, c.name))
                 .collect();
             if !others.is_empty() {
                 return Err(CalibrateError::OtherChip {
@@ -226,14 +265,14 @@ fn admissible<'a>(
         }
         Some(_) => {}
         None => {
-            let mut names: Vec<&str> = found.iter().map(|c| c.device.name.as_str()).collect();
+            let mut names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
             names.sort_unstable();
             names.dedup();
             if names.len() > 1 && spec.device.is_none() {
                 return Err(CalibrateError::SeveralDevices {
                     file,
                     dtype: spec.dtype,
-                    devices: found.iter().map(|c| c.device.id.clone()).collect(),
+                    devices: found.iter().map(|c| c.id.clone()).collect(),
                 });
             }
         }
@@ -241,16 +280,22 @@ fn admissible<'a>(
     Ok(found)
 }
 
-/// Reads the results file and finds the calibration: among the admissible devices, the slowest
-/// (synchronous training runs at the pace of its slowest chip) or the median one.
+/// Reads the results file (or cluster file) and finds the calibration: among the admissible
+/// devices, the slowest (synchronous training runs at the pace of its slowest chip) or the
+/// median one.
 pub fn calibrate(spec: &CalibrationSpec<'_>) -> Result<Calibration, CalibrateError> {
-    let r = results::load(spec.path)?;
-    let found = candidates(&r, spec.dtype);
+    let (found, have) = match results::load_any(spec.path)? {
+        Document::Results(r) => (candidates(&r, spec.dtype), verified_dtypes(&r)),
+        Document::Cluster(c) => (
+            cluster_candidates(&c, spec.dtype),
+            cluster_verified_dtypes(&c),
+        ),
+    };
     if found.is_empty() {
         return Err(CalibrateError::NoResult {
             file: spec.path.to_path_buf(),
             dtype: spec.dtype,
-            have: verified_dtypes(&r),
+            have,
         });
     }
     let mut found = admissible(spec, found)?;
@@ -260,24 +305,18 @@ pub fn calibrate(spec: &CalibrationSpec<'_>) -> Result<Calibration, CalibrateErr
         ClusterStat::Slowest => 0,
         ClusterStat::Median => (found.len() - 1) / 2,
     };
-    let Candidate {
-        device,
-        run,
-        utilization,
-        what,
-        basis,
-    } = found.swap_remove(pick);
+    let c = found.swap_remove(pick);
     Ok(Calibration {
         file: spec.path.to_path_buf(),
-        device: device.id.clone(),
-        device_name: device.name.clone(),
+        device: c.id,
+        device_name: c.name,
         dtype: spec.dtype,
-        matmul_utilization: utilization,
-        best_result: what,
-        basis: basis.into(),
-        above_peak: utilization > 1.0,
-        rated_tflops: device.rated_tflops.get(&spec.dtype).copied(),
-        power_w: run.telemetry.as_ref().and_then(|t| t.power_w_median),
+        matmul_utilization: c.utilization,
+        best_result: c.what,
+        basis: c.basis.into(),
+        above_peak: c.utilization > 1.0,
+        rated_tflops: Some(c.rated_tflops),
+        power_w: c.power_w,
         devices_considered: considered,
         cluster_stat: spec.stat,
     })

@@ -274,7 +274,7 @@ mod tests {
         );
         assert_eq!(
             utilization_prior(DEFAULT_PRIOR).unwrap().dist.median(),
-            0.378
+            0.41
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
         assert!(utilization_prior("goodput").is_err());

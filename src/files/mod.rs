@@ -173,21 +173,58 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), FileError> {
 
 /// As `write_atomic`, for bytes (an image).
 pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let real = writable_target(path)?;
-    fs::create_dir_all(folder_of(&real)).map_err(|e| io(path, e))?;
-    temporary::remove_stale(&real);
-    let mut tmp = temporary::create(&real).map_err(|e| io(path, e))?;
-    let written = tmp.write_all(bytes).and_then(|_| {
+    let mut f = AtomicFile::create(path)?;
+    f.write(bytes)?;
+    f.commit()
+}
+
+/// A file written in pieces (a cluster file as its ranks are merged) and put in place at once
+/// by `commit`, as `write_atomic` does; dropped before that, it leaves nothing behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    real: PathBuf,
+    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// The temporary beside `path`, ready to be written.
+    pub fn create(path: &Path) -> Result<AtomicFile, FileError> {
+        let real = writable_target(path)?;
+        fs::create_dir_all(folder_of(&real)).map_err(|e| io(path, e))?;
+        temporary::remove_stale(&real);
+        let tmp = temporary::create(&real).map_err(|e| io(path, e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            real,
+            tmp: std::io::BufWriter::with_capacity(1 << 20, tmp),
+        })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), FileError> {
+        self.tmp.write_all(bytes).map_err(|e| io(&self.path, e))
+    }
+
+    /// The temporary's path, to read back what was written before it is committed.
+    pub fn temporary(&mut self) -> Result<&Path, FileError> {
+        self.tmp.flush().map_err(|e| io(&self.path, e))?;
+        Ok(self.tmp.get_ref().path())
+    }
+
+    /// Flushes, syncs and renames the temporary onto the file.
+    pub fn commit(self) -> Result<(), FileError> {
+        let AtomicFile { path, real, tmp } = self;
+        let tmp = tmp.into_inner().map_err(|e| io(&path, e.into_error()))?;
         if let Some(mode) = kept_mode(&real) {
             // fchmod on the open file: never a chmod through a path someone could swap.
-            tmp.as_file().set_permissions(mode)?;
+            tmp.as_file()
+                .set_permissions(mode)
+                .map_err(|e| io(&path, e))?;
         }
-        tmp.as_file().sync_all()
-    });
-    written.map_err(|e| io(path, e))?;
-    // On failure the temporary is removed when the error drops it.
-    tmp.persist(&real).map_err(|e| io(path, e.error))?;
-    Ok(())
+        tmp.as_file().sync_all().map_err(|e| io(&path, e))?;
+        // On failure the temporary is removed when the error drops it.
+        tmp.persist(&real).map_err(|e| io(&path, e.error))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -380,6 +380,35 @@ impl BarChart {
                 .flatten()
                 .find(|g| g.device == r.device && g.dtype == r.dtype)
         };
+        let bars = rows
+            .iter()
+            .filter(|r| r.best_tflops.is_finite())
+            .map(|r| {
+                let s = straggler(r);
+                Bar {
+                    // A merged file's ids already name the host.
+                    label: if r.device.contains('/') {
+                        r.device.clone()
+                    } else {
+                        format!("{} {}", r.host, r.device)
+                    },
+                    value: r.best_tflops,
+                    color: if s.is_some() { Rgb::RED } else { color(0) },
+                    note: s
+                        .map(|g| format!("straggler: {} below the median", percent(g.shortfall))),
+                }
+            })
+            .collect();
+        BarChart::against_median(title, bars, median, threshold)
+    }
+
+    /// Each device's best rate against the median and the straggler threshold below it.
+    pub fn against_median(
+        title: String,
+        bars: Vec<Bar>,
+        median: f64,
+        threshold: Option<f64>,
+    ) -> BarChart {
         let mut levels = vec![Level {
             value: median,
             color: Rgb::GREY,
@@ -400,27 +429,19 @@ impl BarChart {
             title,
             axis: "best median TFLOP/s".into(),
             percent: false,
-            bars: rows
-                .iter()
-                .filter(|r| r.best_tflops.is_finite())
-                .map(|r| {
-                    let s = straggler(r);
-                    Bar {
-                        // A merged file's ids already name the host.
-                        label: if r.device.contains('/') {
-                            r.device.clone()
-                        } else {
-                            format!("{} {}", r.host, r.device)
-                        },
-                        value: r.best_tflops,
-                        color: if s.is_some() { Rgb::RED } else { color(0) },
-                        note: s.map(|g| {
-                            format!("straggler: {} below the median", percent(g.shortfall))
-                        }),
-                    }
-                })
-                .collect(),
+            bars,
             levels,
+        }
+    }
+
+    /// Bars with no line across them (a histogram's counts).
+    pub fn plain(title: String, axis: String, bars: Vec<Bar>) -> BarChart {
+        BarChart {
+            title,
+            axis,
+            percent: false,
+            bars,
+            levels: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Every run of every file as CSV, one row per run with full precision, for pandas, R or a
-//! spreadsheet: what was measured, its spread, its peak and utilization, and how far to trust it.
+//! spreadsheet: what was measured, its spread, its peak and utilization, and how far to trust it;
+//! for cluster files, a row per rank and job.
 
 use super::noise::Noise;
 use super::summary::Source;
@@ -71,6 +72,70 @@ pub fn runs(sources: &[Source]) -> Result<String, csv::Error> {
                     .unwrap_or_default(),
                 r.samples.len().to_string(),
                 doc.interrupted.to_string(),
+            ];
+            w.write_record(record.iter().map(|c| clean::line(c).into_owned()))?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+const JOB_HEADER: [&str; 19] = [
+    "file",
+    "rank_file",
+    "host",
+    "rank",
+    "device",
+    "device_name",
+    "kernel",
+    "dtype",
+    "m",
+    "n",
+    "k",
+    "batch",
+    "samples",
+    "median_tflops",
+    "p25_tflops",
+    "p75_tflops",
+    "max_tflops",
+    "verification",
+    "settled",
+];
+
+/// The CSV of cluster files: a row per rank and job, at full precision.
+pub fn jobs(clusters: &[super::cluster::ClusterSource]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(JOB_HEADER)?;
+    for c in clusters {
+        for (r, j) in c.file.jobs() {
+            let name = r
+                .devices
+                .iter()
+                .find(|d| d.id == j.device)
+                .map(|d| d.name.clone());
+            let record = [
+                c.label.clone(),
+                r.file.clone(),
+                r.host.clone(),
+                r.rank.map(|k| k.to_string()).unwrap_or_default(),
+                j.device.clone(),
+                name.unwrap_or_default(),
+                j.kernel.clone(),
+                j.dtype.to_string(),
+                j.m.to_string(),
+                j.n.to_string(),
+                j.k.to_string(),
+                j.batch.to_string(),
+                j.samples.to_string(),
+                j.median_tflops.to_string(),
+                j.p25_tflops.to_string(),
+                j.p75_tflops.to_string(),
+                j.max_tflops.to_string(),
+                serde_json::to_value(j.verification)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                j.settled.to_string(),
             ];
             w.write_record(record.iter().map(|c| clean::line(c).into_owned()))?;
         }

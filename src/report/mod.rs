@@ -2,6 +2,9 @@
 //! charts; across several files, a comparison with ratios.
 
 pub mod charts;
+pub mod cluster;
+pub mod cluster_charts;
+pub mod cluster_tables;
 pub mod csv;
 #[cfg(test)]
 pub(crate) mod fixtures;

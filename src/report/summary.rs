@@ -23,15 +23,18 @@ pub struct Source {
 
 impl Source {
     pub fn new(path: &Path, results: Results) -> Source {
-        let label = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
         Source {
             path: path.to_path_buf(),
-            label,
+            label: Source::label_of(path),
             results,
         }
+    }
+
+    /// A file's short name: its stem.
+    pub fn label_of(path: &Path) -> String {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
     }
 }
 

@@ -16,7 +16,10 @@ pub enum ResultsError {
     NotJson { path: PathBuf, detail: String },
     #[error("{path} is not a flopmeter results file (no \"schema\" field)")]
     NoSchema { path: PathBuf },
-    #[error("{path} has schema \"{found}\"; this flopmeter reads \"{SCHEMA_ID}\"")]
+    #[error(
+        "{path} has schema \"{found}\"; this flopmeter reads \"{SCHEMA_ID}\" and \"{}\"",
+        super::cluster::CLUSTER_SCHEMA_ID
+    )]
     WrongVersion { path: PathBuf, found: String },
     #[error(
         "{path} holds a sustained run (schema \"{found}\"): `report` and `merge` read it; this \
@@ -35,6 +38,32 @@ pub enum ResultsError {
 /// 1000 samples each is about 220 MB.
 pub const MAX_BYTES: u64 = 256 << 20;
 
+/// A document flopmeter reads: a results file, or a cluster file made by `merge`.
+#[derive(Debug)]
+pub enum Document {
+    Results(Box<Results>),
+    Cluster(Box<super::cluster::ClusterFile>),
+}
+
+/// Reads and checks a results file or a cluster file, whichever `path` holds (each with its
+/// own size cap).
+pub fn load_any(path: &Path) -> Result<Document, ResultsError> {
+    let text = crate::files::read_text(path, super::cluster::MAX_BYTES)?;
+    if super::cluster::is_cluster_file(&text) {
+        return Ok(Document::Cluster(Box::new(super::cluster::parse(
+            &text, path,
+        )?)));
+    }
+    if text.len() as u64 > MAX_BYTES {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            cap: MAX_BYTES,
+        }
+        .into());
+    }
+    Ok(Document::Results(Box::new(parse(&text, path)?)))
+}
+
 /// Reads and checks a results file: a regular file of at most `MAX_BYTES`.
 pub fn load(path: &Path) -> Result<Results, ResultsError> {
     let text = crate::files::read_text(path, MAX_BYTES)?;
@@ -47,34 +76,49 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, ResultsError> {
     if text.trim().is_empty() {
         return Err(ResultsError::Empty { path });
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| ResultsError::NotJson {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-    match value.get("schema").and_then(|s| s.as_str()) {
-        None => return Err(ResultsError::NoSchema { path }),
-        Some(s) if s == super::sustain::SUSTAIN_SCHEMA_ID => {
-            return Err(ResultsError::SustainFile {
-                path,
-                found: s.to_string(),
-            })
-        }
-        Some(s) if s != SCHEMA_ID => {
-            return Err(ResultsError::WrongVersion {
-                path,
-                found: s.to_string(),
-            })
-        }
-        Some(_) => {}
-    }
-    let mut doc = serde_path_to_error(value).map_err(|detail| ResultsError::BadField {
-        path: path.clone(),
-        detail,
-    })?;
+    // One pass in the common case (a merge reads thousands of files); a document that does not
+    // deserialize is read again as JSON to say what is wrong with it.
+    let mut doc = match serde_json::from_str::<Results>(text) {
+        Ok(doc) if doc.schema == SCHEMA_ID => doc,
+        Ok(doc) => return Err(wrong_schema(path, doc.schema)),
+        Err(_) => return Err(diagnose(text, path)),
+    };
     super::validate::validate(&doc).map_err(|detail| ResultsError::BadValue { path, detail })?;
     super::validate::recompute(&mut doc);
     Ok(doc)
+}
+
+/// A document of another schema: a sustained run's is named as such.
+fn wrong_schema(path: PathBuf, found: String) -> ResultsError {
+    if found == super::sustain::SUSTAIN_SCHEMA_ID {
+        ResultsError::SustainFile { path, found }
+    } else {
+        ResultsError::WrongVersion { path, found }
+    }
+}
+
+/// What is wrong with a document that does not deserialize as results.
+fn diagnose(text: &str, path: PathBuf) -> ResultsError {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return ResultsError::NotJson {
+                path,
+                detail: e.to_string(),
+            }
+        }
+    };
+    match value.get("schema").and_then(|s| s.as_str()) {
+        None => ResultsError::NoSchema { path },
+        Some(s) if s != SCHEMA_ID => wrong_schema(path, s.to_string()),
+        Some(_) => match serde_path_to_error(value) {
+            Err(detail) => ResultsError::BadField { path, detail },
+            Ok(_) => ResultsError::BadField {
+                path,
+                detail: "does not deserialize".into(),
+            },
+        },
+    }
 }
 
 /// Deserializes, naming the JSON path of the first bad field.

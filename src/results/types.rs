@@ -666,6 +666,11 @@ impl Run {
             batch: self.batch,
         }
     }
+
+    /// TFLOP/s of one call taking `time_s` seconds (the rate at a quantile of the times).
+    pub fn tflops_at(&self, time_s: f64) -> f64 {
+        self.flop / time_s / 1e12
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod synth;
+
 use std::collections::BTreeMap;
 
 use flopmeter::dtype::Dtype;

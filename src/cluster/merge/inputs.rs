@@ -2,13 +2,17 @@
 //! never a writer's temporary (hidden, marked `.flopmeter-tmp.`), a hidden file, or anything
 //! that is not a regular file (a FIFO named `r.json` would hang the read; a device would be
 //! read until memory runs out). Each is loaded and checked (`results::load`, which caps its
-//! size); a merged cluster file found in a folder is left out with a note.
+//! size); a merged cluster file found in a folder is left out with a note. `read_one` reads one
+//! file for the streaming merge and summarises it at once.
 
 use std::path::{Path, PathBuf};
 
-use crate::results::Results;
+use super::summary::{summarize, Summarized};
+use crate::results::cluster::CLUSTER_SCHEMA_ID;
+use crate::results::{Results, ResultsError};
 
 /// One file to merge, and whether it was found in a folder (rather than named).
+#[derive(Debug, Clone)]
 pub struct Input {
     pub path: PathBuf,
     pub in_folder: bool,
@@ -102,4 +106,53 @@ pub fn load_inputs(paths: &[PathBuf], output: Option<&Path>) -> Result<Inputs, S
         docs.push((path, r));
     }
     Ok(Inputs { docs, skipped })
+}
+
+/// One input, read: a rank's summary, or why it is left out.
+pub enum Read {
+    Rank(Box<Summarized>),
+    Skipped(String),
+}
+
+/// Why a merged file is not merged again: left out with a note in a folder, refused when named.
+fn merged_already(input: &Input) -> Result<Read, String> {
+    let path = input.path.display();
+    if input.in_folder {
+        Ok(Read::Skipped(format!(
+            "{path}: already a merged cluster file"
+        )))
+    } else {
+        Err(format!("{path} is already a merged cluster file"))
+    }
+}
+
+/// Reads, checks and summarises one input (the output of this merge, found in a folder, is
+/// left out).
+pub fn read_one(input: &Input, output: Option<&Path>, with_samples: bool) -> Result<Read, String> {
+    let path = &input.path;
+    if input.in_folder && output.is_some_and(|o| crate::files::same_file(o, path)) {
+        return Ok(Read::Skipped(format!(
+            "{}: the output of this merge",
+            path.display()
+        )));
+    }
+    let text =
+        crate::files::read_text(path, crate::results::io::MAX_BYTES).map_err(|e| e.to_string())?;
+    let r = match crate::results::parse(&text, path) {
+        Ok(r) => r,
+        Err(ResultsError::WrongVersion { found, .. }) if found == CLUSTER_SCHEMA_ID => {
+            return merged_already(input)
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if r.cluster.is_some() {
+        return merged_already(input);
+    }
+    let file = path.display().to_string();
+    Ok(Read::Rank(Box::new(summarize(
+        &file,
+        text.as_bytes(),
+        &r,
+        with_samples,
+    ))))
 }

@@ -1,52 +1,70 @@
 //! Per dtype: the cluster and per-node aggregates of each GPU's best verified rate, and the
 //! stragglers. A GPU is compared only with GPUs of the same chip measured with the same
 //! settings (shapes, kernels, time budget): the best rate of a 4096^3 sweep is not slower than
-//! that of 8192^3 because its GPU is slow. Devices that cannot be compared are said so.
+//! that of 8192^3 because its GPU is slow. Devices that cannot be compared are said so. What is
+//! kept per device is small (indices and one rate), so a cluster of 100,000 GPUs fits.
 
 use crate::dtype::Dtype;
 use crate::measure::stats::quantile;
-use crate::results::best::best_per_device;
-use crate::results::{
-    Aggregate, DeviceRecord, DtypeAggregate, NodeAggregate, Results, Settings, Straggler,
-};
+use crate::results::{Aggregate, DtypeAggregate, NodeAggregate, Settings, Straggler};
 
-/// One device's best verified median TFLOP/s for one dtype, with where it ran and how.
-pub struct Best<'a> {
-    pub device: &'a DeviceRecord,
-    pub host: &'a str,
+/// A merged device: its id, chip, and where it ran (an index into the hosts).
+pub struct DeviceEntry {
+    pub id: String,
+    pub name: String,
+    pub host: usize,
+    pub rank: Option<u32>,
+}
+
+/// What makes two devices' best rates comparable: the chip and the index of the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Basis {
+    pub device: usize,
+    pub settings: usize,
+}
+
+/// One device's best verified median TFLOP/s for one dtype, and its basis.
+#[derive(Debug, Clone, Copy)]
+pub struct Best {
+    pub device: usize,
     pub dtype: Dtype,
     pub tflops: f64,
-    /// What its rate may be compared on: the chip and its file's settings.
     pub basis: Basis,
 }
 
-/// What makes two devices' best rates comparable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Basis {
-    pub chip: String,
-    pub settings: Settings,
+/// What the rates are read against: the devices, hosts and settings of the merge.
+pub struct Context<'a> {
+    pub devices: &'a [DeviceEntry],
+    pub hosts: &'a [String],
+    pub settings: &'a [Settings],
 }
 
-impl Basis {
-    /// A file's settings less what does not change a rate (the command line, the seed).
-    pub fn of(device: &DeviceRecord, settings: &Settings) -> Basis {
-        Basis {
-            chip: device.name.clone(),
-            settings: Settings {
-                command: Vec::new(),
-                seed: 0,
-                backends: Vec::new(),
-                dtypes: Vec::new(),
-                ..settings.clone()
-            },
-        }
+/// A file's settings less what does not change a rate (the command line, the seed, the
+/// backends and dtypes asked for).
+pub fn comparable(settings: &Settings) -> Settings {
+    Settings {
+        command: Vec::new(),
+        seed: 0,
+        backends: Vec::new(),
+        dtypes: Vec::new(),
+        ..settings.clone()
+    }
+}
+
+impl Context<'_> {
+    fn chip(&self, b: &Basis) -> &str {
+        &self.devices[b.device].name
+    }
+
+    fn same(&self, a: &Basis, b: &Basis) -> bool {
+        a.settings == b.settings && self.chip(a) == self.chip(b)
     }
 
     /// What differs between two bases, for the note that says why they are not compared.
-    pub fn differences(&self, other: &Basis) -> Vec<&'static str> {
-        let (a, b) = (&self.settings, &other.settings);
+    fn differences(&self, x: &Basis, y: &Basis) -> Vec<&'static str> {
+        let (a, b) = (&self.settings[x.settings], &self.settings[y.settings]);
         [
-            (self.chip != other.chip, "chips"),
+            (self.chip(x) != self.chip(y), "chips"),
             (a.shapes != b.shapes || a.sweep != b.sweep, "shapes"),
             (a.kernels != b.kernels, "kernels"),
             (
@@ -61,24 +79,6 @@ impl Basis {
     }
 }
 
-/// Every device's best per dtype; `basis_of` gives a device's basis for a dtype (from the file
-/// that measured it).
-pub fn bests<'a>(
-    merged: &'a Results,
-    basis_of: impl Fn(&DeviceRecord, Dtype) -> Basis,
-) -> Vec<Best<'a>> {
-    best_per_device(merged)
-        .into_iter()
-        .map(|b| Best {
-            device: b.device,
-            host: b.device.host.as_deref().unwrap_or_default(),
-            dtype: b.dtype,
-            tflops: b.run.tflops.median,
-            basis: basis_of(b.device, b.dtype),
-        })
-        .collect()
-}
-
 fn aggregate(values: &[f64]) -> Aggregate {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
@@ -91,23 +91,23 @@ fn aggregate(values: &[f64]) -> Aggregate {
     }
 }
 
-/// One dtype's cluster and per-node aggregates (over every device).
-pub fn aggregate_dtype(of: &[&Best], dtype: Dtype, hosts: &[String]) -> DtypeAggregate {
+/// One dtype's cluster and per-node aggregates (over every device), nodes by name.
+pub fn aggregate_dtype(of: &[&Best], dtype: Dtype, cx: &Context) -> DtypeAggregate {
     let all: Vec<f64> = of.iter().map(|b| b.tflops).collect();
-    let nodes = hosts
+    let mut per_host: Vec<Vec<f64>> = vec![Vec::new(); cx.hosts.len()];
+    for b in of {
+        per_host[cx.devices[b.device].host].push(b.tflops);
+    }
+    let mut nodes: Vec<NodeAggregate> = per_host
         .iter()
-        .filter_map(|h| {
-            let v: Vec<f64> = of
-                .iter()
-                .filter(|b| b.host == h)
-                .map(|b| b.tflops)
-                .collect();
-            (!v.is_empty()).then(|| NodeAggregate {
-                host: h.clone(),
-                aggregate: aggregate(&v),
-            })
+        .enumerate()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(h, v)| NodeAggregate {
+            host: cx.hosts[h].clone(),
+            aggregate: aggregate(v),
         })
         .collect();
+    nodes.sort_by(|a, b| a.host.cmp(&b.host));
     DtypeAggregate {
         dtype,
         cluster: aggregate(&all),
@@ -116,10 +116,10 @@ pub fn aggregate_dtype(of: &[&Best], dtype: Dtype, hosts: &[String]) -> DtypeAgg
 }
 
 /// The devices of one dtype in groups of one basis each, in order of first appearance.
-pub fn groups<'a, 'b>(of: &[&'b Best<'a>]) -> Vec<Vec<&'b Best<'a>>> {
+pub fn groups<'a, 'b>(of: &[&'b Best], cx: &Context<'a>) -> Vec<Vec<&'b Best>> {
     let mut groups: Vec<Vec<&Best>> = Vec::new();
     for b in of {
-        match groups.iter_mut().find(|g| g[0].basis == b.basis) {
+        match groups.iter_mut().find(|g| cx.same(&g[0].basis, &b.basis)) {
             Some(g) => g.push(b),
             None => groups.push(vec![b]),
         }
@@ -128,18 +128,19 @@ pub fn groups<'a, 'b>(of: &[&'b Best<'a>]) -> Vec<Vec<&'b Best<'a>>> {
 }
 
 /// The stragglers of one group: at least `threshold` below the group's median.
-pub fn stragglers(group: &[&Best], threshold: f64) -> Vec<Straggler> {
+pub fn stragglers(group: &[&Best], threshold: f64, cx: &Context) -> Vec<Straggler> {
     let rates: Vec<f64> = group.iter().map(|b| b.tflops).collect();
     let median = aggregate(&rates).median_tflops;
     group
         .iter()
         .filter_map(|b| {
             let shortfall = 1.0 - b.tflops / median;
+            let d = &cx.devices[b.device];
             (shortfall >= threshold).then(|| Straggler {
-                host: b.host.to_string(),
-                rank: b.device.rank,
-                device: b.device.id.clone(),
-                device_name: b.device.name.clone(),
+                host: cx.hosts[d.host].clone(),
+                rank: d.rank,
+                device: d.id.clone(),
+                device_name: d.name.clone(),
                 dtype: b.dtype,
                 tflops: b.tflops,
                 cluster_median_tflops: median,
@@ -151,22 +152,22 @@ pub fn stragglers(group: &[&Best], threshold: f64) -> Vec<Straggler> {
 
 /// Why the groups of one dtype are not compared with each other: "bf16: 2 groups not compared
 /// as stragglers (different shapes): 4 x NVIDIA H100 (node1/rank0/cuda:0, ...), 2 x ...".
-pub fn not_compared(dtype: Dtype, groups: &[Vec<&Best>]) -> Option<String> {
+pub fn not_compared(dtype: Dtype, groups: &[Vec<&Best>], cx: &Context) -> Option<String> {
     if groups.len() < 2 {
         return None;
     }
     let mut why: Vec<&str> = groups[1..]
         .iter()
-        .flat_map(|g| groups[0][0].basis.differences(&g[0].basis))
+        .flat_map(|g| cx.differences(&groups[0][0].basis, &g[0].basis))
         .collect();
     why.sort_unstable();
     why.dedup();
     let each: Vec<String> = groups
         .iter()
         .map(|g| {
-            let first = &g[0].device.id;
+            let first = &cx.devices[g[0].device].id;
             let more = if g.len() > 1 { ", ..." } else { "" };
-            format!("{} x {} ({first}{more})", g.len(), g[0].basis.chip)
+            format!("{} x {} ({first}{more})", g.len(), cx.chip(&g[0].basis))
         })
         .collect();
     Some(format!(
@@ -176,4 +177,33 @@ pub fn not_compared(dtype: Dtype, groups: &[Vec<&Best>]) -> Option<String> {
         why.join(", "),
         each.join("; ")
     ))
+}
+
+/// Per dtype: aggregates over every device, stragglers within each group of comparable ones,
+/// and a sentence for each dtype whose groups are not compared.
+pub struct PerDtype {
+    pub aggregates: Vec<DtypeAggregate>,
+    pub stragglers: Vec<Straggler>,
+    pub not_compared: Vec<String>,
+}
+
+pub fn per_dtype(best: &[Best], threshold: f64, cx: &Context) -> PerDtype {
+    let mut dtypes: Vec<Dtype> = best.iter().map(|b| b.dtype).collect();
+    dtypes.sort();
+    dtypes.dedup();
+    let mut out = PerDtype {
+        aggregates: Vec::new(),
+        stragglers: Vec::new(),
+        not_compared: Vec::new(),
+    };
+    for dtype in dtypes {
+        let of: Vec<&Best> = best.iter().filter(|b| b.dtype == dtype).collect();
+        out.aggregates.push(aggregate_dtype(&of, dtype, cx));
+        let groups = groups(&of, cx);
+        for g in &groups {
+            out.stragglers.extend(stragglers(g, threshold, cx));
+        }
+        out.not_compared.extend(not_compared(dtype, &groups, cx));
+    }
+    out
 }

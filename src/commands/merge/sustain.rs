@@ -20,7 +20,7 @@ pub fn inputs(args: &MergeArgs) -> AppResult<Option<Vec<(PathBuf, SustainResults
     let Some(first) = files.first() else {
         return Ok(None);
     };
-    if !matches!(io::load_any(&first.path)?, io::AnyResults::Sustain(_)) {
+    if !io::is_sustain(&first.path)? {
         return Ok(None);
     }
     let mut docs = Vec::new();

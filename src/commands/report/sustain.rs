@@ -3,13 +3,12 @@
 
 use serde::Serialize;
 
-use super::print_with_outputs;
+use super::print_report;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, AppResult};
-use crate::output::{print_json, stdout_width, write_output};
+use crate::output::{print_json, write_output};
 use crate::report::sustain::{blocks, charts, csv, findings, page, SustainSource};
-use crate::report::tables::terminal;
-use crate::results::sustain::SustainVerdict;
+use crate::results::sustain::{io, SustainVerdict};
 
 /// One device's verdict in `report --json`.
 #[derive(Debug, Serialize)]
@@ -77,11 +76,42 @@ pub fn run(args: &ReportArgs, json: bool, sources: &[SustainSource]) -> AppResul
     if json {
         return print_json(&json_of(sources));
     }
-    let width = stdout_width();
-    let mut text = String::new();
-    for b in &blocks {
-        text += &terminal(b, width);
-        text.push('\n');
+    print_report(args, &blocks)
+}
+
+/// The files when they are sustain files (None: a bench's or a cluster's, for the report of
+/// those), loaded and labelled (two files with one stem get their full path). Sustain files
+/// are reported alone.
+pub fn load(args: &ReportArgs) -> AppResult<Option<Vec<SustainSource>>> {
+    let mut kinds = Vec::new();
+    for path in &args.files {
+        kinds.push((path, io::is_sustain(path)?));
     }
-    print_with_outputs(args, text)
+    if !kinds.iter().any(|(_, s)| *s) {
+        return Ok(None);
+    }
+    if let Some((other, _)) = kinds.iter().find(|(_, s)| !*s) {
+        return Err(AppError::usage(format!(
+            "{} is not a sustained run's file: report sustain files apart from bench results",
+            other.display()
+        )));
+    }
+    let mut sources = Vec::new();
+    for path in &args.files {
+        let doc = io::load(path)?;
+        if doc.series.is_empty() {
+            return Err(AppError::usage(format!(
+                "{} holds no series (its run was stopped before any device started)",
+                path.display()
+            )));
+        }
+        sources.push(SustainSource::new(path, doc));
+    }
+    let labels: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
+    for s in &mut sources {
+        if labels.iter().filter(|l| **l == s.label).count() > 1 {
+            s.label = s.path.display().to_string();
+        }
+    }
+    Ok(Some(sources))
 }

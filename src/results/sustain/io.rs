@@ -1,22 +1,15 @@
 //! Reading and writing sustain files, with the checks and errors of results files (`results::io`):
 //! a regular file of bounded size, JSON, the right schema, every field and value checked, the
 //! file named in every error; written atomically, and only what a reader would accept.
-//! `load_any` tells a bench's results from a sustain file by its schema.
+//! `is_sustain` tells a sustain file from the others by its schema.
 
 use std::path::Path;
 
 use crate::files::FileError;
 use crate::results::io::{ResultsError, MAX_BYTES};
-use crate::results::{Results, SCHEMA_ID};
+use crate::results::SCHEMA_ID;
 
 use super::{SustainResults, SUSTAIN_SCHEMA_ID};
-
-/// A file flopmeter reads: a bench's results or a sustain run's series.
-#[derive(Debug)]
-pub enum AnyResults {
-    Bench(Box<Results>),
-    Sustain(Box<SustainResults>),
-}
 
 /// The schema a document says it has, if it says one.
 fn schema_of(text: &str, path: &Path) -> Result<(serde_json::Value, Option<String>), ResultsError> {
@@ -37,16 +30,18 @@ fn schema_of(text: &str, path: &Path) -> Result<(serde_json::Value, Option<Strin
     Ok((value, schema))
 }
 
-/// Reads a results file or a sustain file, whichever its schema says.
-pub fn load_any(path: &Path) -> Result<AnyResults, ResultsError> {
-    let text = crate::files::read_text(path, MAX_BYTES)?;
-    let (value, schema) = schema_of(&text, path)?;
-    match schema.as_deref() {
-        Some(SUSTAIN_SCHEMA_ID) => {
-            from_value(value, path).map(|d| AnyResults::Sustain(Box::new(d)))
-        }
-        _ => crate::results::parse(&text, path).map(|d| AnyResults::Bench(Box::new(d))),
+/// True when the file is a sustain file (its schema says so); the file is read, not checked.
+pub fn is_sustain(path: &Path) -> Result<bool, ResultsError> {
+    /// Only the schema is kept; the rest is skipped as it is parsed.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        schema: Option<String>,
     }
+    let text = crate::files::read_text(path, MAX_BYTES)?;
+    Ok(serde_json::from_str::<Head>(&text)
+        .ok()
+        .and_then(|h| h.schema)
+        .is_some_and(|s| s == SUSTAIN_SCHEMA_ID))
 }
 
 /// Reads and checks a sustain file.

@@ -56,7 +56,7 @@ fn check_straggler(i: usize, s: &Straggler, doc: &Results, threshold: f64) -> Re
     Ok(())
 }
 
-fn check_aggregate(at: &str, a: &Aggregate) -> Result<(), Problem> {
+pub(crate) fn check_aggregate(at: &str, a: &Aggregate) -> Result<(), Problem> {
     for (what, v) in [
         ("median_tflops", a.median_tflops),
         ("min_tflops", a.min_tflops),

@@ -10,6 +10,8 @@ mod cluster;
 mod model;
 mod run;
 
+pub(crate) use cluster::check_aggregate;
+
 use std::collections::BTreeSet;
 
 use crate::units::sig;
