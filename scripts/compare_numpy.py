@@ -15,8 +15,9 @@ dnnl_gemm_bf16bf16f32 through ctypes; then `flopmeter bench --backend cpu` (faer
 library flopmeter loads from this venv). Python-side times are the median of per-call monotonic
 times over --seconds after a warm-up, rotating three operand sets, as flopmeter does. It prints
 the median over rounds of each, the ratio of flopmeter's best verified kernel (and of faer alone)
-to the best library, and the rated f32 peak against a fresh FMA-loop ceiling probed at the end. `--threads 1` runs every
-library but oneDNN on one thread, for the two-thread scaling (run it beside a default run).
+to the best library, and the rated f32 peak against a fresh FMA-loop ceiling probed at the end. `--threads N` runs every
+library on N threads (thread variables, and the affinity mask for oneDNN's TBB pool), for the
+two-thread scaling (run it beside a default run).
 """
 import argparse
 import ctypes
@@ -201,11 +202,16 @@ THREAD_VARS = ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENB
 def with_venv_libraries(threads):
     """oneDNN's wheel needs the venv's lib folder (TBB, SYCL runtime) on the loader's path, and
     the libraries read their thread counts, at start-up: run again with them set. flopmeter gives
-    every library it loads its rayon pool's thread count; oneDNN (TBB) keeps all cores."""
+    every library it loads its rayon pool's thread count; oneDNN (TBB) follows the affinity mask,
+    so --threads narrows that too."""
     lib = os.path.join(sys.prefix, "lib")
     env = flopmeter_env()
     if threads:
         env.update({v: str(threads) for v in THREAD_VARS})
+        # TBB (oneDNN's pool) reads no thread variable; it sizes itself by the affinity mask,
+        # which the children and the re-executed script inherit.
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, cpus[:threads])
     if lib not in os.environ.get("LD_LIBRARY_PATH", "").split(":") or any(
             os.environ.get(v) != env.get(v) for v in THREAD_VARS):
         os.execve(sys.executable, [sys.executable] + sys.argv, env)

@@ -464,11 +464,11 @@ pub fn prepare(
         operand_sets: n,
         timer: crate::results::Timer::HostMonotonic,
         compute_type: format!(
-            "{} {} {function} ({}), {} threads",
+            "{} {} {function} ({}), {}",
             lib.family.name(),
             lib.version,
             dtype.describe(),
-            rayon::current_num_threads()
+            threads_of(lib.family)
         ),
         details,
         gemm: Box::new(BlasSets {
@@ -480,6 +480,19 @@ pub fn prepare(
             next: 0,
         }),
     })
+}
+
+/// The threads a library's product runs on. Every library but oneDNN is given rayon's count as
+/// it is loaded; oneDNN's wheels run on TBB, whose pool takes every CPU the process may run on
+/// and has no C call to narrow it (an affinity mask does).
+fn threads_of(family: cpu_libs::BlasFamily) -> String {
+    match family {
+        cpu_libs::BlasFamily::OneDnn => format!(
+            "{} threads (oneDNN's own pool: every CPU this process may run on)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
+        _ => format!("{} threads", rayon::current_num_threads()),
+    }
 }
 
 #[cfg(test)]
