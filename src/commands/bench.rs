@@ -162,21 +162,27 @@ struct Setting {
     out: PathBuf,
 }
 
+/// The devices of `backends` (and only those) and the machine they are in. The CPU clock is
+/// timed when the CPU, or a software wgpu adapter rated from it, may be measured.
+pub(crate) fn probe_host(backends: &[Backend]) -> (Inventory, Host) {
+    let time_clock = backends.contains(&Backend::Cpu) || backends.contains(&Backend::Wgpu);
+    let inv = Inventory::discover_only(backends, time_clock);
+    let cpu = inv.host.cpu.as_ref();
+    let host = env::host(
+        cpu.map(|c| c.model.as_str()).unwrap_or("unknown"),
+        cpu.map(|c| c.physical_cores),
+        cpu.map(|c| c.memory_bytes).unwrap_or(0),
+    );
+    (inv, host)
+}
+
 /// The launcher, the machine, and the results file; under a launcher each rank measures the
 /// GPU of its local rank (the CPU where there is none) unless devices were named.
 fn setting(args: &BenchArgs, opts: &mut BenchOptions, created_at: &str) -> AppResult<Setting> {
     let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
-    // Only the backends asked for are probed: a CUDA run never initialises Vulkan. The CPU
-    // clock is timed when the CPU, or a software wgpu adapter rated from it, may be measured.
+    // Only the backends asked for are probed: a CUDA run never initialises Vulkan.
     let backends = opts.backends.clone().unwrap_or(Backend::ALL.to_vec());
-    let time_clock = backends.contains(&Backend::Cpu) || backends.contains(&Backend::Wgpu);
-    let inv = Inventory::discover_only(&backends, time_clock);
-    let cpu = inv.host.cpu.clone();
-    let mut host = env::host(
-        cpu.as_ref().map(|c| c.model.as_str()).unwrap_or("unknown"),
-        cpu.as_ref().map(|c| c.physical_cores),
-        cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
-    );
+    let (inv, mut host) = probe_host(&backends);
     let out = match &launcher {
         Some(r) => {
             host.rank = Some(r.rank);

@@ -22,7 +22,9 @@ use crate::sustain::choose::{choose, Choice, Probe};
 use crate::sustain::run::{execute, Hooks};
 use crate::sustain::{Plant, SustainOptions};
 
-use super::bench::{default_out, drop_impossible_peaks, nonempty, plan_error, rank_out};
+use super::bench::{
+    default_out, drop_impossible_peaks, nonempty, plan_error, probe_host, rank_out,
+};
 
 /// The typed options of a run; the rules that tie flags together are checked here.
 fn options(args: &SustainArgs) -> AppResult<SustainOptions> {
@@ -108,14 +110,7 @@ struct Setting {
 fn setting(args: &SustainArgs, created_at: &str) -> AppResult<Setting> {
     let launcher = crate::cluster::launcher::detect().map_err(AppError::usage)?;
     let backends = nonempty(&args.backend).unwrap_or(Backend::ALL.to_vec());
-    let time_clock = backends.contains(&Backend::Cpu) || backends.contains(&Backend::Wgpu);
-    let inv = Inventory::discover_only(&backends, time_clock);
-    let cpu = inv.host.cpu.clone();
-    let mut host = env::host(
-        cpu.as_ref().map(|c| c.model.as_str()).unwrap_or("unknown"),
-        cpu.as_ref().map(|c| c.physical_cores),
-        cpu.as_ref().map(|c| c.memory_bytes).unwrap_or(0),
-    );
+    let (inv, mut host) = probe_host(&backends);
     let out = match &launcher {
         Some(r) => {
             host.rank = Some(r.rank);

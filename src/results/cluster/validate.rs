@@ -11,7 +11,8 @@ use crate::units::sig;
 use super::{ClusterFile, JobSummary, RankRecord, TelemetrySummary};
 use crate::results::types::Straggler;
 use crate::results::validate::{
-    agree, check_aggregate, check_rate, positive, rate, Problem, MAX_DIM, MAX_POWER_W,
+    check_aggregate, check_rate, check_straggler_rate, positive, rate, Problem, MAX_DIM,
+    MAX_POWER_W,
 };
 
 fn check_sha(at: &str, sha: &str) -> Result<(), Problem> {
@@ -179,24 +180,7 @@ fn check_straggler(i: usize, s: &Straggler, bests: &Bests, threshold: f64) -> Re
             s.host, s.device
         ));
     }
-    check_rate(&at, "cluster_median_tflops", s.cluster_median_tflops)?;
-    if !agree(*best, s.tflops, 1e-9) {
-        return Err(format!(
-            "{at}: tflops {} is not the device's best verified {} rate",
-            sig(s.tflops),
-            s.dtype
-        ));
-    }
-    let shortfall = 1.0 - s.tflops / s.cluster_median_tflops;
-    if !agree(s.shortfall, shortfall, 1e-6) || shortfall < threshold * (1.0 - 1e-9) {
-        return Err(format!(
-            "{at}: shortfall {} is not 1 - tflops / median = {} at least the threshold {}",
-            sig(s.shortfall),
-            sig(shortfall),
-            sig(threshold)
-        ));
-    }
-    Ok(())
+    check_straggler_rate(&at, s, Some(*best), threshold)
 }
 
 /// One record per rank number (a rank merged twice is a forged or broken file).

@@ -35,8 +35,18 @@ fn check_straggler(i: usize, s: &Straggler, doc: &Results, threshold: f64) -> Re
             s.device
         ));
     }
-    check_rate(&at, "cluster_median_tflops", s.cluster_median_tflops)?;
-    let best = best_rate(doc, &s.device, s.dtype);
+    check_straggler_rate(&at, s, best_rate(doc, &s.device, s.dtype), threshold)
+}
+
+/// A straggler's rate against the device's best verified rate and the cluster median: the same
+/// rule for merged results files and cluster files of summaries.
+pub(crate) fn check_straggler_rate(
+    at: &str,
+    s: &Straggler,
+    best: Option<f64>,
+    threshold: f64,
+) -> Result<(), Problem> {
+    check_rate(at, "cluster_median_tflops", s.cluster_median_tflops)?;
     if best.is_none_or(|b| !agree(b, s.tflops, 1e-9)) {
         return Err(format!(
             "{at}: tflops {} is not the device's best verified {} rate",

@@ -10,7 +10,7 @@ mod cluster;
 mod model;
 mod run;
 
-pub(crate) use cluster::check_aggregate;
+pub(crate) use cluster::{check_aggregate, check_straggler_rate};
 
 use std::collections::BTreeSet;
 
