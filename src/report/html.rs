@@ -190,24 +190,35 @@ pub(crate) fn block_html(b: &Block) -> String {
     }
 }
 
-pub fn page(sources: &[Source], blocks: &[Block], charts: &[(String, String)]) -> String {
+/// The page's head, its style and its heading: `title` in both places.
+pub(crate) fn page_start(title: &str) -> String {
     let mut s =
         String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    s += "<title>flopmeter report</title>\n<style>";
+    s += &format!("<title>{}</title>\n<style>", escape(title));
     s += CSS;
-    s += "</style>\n</head>\n<body>\n<h1>flopmeter report</h1>\n";
+    s += &format!("</style>\n</head>\n<body>\n<h1>{}</h1>\n", escape(title));
+    s
+}
+
+/// One input file's paragraph: its label, what ran where, and one line per device.
+pub(crate) fn source_meta(label: &str, meta: &str, devices: &[String]) -> String {
+    let mut s = format!(
+        "<p class=\"meta\"><b>{}</b>: {}",
+        escape(label),
+        escape(meta)
+    );
+    for d in devices {
+        s += &format!("<br>\n{}", escape(d));
+    }
+    s + "</p>\n"
+}
+
+pub fn page(sources: &[Source], blocks: &[Block], charts: &[(String, String)]) -> String {
+    let mut s = page_start("flopmeter report");
     for src in sources {
         let (meta, devices) = header_lines(&src.results);
-        s += &format!(
-            "<p class=\"meta\"><b>{}</b>: {}",
-            escape(&src.label),
-            escape(&meta)
-        );
-        for d in devices {
-            s += &format!("<br>\n{}", escape(&d));
-        }
-        s += "</p>\n";
+        s += &source_meta(&src.label, &meta, &devices);
     }
     s += "<p class=\"meta\">Only results that passed verification count. Each table says what its columns hold; hover over a point of a chart for its value.</p>\n";
     for b in blocks {

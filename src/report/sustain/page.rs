@@ -4,7 +4,7 @@
 
 use super::{charts, SustainSource};
 use crate::output::clean;
-use crate::report::html::{block_html, device_line, escape, CSS};
+use crate::report::html::{block_html, device_line, escape, page_start, source_meta};
 use crate::report::tables::{markdown, Block};
 use crate::results::sustain::SustainResults;
 
@@ -43,23 +43,10 @@ fn header_lines(d: &SustainResults) -> (String, Vec<String>) {
 
 /// The HTML page.
 pub fn page(sources: &[SustainSource], blocks: &[Block]) -> String {
-    let mut s =
-        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    s += "<title>flopmeter sustain report</title>\n<style>";
-    s += CSS;
-    s += "</style>\n</head>\n<body>\n<h1>flopmeter sustain report</h1>\n";
+    let mut s = page_start("flopmeter sustain report");
     for src in sources {
         let (meta, devices) = header_lines(&src.doc);
-        s += &format!(
-            "<p class=\"meta\"><b>{}</b>: {}",
-            escape(&src.label),
-            escape(&meta)
-        );
-        for d in devices {
-            s += &format!("<br>\n{}", escape(&d));
-        }
-        s += "</p>\n";
+        s += &source_meta(&src.label, &meta, &devices);
     }
     s += "<p class=\"meta\">Each device ran its kernel back to back; each point of a chart is one window (hover for its value); red triangles mark where a failure was found.</p>\n";
     for b in blocks {
