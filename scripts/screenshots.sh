@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 "$bin" report docs/data/gpt2-small-on-a-loaded-vm.json --html "$work/model.html" >/dev/null
 "$bin" report docs/data/four-ranks-on-two-cores.json --html "$work/cluster.html" >/dev/null
 "$bin" report docs/data/sustain-cpu-30s.json --html "$work/sustain.html" >/dev/null
+"$bin" report docs/data/synthetic-100-ranks.json --html "$work/ranks.html" >/dev/null
 "$bin" trend --add "your run=300@2024-06-01" --plot "$work/trend.svg" >/dev/null
 
 # Each chart alone on a page of its size: NAME WIDTH HEIGHT per line.
@@ -27,6 +28,7 @@ picks = [
     ("report-utilization", "dev-vm.html", "Utilization against the rated peak"),
     ("report-model", "model.html", "gpt2-small-on-a-loaded-vm: GEMMs of one"),
     ("report-cluster", "cluster.html", "TFLOP/s per device"),
+    ("report-cluster-histogram", "ranks.html", "synthetic-100-ranks: AMD EPYC faer f32 1024x"),
     ("sustain-rate", "sustain.html", "TFLOP/s against time"),
     ("sustain-clock", "sustain.html", "Clock against time"),
 ]

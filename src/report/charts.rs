@@ -313,12 +313,32 @@ pub struct Bar {
     pub note: Option<String>,
 }
 
+/// What a bar chart's values are, which says how each is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    Tflops,
+    /// Fractions, shown as percentages.
+    Percent,
+    /// Whole numbers of things (a histogram's devices).
+    Count,
+}
+
+impl Values {
+    /// A bar's value as its end and its hover say it, with the unit the hover adds.
+    fn write(self, v: f64) -> (String, &'static str) {
+        match self {
+            Values::Tflops => (tflops(v), " TFLOP/s"),
+            Values::Percent => (percent(v), ""),
+            Values::Count => (format!("{v:.0}"), ""),
+        }
+    }
+}
+
 /// Horizontal bars, each labelled above, with its value at its end, against labelled levels.
 pub struct BarChart {
     pub title: String,
     pub axis: String,
-    /// Values are fractions shown as percentages.
-    pub percent: bool,
+    pub values: Values,
     pub bars: Vec<Bar>,
     levels: Vec<Level>,
 }
@@ -332,7 +352,7 @@ impl BarChart {
         BarChart {
             title: "Best utilization of the rated dense peak".into(),
             axis: "best TFLOP/s / rated dense peak".into(),
-            percent: true,
+            values: Values::Percent,
             bars: rows
                 .iter()
                 .filter_map(|r| {
@@ -428,18 +448,18 @@ impl BarChart {
         BarChart {
             title,
             axis: "best median TFLOP/s".into(),
-            percent: false,
+            values: Values::Tflops,
             bars,
             levels,
         }
     }
 
-    /// Bars with no line across them (a histogram's counts).
-    pub fn plain(title: String, axis: String, bars: Vec<Bar>) -> BarChart {
+    /// Bars of counts with no line across them (a histogram).
+    pub fn counts(title: String, axis: String, bars: Vec<Bar>) -> BarChart {
         BarChart {
             title,
             axis,
-            percent: false,
+            values: Values::Count,
             bars,
             levels: Vec::new(),
         }
@@ -482,7 +502,7 @@ impl BarChart {
                 m.name, w.device, w.dtype
             ),
             axis: "best median TFLOP/s".into(),
-            percent: false,
+            values: Values::Tflops,
             bars,
             levels: w
                 .weighted_tflops
@@ -523,7 +543,11 @@ impl Chart for BarChart {
             x: AxisSpec {
                 axis: x_axis,
                 title: self.axis.clone(),
-                label: if self.percent { percent_label } else { label },
+                label: if self.values == Values::Percent {
+                    percent_label
+                } else {
+                    label
+                },
             },
             y: AxisSpec {
                 axis: Axis {
@@ -567,7 +591,7 @@ impl Chart for BarChart {
         }
         for (i, b) in self.bars.iter().enumerate() {
             let top = frame.plot.y0 + row_h * i as f64;
-            draw_bar(&mut scene, &mut frame, b, top, row_h, self.percent);
+            draw_bar(&mut scene, &mut frame, b, top, row_h, self.values);
         }
         for (x, l) in levels {
             scene.line(vec![(x, y0), (x, y1)], l.color, 2.0, true);
@@ -594,7 +618,7 @@ fn value_candidates(bar: Rect, shown: &str, color: Rgb) -> Vec<Text> {
 }
 
 /// One bar in its row: the label above, the bar, the value (and note) where it fits.
-fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64, pct: bool) {
+fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64, kind: Values) {
     let label_y = top + text::height(LABEL_PX) / 2.0 + 2.0;
     let (y0, y1) = (top + text::height(LABEL_PX) + 5.0, top + row_h - 4.0);
     let bar = Rect {
@@ -612,11 +636,7 @@ fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64,
         scene,
         Text::new(bar.x0 + 4.0, label_y, b.label.clone(), LABEL_PX),
     );
-    let value = if pct {
-        percent(b.value)
-    } else {
-        tflops(b.value)
-    };
+    let (value, unit) = kind.write(b.value);
     let shown = match &b.note {
         Some(n) => format!("{value} {n}"),
         None => value.clone(),
@@ -627,7 +647,6 @@ fn draw_bar(scene: &mut Scene, frame: &mut Frame, b: &Bar, top: f64, row_h: f64,
         scene.text(fallback.expect("at least the place after the bar"));
     }
     frame.taken.push(bar);
-    let unit = if pct { "" } else { " TFLOP/s" };
     scene.hovers.push(Hover {
         x: (bar.x0 + bar.x1) / 2.0,
         y: (bar.y0 + bar.y1) / 2.0,

@@ -48,7 +48,7 @@ fn histogram(d: &JobDistribution, threshold: f64) -> BarChart {
         },
         batch: d.batch,
     };
-    BarChart::plain(
+    BarChart::counts(
         format!(
             "{} {} {} {}: {} devices",
             d.device_name, d.kernel, d.dtype, problem, d.count
