@@ -207,11 +207,6 @@ fn usable_kernels(
     Ok(usable)
 }
 
-/// The memory a CPU job may use now (free memory, and an address-space limit's room).
-pub fn free_memory() -> cpu::Memory {
-    cpu::Memory::now()
-}
-
 /// The backends to run: those named (each must be available), or every backend, the unavailable
 /// ones noted.
 fn select_backends(
@@ -396,7 +391,7 @@ fn device_jobs(
     };
     let problems = opts.sizes.problems(class_of(d), opts.batch);
     let usable = usable_kernels(d, kernels, libs, opts.kernels.is_some(), &mut acc.notes)?;
-    let free = free_memory();
+    let free = cpu::Memory::now();
     for &dtype in &dtypes {
         for &problem in &problems {
             for kernel in usable.iter().filter(|k| dtypes_on(d, k).contains(&dtype)) {

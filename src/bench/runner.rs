@@ -13,7 +13,7 @@ use crate::measure::stats::summarize;
 use crate::measure::{sample, Budget};
 use crate::results::{Backend, DeviceRecord, Run, Tflops, Utilization, VerificationStatus};
 
-use super::plan::{free_memory, Job, Plan};
+use super::plan::{Job, Plan};
 
 /// What the run produced.
 pub struct Outcome {
@@ -53,7 +53,7 @@ impl Devices {
                 job.problem(),
                 seed,
                 llc,
-                free_memory(),
+                cpu::Memory::now(),
             ),
             Backend::Wgpu => {
                 let adapters = self

@@ -27,11 +27,11 @@ struct MergeJson<'a> {
 mod sustain;
 
 pub fn run(args: &MergeArgs, json: bool) -> AppResult<()> {
-    if let Some(inputs) = sustain::inputs(args)? {
-        return sustain::run(args, json, inputs);
-    }
     let mut skipped = Vec::new();
     let inputs = expand(&args.files, &mut skipped).map_err(AppError::usage)?;
+    if let Some(docs) = sustain::inputs(args, &inputs, &mut skipped)? {
+        return sustain::run(args, json, docs);
+    }
     // The output found in a named folder (an earlier merge's) is skipped, not an input.
     let named: Vec<&std::path::Path> = inputs
         .iter()

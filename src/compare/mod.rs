@@ -16,7 +16,7 @@ pub mod stats;
 use serde::Serialize;
 
 use crate::dtype::Dtype;
-use crate::results::{Results, Run, StopReason, VerificationStatus};
+use crate::results::{best::is_verified, Results, Run, StopReason};
 
 /// How a comparison decides.
 #[derive(Debug, Clone, Copy)]
@@ -145,11 +145,7 @@ fn jobs<'a>(
     let mut out: Vec<(Key, Job)> = Vec::new();
     let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
     for (file, doc) in set {
-        for run in doc
-            .runs
-            .iter()
-            .filter(|r| r.verification.status == VerificationStatus::Passed)
-        {
+        for run in doc.runs.iter().filter(|r| is_verified(r)) {
             let host = by_host.then(|| {
                 run.host
                     .clone()
@@ -301,6 +297,7 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::VerificationStatus;
 
     fn opts() -> Options {
         Options {

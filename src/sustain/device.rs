@@ -51,9 +51,9 @@ impl Live {
     }
 }
 
-fn lock(live: &Mutex<Live>) -> std::sync::MutexGuard<'_, Live> {
-    live.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A lock that a panicked holder did not spoil (what it guards is plain data).
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Runs the GEMM until it has done at least `iterations` more; their device times.

@@ -16,7 +16,7 @@ use crate::telemetry::Sampler;
 
 use super::checks::{self, When};
 use super::choose::Choice;
-use super::device::{prelude, series, Live, Ready};
+use super::device::{lock, prelude, series, Live, Ready};
 use super::series::add_telemetry;
 use super::verdict::{mark_outliers, verdict, Inputs};
 use super::{Plant, SustainOptions};
@@ -64,10 +64,6 @@ struct Slot<'a> {
     ended_s: OnceLock<f64>,
     /// Windows and failures told to the progress so far.
     told: Mutex<(usize, usize)>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The telemetry a device can have: NVML for a CUDA GPU (and an NVIDIA adapter under wgpu,
@@ -272,26 +268,32 @@ fn snapshot_all(
 }
 
 /// Tells the progress of the windows closed and the failures found since it was last told.
+/// The device thread takes `live` between timed iterations, so what is copied under it is only
+/// what is new: nothing on most ticks, one window's worth when a window closes.
 fn tell(slot: &Slot, start: Instant, progress: &dyn Progress) {
     let now = start.elapsed().as_secs_f64();
+    let mut told = lock(&slot.told);
     let (closed, windows, checks, failures) = {
         let l = lock(&slot.live);
         let until = slot.ended_s.get().copied();
         let closed = until.map_or_else(|| l.recorder.closed(now), |_| usize::MAX);
+        let failures = l.failures[told.1.min(l.failures.len())..].to_vec();
+        if closed <= told.0 && failures.is_empty() {
+            return;
+        }
         let windows = l.recorder.windows_until(until.unwrap_or(now));
         (
             closed.min(windows.len()),
             windows,
             l.checks.clone(),
-            l.failures.clone(),
+            failures,
         )
     };
-    let mut told = lock(&slot.told);
     let id = &slot.choice.device.id;
-    for f in &failures[told.1.min(failures.len())..] {
+    for f in &failures {
         progress.failure(id, f);
     }
-    told.1 = failures.len();
+    told.1 += failures.len();
     if closed <= told.0 {
         return;
     }

@@ -4,9 +4,9 @@
 //! device time, as a bench's rate is. Telemetry samples fall into the windows they were taken
 //! in: the median clocks and power, the highest temperature, every throttle reason.
 
-use crate::measure::stats::quantile;
 use crate::results::sustain::Window;
 use crate::results::TelemetrySample;
+use crate::telemetry::median_of;
 
 /// The windows of one device so far.
 #[derive(Debug, Clone)]
@@ -80,14 +80,6 @@ impl Recorder {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(quantile(&v, 0.5))
-}
-
 /// Puts each sample (its `t_s` plus `offset_s`, seconds since the start of the series; the
 /// samples in time order, as a sampler takes them) into its window: the median clocks and
 /// power, the highest temperature, every throttle reason; `power_limit_w` is the cap the driver
@@ -101,8 +93,7 @@ pub fn add_telemetry(
     let at = |t: f64| samples.partition_point(|s| s.t_s + offset_s < t);
     for w in windows.iter_mut() {
         let inside = &samples[at(w.start_s)..at(w.end_s)];
-        let of =
-            |f: fn(&TelemetrySample) -> Option<f64>| median(inside.iter().filter_map(f).collect());
+        let of = |f: fn(&TelemetrySample) -> Option<f64>| median_of(inside.iter().filter_map(f));
         w.clock_mhz = of(|s| s.sm_clock_mhz);
         w.memory_clock_mhz = of(|s| s.memory_clock_mhz);
         w.power_w = of(|s| s.power_w);

@@ -5,23 +5,18 @@
 //! failure, or a drop beyond `max_drop`, fails. Among devices of one kind run alike, the one
 //! whose sustained rate is the threshold or more below their median is the outlier.
 
-use crate::measure::stats::quantile;
 use crate::output::percent;
 use crate::results::sustain::validate::{burst, sustained};
 use crate::results::sustain::{
     DeviceSeries, DropCause, Failure, FailureKind, Outlier, SustainVerdict, Window,
 };
 use crate::results::DeviceRecord;
+use crate::telemetry::median_of;
 use crate::units::sig;
 
 /// A drop this large or larger gets a cause (below it, run-to-run noise on a shared host; the
 /// same 5% as a verdict against the published reference).
 pub const CAUSE_FROM: f64 = crate::reference::TOLERANCE;
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    (!v.is_empty()).then(|| quantile(&v, 0.5))
-}
 
 /// What the telemetry of the first window with a rate and of the last half says.
 struct Seen {
@@ -45,8 +40,8 @@ fn seen(windows: &[Window]) -> Seen {
     reasons.dedup();
     Seen {
         clock_before: rated.first().and_then(|w| w.clock_mhz),
-        clock_after: median(later.iter().filter_map(|w| w.clock_mhz).collect()),
-        power_after: median(later.iter().filter_map(|w| w.power_w).collect()),
+        clock_after: median_of(later.iter().filter_map(|w| w.clock_mhz)),
+        power_after: median_of(later.iter().filter_map(|w| w.power_w)),
         limit: later.iter().find_map(|w| w.power_limit_w),
         hottest: later
             .iter()
@@ -241,7 +236,7 @@ pub fn mark_outliers(
             .iter()
             .filter_map(|i| series[*i].verdict.sustained_tflops)
             .collect();
-        let Some(median) = median(rates).filter(|_| members.len() > 1) else {
+        let Some(median) = median_of(rates.into_iter()).filter(|_| members.len() > 1) else {
             continue;
         };
         for &i in members {

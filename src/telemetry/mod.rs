@@ -195,7 +195,8 @@ fn push(out: &Mutex<Vec<TelemetrySample>>, s: TelemetrySample) {
         .push(s);
 }
 
-fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+/// The median of `values`; None when there are none.
+pub(crate) fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     let mut v: Vec<f64> = values.collect();
     if v.is_empty() {
         return None;

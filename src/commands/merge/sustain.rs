@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::cli::MergeArgs;
-use crate::cluster::merge::expand;
+use crate::cluster::merge::Input;
 use crate::error::{AppError, AppResult};
 use crate::output::{print_json, print_text, stdout_width};
 use crate::report::sustain::{blocks, SustainSource};
@@ -14,9 +14,11 @@ use crate::results::sustain::{io, SustainResults};
 
 /// The sustain files to merge, loaded, when the first input is one (None: a bench merge); a
 /// merged file found in a folder, or this merge's own output, is left out with a note.
-pub fn inputs(args: &MergeArgs) -> AppResult<Option<Vec<(PathBuf, SustainResults)>>> {
-    let mut skipped = Vec::new();
-    let files = expand(&args.files, &mut skipped).map_err(AppError::usage)?;
+pub fn inputs(
+    args: &MergeArgs,
+    files: &[Input],
+    skipped: &mut Vec<String>,
+) -> AppResult<Option<Vec<(PathBuf, SustainResults)>>> {
     let Some(first) = files.first() else {
         return Ok(None);
     };
@@ -34,9 +36,9 @@ pub fn inputs(args: &MergeArgs) -> AppResult<Option<Vec<(PathBuf, SustainResults
             skipped.push(format!("{}: already a merged file", f.path.display()));
             continue;
         }
-        docs.push((f.path, doc));
+        docs.push((f.path.clone(), doc));
     }
-    for s in &skipped {
+    for s in skipped.iter() {
         crate::say!("note: skipped {}", crate::output::clean::line(s));
     }
     Ok(Some(docs))
