@@ -3,6 +3,7 @@
 //! printed.
 
 use super::chip::Chip;
+use super::chip_time::ChipTimeFactor;
 use super::dist::{propagate, Interval};
 use super::energy::facility_kwh;
 use super::goodput::Goodput;
@@ -15,7 +16,6 @@ use super::request::{
     ChipTime, Compute, HardwareRun, Platform, Question, Request, Solve, Spend, Work,
 };
 use super::result::*;
-use super::run_spread::RunSpread;
 use super::utilization::Utilization;
 
 /// Why an estimate has no answer. The command layer names the inputs.
@@ -69,7 +69,7 @@ fn spread<'a>(req: &Request, p: &'a Platform) -> Spread<'a> {
     Spread {
         u: &p.utilization,
         g: &p.goodput,
-        s: p.run_spread.as_ref(),
+        s: p.chip_time_factor.as_ref(),
         draws: req.draws,
         seed: req.seed,
     }
@@ -92,16 +92,23 @@ fn finite(quantity: &'static str, x: f64) -> Result<f64, EstimateError> {
 
 /// A quantity that depends on utilization and goodput: its value where both are fixed, or its
 /// Monte Carlo median and interval (each draw samples utilization, then goodput, then the
-/// spread between runs where there is one, which multiplies utilization).
+/// chip-time factor where there is one, which multiplies utilization).
+#[derive(Clone, Copy)]
 struct Spread<'a> {
     u: &'a Utilization,
     g: &'a Goodput,
-    s: Option<&'a RunSpread>,
+    s: Option<&'a ChipTimeFactor>,
     draws: usize,
     seed: u64,
 }
 
 impl Spread<'_> {
+    /// The same without the chip-time factor: for pure training time, which the factor (a
+    /// share of published chip-time) does not describe.
+    fn in_job(self) -> Self {
+        Spread { s: None, ..self }
+    }
+
     fn of(
         &self,
         quantity: &'static str,
@@ -204,7 +211,7 @@ fn hardware_part(run: &HardwareRun, spread: &Spread<'_>) -> Result<HardwarePart,
         gpu_hours,
         utilization: utilization_report(&p.utilization),
         goodput: goodput_report(&p.goodput),
-        run_spread: p.run_spread.as_ref().map(run_spread_report),
+        chip_time_factor: p.chip_time_factor.as_ref().map(chip_time_report),
         spend: spend_report(&p.spend, gpu_hours, None)?,
         interval,
         interval_pfs_days: interval,
@@ -257,7 +264,9 @@ fn solve(
     Ok(match solve {
         Solve::Days { count } => {
             let (days, i) = spread.of("number of days", |u, g| days_on(count, u, g))?;
-            let (training_days, _) = spread.of("number of days", |u, _| days_on(count, u, 1.0))?;
+            let (training_days, _) = spread
+                .in_job()
+                .of("number of days", |u, _| days_on(count, u, 1.0))?;
             Solution {
                 count: Some(count),
                 count_exact: None,
@@ -304,7 +313,9 @@ fn time(
     let (flops, inputs) = compute_flop(compute)?;
     let hours = |u: f64, g: f64| seconds_needed(flops, &one_chip(p, g), u) / 3600.0;
     let (gpu_hours, interval_gpu_hours) = spread.of("number of GPU-hours", hours)?;
-    let (training_gpu_hours, _) = spread.of("number of GPU-hours", |u, _| hours(u, 1.0))?;
+    let (training_gpu_hours, _) = spread
+        .in_job()
+        .of("number of GPU-hours", |u, _| hours(u, 1.0))?;
     let s = solve(flops, p, how, spread)?;
     let solved_for = match how {
         Solve::Days { .. } => Solved::Days,
@@ -322,7 +333,7 @@ fn time(
         chip: chip_report(&p.chip),
         utilization: utilization_report(&p.utilization),
         goodput: goodput_report(&p.goodput),
-        run_spread: p.run_spread.as_ref().map(run_spread_report),
+        chip_time_factor: p.chip_time_factor.as_ref().map(chip_time_report),
         solved_for,
         count: s.count,
         count_exact: s.count_exact,
@@ -380,7 +391,7 @@ fn goodput_report(g: &Goodput) -> FactorReport {
     }
 }
 
-fn run_spread_report(s: &RunSpread) -> FactorReport {
+fn chip_time_report(s: &ChipTimeFactor) -> FactorReport {
     FactorReport {
         median: s.median(),
         distribution: s.dist.clone(),

@@ -1,5 +1,5 @@
 //! Training compute in pfs-days: the two methods of "AI and Compute", utilization models
-//! (fixed, literature priors, calibrated from measurements), goodput, the spread between runs,
+//! (fixed, literature priors, calibrated from measurements), goodput, what published chip-time holds beyond them,
 //! energy, uncertainty, and the inverses.
 //!
 //! The command layer builds a typed `request::Request`; `answer::answer` turns it into a
@@ -9,6 +9,8 @@
 pub mod answer;
 pub mod calibrate;
 pub mod chip;
+pub mod chip_time;
+mod chip_time_fit;
 pub mod dist;
 pub mod energy;
 pub mod goodput;
@@ -19,5 +21,4 @@ mod prior_evidence;
 pub mod priors;
 pub mod request;
 pub mod result;
-pub mod run_spread;
 pub mod utilization;

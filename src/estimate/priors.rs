@@ -1,6 +1,6 @@
-//! Literature priors for utilization and goodput, and the spread between runs that those two
-//! leave out, from `data/priors.csv`; the rows each prior is computed from are in `data/priors/`
-//! and a test recomputes every prior from them.
+//! Literature priors for utilization and goodput, from `data/priors.csv`; the rows each prior is
+//! computed from are in `data/priors/` and a test recomputes every prior from them. (What the
+//! published chip-time of runs holds beyond them is fitted from its own runs: `chip_time.rs`.)
 
 use std::sync::LazyLock;
 
@@ -33,8 +33,6 @@ pub enum AppliesTo {
     Calibration,
     /// The share of published chip-time that does useful training.
     Goodput,
-    /// The spread of published runs around MFU x goodput that their priors leave out.
-    RunSpread,
 }
 
 /// How the figures behind a prior were obtained.
@@ -152,11 +150,10 @@ fn dist(row: &PriorRow) -> Dist {
     }
 }
 
-/// The bundled rows: utilization priors, the goodput prior and the spread between runs.
+/// The bundled rows: utilization priors and the goodput prior.
 struct Bundled {
     utilization: Vec<Prior>,
     goodput: FactorPriorDef,
-    run_spread: FactorPriorDef,
 }
 
 /// The one row that applies to `what`, which is not a utilization prior.
@@ -180,10 +177,9 @@ fn load() -> Bundled {
             .map(|r| r.expect("bundled data/priors.csv parses"))
             .collect();
     let goodput = factor(&rows, AppliesTo::Goodput);
-    let run_spread = factor(&rows, AppliesTo::RunSpread);
     let utilization = rows
         .iter()
-        .filter(|r| !matches!(r.applies_to, AppliesTo::Goodput | AppliesTo::RunSpread))
+        .filter(|r| r.applies_to != AppliesTo::Goodput)
         .map(|r| Prior {
             name: r.name.clone(),
             dist: dist(r),
@@ -199,7 +195,6 @@ fn load() -> Bundled {
     Bundled {
         utilization,
         goodput,
-        run_spread,
     }
 }
 
@@ -212,11 +207,6 @@ pub fn all() -> &'static [Prior] {
 /// The goodput prior.
 pub fn goodput_prior() -> &'static FactorPriorDef {
     &BUNDLED.goodput
-}
-
-/// The spread between runs left out by `reported-mfu` and `goodput`.
-pub fn run_spread_prior() -> &'static FactorPriorDef {
-    &BUNDLED.run_spread
 }
 
 /// A name that is not a utilization prior of the table.
@@ -278,10 +268,6 @@ mod tests {
         );
         assert!(utilization_prior("mfu-over-mamf").is_err());
         assert!(utilization_prior("goodput").is_err());
-        assert!(utilization_prior("run-spread").is_err());
-        let s = run_spread_prior();
-        assert_eq!(s.name, "run-spread");
-        assert_eq!(s.dist.median(), 1.0);
         // Each says what its figures divide by, how they were obtained and what time they are a
         // share of.
         let default = utilization_prior(DEFAULT_PRIOR).unwrap();

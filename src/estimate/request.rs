@@ -2,10 +2,10 @@
 //! question holds exactly what it needs, so the arithmetic never meets a missing value.
 
 use super::chip::Chip;
+use super::chip_time::ChipTimeFactor;
 use super::energy::HostPower;
 use super::goodput::Goodput;
 use super::model::{Passes, Workload, SECONDS_PER_DAY};
-use super::run_spread::RunSpread;
 use super::utilization::Utilization;
 
 /// The question and the Monte Carlo settings for uncertain inputs.
@@ -53,14 +53,14 @@ pub enum Compute {
 }
 
 /// The chip, its utilization while the job runs, how much of the published chip-time does
-/// useful work (goodput), how far runs scatter beyond both, and what its time costs.
+/// useful work (goodput), what published chip-time holds beyond both, and what its time costs.
 #[derive(Debug, Clone)]
 pub struct Platform {
     pub chip: Chip,
     pub goodput: Goodput,
     pub utilization: Utilization,
-    /// Where utilization and goodput both come from their priors (`RunSpread::for_factors`).
-    pub run_spread: Option<RunSpread>,
+    /// Where utilization and goodput both come from their priors (`ChipTimeFactor::for_factors`).
+    pub chip_time_factor: Option<ChipTimeFactor>,
     pub spend: Spend,
 }
 

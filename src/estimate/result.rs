@@ -120,9 +120,9 @@ pub struct HardwarePart {
     pub gpu_hours: f64,
     pub utilization: UtilizationReport,
     pub goodput: FactorReport,
-    /// The spread between runs that the priors leave out (median 1); null where it does not
-    /// apply.
-    pub run_spread: Option<FactorReport>,
+    /// What the published chip-time of runs holds beyond the MFU and goodput priors (fitted to
+    /// runs that publish chip-time); null where it does not apply.
+    pub chip_time_factor: Option<FactorReport>,
     #[serde(flatten)]
     pub spend: SpendReport,
     /// The headline's interval: pfs-days.
@@ -162,9 +162,9 @@ pub struct TimeEstimate {
     pub chip: ChipReport,
     pub utilization: UtilizationReport,
     pub goodput: FactorReport,
-    /// The spread between runs that the priors leave out (median 1); null where it does not
-    /// apply.
-    pub run_spread: Option<FactorReport>,
+    /// What the published chip-time of runs holds beyond the MFU and goodput priors (fitted to
+    /// runs that publish chip-time); null where it does not apply.
+    pub chip_time_factor: Option<FactorReport>,
     /// days, count or gpu_hours: the quantity answered.
     pub solved_for: Solved,
     /// Chips: given, or needed rounded up.

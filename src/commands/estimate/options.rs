@@ -9,6 +9,7 @@ use crate::cli::{
 use crate::error::{AppError, AppResult};
 use crate::estimate::calibrate::{calibrate, CalibrateError, CalibrationSpec, ClusterStat};
 use crate::estimate::chip::{Chip, ChipError};
+use crate::estimate::chip_time::ChipTimeFactor;
 use crate::estimate::energy::{
     default_host, HostPower, ASSUMED_CHIPS_PER_NODE, DEFAULT_PUE, DEFAULT_PUE_SOURCE,
 };
@@ -18,7 +19,6 @@ use crate::estimate::priors::{utilization_prior, Basis, DEFAULT_PRIOR};
 use crate::estimate::request::{
     ChipTime, Compute, HardwareRun, Platform, Power, Question, Request, Solve, Spend, Work,
 };
-use crate::estimate::run_spread::RunSpread;
 use crate::estimate::utilization::Utilization;
 use crate::output::numbers::short;
 use crate::peaks::slice::SliceUnit;
@@ -41,15 +41,21 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
         || fleet_given(&a.fleet)
         || a.gpu_hours.gpu_hours.is_some();
     let hardware = if hardware_given {
-        let run = hardware_run(&a.chip, &a.fleet, &a.gpu_hours, &a.utilization, &a.spend).map_err(
-            |e| match e {
-                Missing::Chip | Missing::Time(_) => usage(
-                    "for both methods, `estimate ops` also needs --gpu (or --peak-tflops) and \
+        let run = hardware_run(
+            &a.chip,
+            &a.fleet,
+            &a.gpu_hours,
+            &a.utilization,
+            &a.spend,
+            params_of(Some(&work)),
+        )
+        .map_err(|e| match e {
+            Missing::Chip | Missing::Time(_) => usage(
+                "for both methods, `estimate ops` also needs --gpu (or --peak-tflops) and \
                      --count with --days (or --hours), or --gpu-hours",
-                ),
-                Missing::Other(e) => e,
-            },
-        )?;
+            ),
+            Missing::Other(e) => e,
+        })?;
         Some(run)
     } else {
         no_hardware_flags(&a.chip, &a.utilization, &a.spend)?;
@@ -64,18 +70,23 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
 
 /// `estimate hardware`.
 pub(super) fn hardware(a: &HardwareArgs) -> AppResult<Request> {
-    let run = hardware_run(&a.chip, &a.fleet, &a.gpu_hours, &a.utilization, &a.spend).map_err(
-        |e| match e {
-            Missing::Chip => usage("estimate hardware needs --gpu NAME or --peak-tflops P"),
-            Missing::Time(what) => usage(what),
-            Missing::Other(e) => e,
-        },
-    )?;
+    let work = work(&a.work)?;
+    let params = params_of(work.as_ref());
+    let run = hardware_run(
+        &a.chip,
+        &a.fleet,
+        &a.gpu_hours,
+        &a.utilization,
+        &a.spend,
+        params,
+    )
+    .map_err(|e| match e {
+        Missing::Chip => usage("estimate hardware needs --gpu NAME or --peak-tflops P"),
+        Missing::Time(what) => usage(what),
+        Missing::Other(e) => e,
+    })?;
     Ok(Request {
-        question: Question::Hardware {
-            run,
-            work: work(&a.work)?,
-        },
+        question: Question::Hardware { run, work },
         draws: a.draws.draws,
         seed: a.draws.seed,
     })
@@ -96,6 +107,10 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
                 "estimate time needs --flops F or --pfs-days P (or the operation inputs)",
             ))
         }
+    };
+    let params = match &compute {
+        Compute::Work(w) => params_of(Some(w)),
+        Compute::Flop(_) => None,
     };
     let chip =
         chip(&a.chip)?.ok_or_else(|| usage("estimate time needs --gpu NAME or --peak-tflops P"))?;
@@ -127,7 +142,7 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
     Ok(Request {
         question: Question::Time {
             compute,
-            platform: platform(chip, &a.chip, &a.utilization, &a.spend)?,
+            platform: platform(chip, &a.chip, &a.utilization, &a.spend, params)?,
             solve,
         },
         draws: a.draws.draws,
@@ -154,6 +169,7 @@ fn hardware_run(
     g: &GpuHoursArgs,
     u: &UtilizationArgs,
     s: &SpendArgs,
+    params: Option<f64>,
 ) -> Result<HardwareRun, Missing> {
     let chip = chip(c)?.ok_or(Missing::Chip)?;
     let fleet = FleetArgs {
@@ -162,7 +178,7 @@ fn hardware_run(
     };
     let time = chip_time(&fleet, g)?;
     Ok(HardwareRun {
-        platform: platform(chip, c, u, s)?,
+        platform: platform(chip, c, u, s, params)?,
         time,
     })
 }
@@ -395,14 +411,30 @@ fn chip_error(e: ChipError) -> AppError {
     })
 }
 
-/// Utilization, goodput, the spread between runs, and the price and power of the chip.
-fn platform(chip: Chip, c: &ChipArgs, u: &UtilizationArgs, s: &SpendArgs) -> AppResult<Platform> {
+/// The active parameters of a transformer workload: the chip-time factor narrows with them.
+fn params_of(work: Option<&Work>) -> Option<f64> {
+    match work?.workload {
+        Workload::Transformer { params, .. } => Some(params),
+        Workload::PerExample { .. } => None,
+    }
+}
+
+/// Utilization, goodput, the chip-time factor (narrower with the model's `params`), and the
+/// price and power of the chip.
+fn platform(
+    chip: Chip,
+    c: &ChipArgs,
+    u: &UtilizationArgs,
+    s: &SpendArgs,
+    params: Option<f64>,
+) -> AppResult<Platform> {
     let utilization = utilization(u, &chip)?;
     let spend = spend(s, &chip, &utilization);
     let goodput = goodput(c.goodput, &utilization);
+    let chip_time_factor = ChipTimeFactor::for_factors(&utilization, &goodput, &chip, params);
     Ok(Platform {
         chip,
-        run_spread: RunSpread::for_factors(&utilization, &goodput),
+        chip_time_factor,
         goodput,
         utilization,
         spend,

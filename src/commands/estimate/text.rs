@@ -133,7 +133,7 @@ fn hardware_part(out: &mut Text, h: &HardwarePart) {
     out.line(format!("  time: {time}"));
     utilization(out, &h.utilization);
     goodput(out, &h.goodput);
-    run_spread(out, h.run_spread.as_ref());
+    chip_time_factor(out, h.chip_time_factor.as_ref());
     spend(out, &h.spend, unit);
 }
 
@@ -173,13 +173,15 @@ fn goodput(out: &mut Text, g: &FactorReport) {
     out.line(format!("  goodput: {} median; {source}", short(g.median)));
 }
 
-/// The spread between runs, where it applies (it always comes from its prior).
-fn run_spread(out: &mut Text, s: Option<&FactorReport>) {
-    if let Some((s, p)) = s.and_then(|s| Some((s, s.prior.as_ref()?))) {
+/// What published chip-time holds beyond both priors, where it applies: the factor and the fit
+/// it comes from.
+fn chip_time_factor(out: &mut Text, s: Option<&FactorReport>) {
+    if let Some(s) = s {
         out.line(format!(
-            "  run spread: x{} median; {}, how far runs scatter beyond both priors",
+            "  chip-time factor: x{} median ({}); {}",
             short(s.median),
-            prior_words(&p.name, p.default, p.evidence, &s.distribution)
+            describe(&s.distribution),
+            s.source
         ));
     }
 }
@@ -362,14 +364,19 @@ fn time(out: &mut Text, t: &TimeEstimate) {
         .training_days
         .map(|d| format!("{} days, ", sig(d)))
         .unwrap_or_default();
+    let includes = if t.chip_time_factor.is_some() {
+        "goodput and the chip-time factor"
+    } else {
+        "goodput"
+    };
     out.line(format!(
-        "  training alone (goodput 1): {training_days}{} {hours}; the time above includes goodput",
+        "  training alone (goodput 1): {training_days}{} {hours}; the time above includes {includes}",
         sig(t.training_gpu_hours)
     ));
     chip(out, &t.chip, t.count);
     utilization(out, &t.utilization);
     goodput(out, &t.goodput);
-    run_spread(out, t.run_spread.as_ref());
+    chip_time_factor(out, t.chip_time_factor.as_ref());
     spend(out, &t.spend, hours);
 }
 

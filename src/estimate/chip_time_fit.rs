@@ -1,0 +1,217 @@
+//! What the published chip-time of runs holds: a least-squares fit of the log utilization of
+//! that time (6ND over chip-time x the chip's dense 16-bit peak) to the log of the active
+//! parameters and the log of the peak, over the runs of `data/priors/chip_time.csv`, with the
+//! prediction interval of a new run. Bigger models and slower chips use more of the peak.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use faer::linalg::solvers::DenseSolveCore;
+use faer::Mat;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::peaks::lookup;
+
+const EVIDENCE: &str = include_str!("../../data/priors/chip_time.csv");
+
+/// One run of the evidence: its name and the logs the fit uses.
+#[derive(Debug, Clone)]
+pub struct EvidenceRun {
+    #[allow(dead_code)] // read by the tests, which name the runs they check
+    pub run: String,
+    pub ln_params: f64,
+    pub ln_peak: f64,
+    /// ln of 6ND / (chip-seconds x dense 16-bit peak).
+    pub ln_utilization: f64,
+}
+
+fn number(row: &BTreeMap<String, String>, column: &str) -> Option<f64> {
+    row[column].trim().parse().ok()
+}
+
+/// The bundled runs (a malformed row is a build defect, caught by the tests).
+pub fn evidence() -> &'static [EvidenceRun] {
+    static RUNS: LazyLock<Vec<EvidenceRun>> = LazyLock::new(|| {
+        csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(EVIDENCE.as_bytes())
+            .deserialize::<BTreeMap<String, String>>()
+            .map(|r| evidence_run(&r.expect("bundled chip_time.csv parses")))
+            .collect()
+    });
+    &RUNS
+}
+
+fn evidence_run(r: &BTreeMap<String, String>) -> EvidenceRun {
+    let what = |c: &str| number(r, c).unwrap_or_else(|| panic!("{}: no {c}", r["run"]));
+    let chip_hours = number(r, "gpu_hours").unwrap_or_else(|| what("count") * what("days") * 24.0);
+    let (params, tokens) = (what("params"), what("tokens"));
+    let peak = sixteen_bit_peak(&r["gpu"]).unwrap_or_else(|| panic!("{}: no peak", r["run"]));
+    EvidenceRun {
+        run: r["run"].clone(),
+        ln_params: params.ln(),
+        ln_peak: peak.ln(),
+        ln_utilization: (6.0 * params * tokens / (chip_hours * 3600.0 * peak * 1e12)).ln(),
+    }
+}
+
+/// The dense peak (TFLOP/s) of the dtype a run on this chip trains in by default.
+pub fn sixteen_bit_peak(name: &str) -> Option<f64> {
+    let row = lookup(name).ok()?.row;
+    row.board_peak(row.default_training_dtype()?)
+}
+
+/// A fitted line: coefficients, (X'X)^-1 for the prediction's variance, the residual standard
+/// deviation, and the range of each covariate in the runs (a prediction clamps to it).
+#[derive(Debug, Clone)]
+pub struct Fit {
+    pub beta: Vec<f64>,
+    xtx_inv: Mat<f64>,
+    pub sigma: f64,
+    pub runs: usize,
+    /// ln range of each covariate after the intercept.
+    pub ranges: Vec<(f64, f64)>,
+}
+
+/// A prediction of ln utilization: its mean and the standard deviation of a new run around it,
+/// scaled so that mean +- 1.645 sd is the 90% interval of Student's t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+/// The covariates of a run: ln params (where known) and ln peak.
+fn row(run: &EvidenceRun, with_params: bool) -> Vec<f64> {
+    let mut x = vec![1.0];
+    if with_params {
+        x.push(run.ln_params);
+    }
+    x.push(run.ln_peak);
+    x
+}
+
+impl Fit {
+    /// Least squares of ln utilization on the covariates of `runs`.
+    pub fn new(runs: &[EvidenceRun], with_params: bool) -> Fit {
+        let xs: Vec<Vec<f64>> = runs.iter().map(|r| row(r, with_params)).collect();
+        let (n, k) = (xs.len(), xs[0].len());
+        let x = Mat::<f64>::from_fn(n, k, |i, j| xs[i][j]);
+        let y = Mat::<f64>::from_fn(n, 1, |i, _| runs[i].ln_utilization);
+        let xtx_inv = (x.transpose() * &x).partial_piv_lu().inverse();
+        let b = &xtx_inv * (x.transpose() * &y);
+        let beta: Vec<f64> = (0..k).map(|j| b[(j, 0)]).collect();
+        let sse: f64 = (0..n)
+            .map(|i| (runs[i].ln_utilization - dot(&xs[i], &beta)).powi(2))
+            .sum();
+        let ranges = (1..k)
+            .map(|j| {
+                xs.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                        (lo.min(x[j]), hi.max(x[j]))
+                    })
+            })
+            .collect();
+        Fit {
+            beta,
+            xtx_inv,
+            sigma: (sse / (n - k) as f64).sqrt(),
+            runs: n,
+            ranges,
+        }
+    }
+
+    /// The covariates clamped to the runs' range, and whether any was outside it.
+    pub fn clamp(&self, covariates: &[f64]) -> (Vec<f64>, bool) {
+        let clamped: Vec<f64> = covariates
+            .iter()
+            .zip(&self.ranges)
+            .map(|(x, (lo, hi))| x.clamp(*lo, *hi))
+            .collect();
+        let outside = clamped.iter().zip(covariates).any(|(c, x)| c != x);
+        (clamped, outside)
+    }
+
+    /// ln utilization of a new run with these covariates (after the intercept, in the fit's
+    /// order, already clamped).
+    pub fn predict(&self, covariates: &[f64]) -> Prediction {
+        let x: Vec<f64> = std::iter::once(1.0)
+            .chain(covariates.iter().copied())
+            .collect();
+        let k = x.len();
+        let leverage: f64 = (0..k)
+            .flat_map(|i| (0..k).map(move |j| (i, j)))
+            .map(|(i, j)| x[i] * self.xtx_inv[(i, j)] * x[j])
+            .sum();
+        let df = (self.runs - k) as f64;
+        let t = StudentsT::new(0.0, 1.0, df)
+            .expect("positive degrees of freedom")
+            .inverse_cdf(0.95);
+        let z = Normal::standard().inverse_cdf(0.95);
+        Prediction {
+            mean: dot(&x, &self.beta),
+            sd: self.sigma * (1.0 + leverage).sqrt() * t / z,
+        }
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The two fits over all the runs: with the parameter count, and without it.
+pub fn fits() -> &'static (Fit, Fit) {
+    static FITS: LazyLock<(Fit, Fit)> =
+        LazyLock::new(|| (Fit::new(evidence(), true), Fit::new(evidence(), false)));
+    &FITS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_run_has_a_peak_and_a_utilization_below_one() {
+        let runs = evidence();
+        assert_eq!(runs.len(), 50);
+        for r in runs {
+            let u = r.ln_utilization.exp();
+            assert!(0.05 < u && u < 0.7, "{}: {u}", r.run);
+        }
+    }
+
+    #[test]
+    fn the_fit_solves_the_normal_equations_of_a_line_drawn_by_hand() {
+        // y = 1 + 2 ln N - 0.5 ln P exactly: the fit returns the line and no residual.
+        let runs: Vec<EvidenceRun> = [(1.0, 2.0), (2.0, 2.5), (3.0, 1.0), (4.0, 3.0)]
+            .iter()
+            .map(|&(n, p)| EvidenceRun {
+                run: String::new(),
+                ln_params: n,
+                ln_peak: p,
+                ln_utilization: 1.0 + 2.0 * n - 0.5 * p,
+            })
+            .collect();
+        let f = Fit::new(&runs, true);
+        for (b, want) in f.beta.iter().zip([1.0, 2.0, -0.5]) {
+            assert!((b - want).abs() < 1e-9, "{:?}", f.beta);
+        }
+        assert!(f.sigma < 1e-9);
+        assert_eq!(f.ranges, vec![(1.0, 4.0), (1.0, 3.0)]);
+        assert_eq!(f.clamp(&[5.0, 2.0]), (vec![4.0, 2.0], true));
+        assert_eq!(f.clamp(&[2.0, 2.0]), (vec![2.0, 2.0], false));
+    }
+
+    #[test]
+    fn bigger_models_and_slower_chips_use_more_of_the_peak() {
+        let (with, without) = fits();
+        println!("with params: {:?} sigma {:.4}", with.beta, with.sigma);
+        println!("without: {:?} sigma {:.4}", without.beta, without.sigma);
+        assert_eq!(with.beta.len(), 3);
+        assert!(with.beta[1] > 0.05, "{:?}", with.beta);
+        assert!(with.beta[2] < -0.1, "{:?}", with.beta);
+        assert!(without.beta[1] < -0.1, "{:?}", without.beta);
+        // Knowing the size narrows the prediction.
+        assert!(with.sigma < without.sigma);
+    }
+}
