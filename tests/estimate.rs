@@ -834,6 +834,33 @@ fn calibration_from_a_results_file() {
     assert_eq!(cal["basis"], "best matmul");
     assert_eq!(cal["above_peak"], false);
     assert_eq!(cal["device"], "cpu:0");
+    // The best result is named as its problem: a batched one with its batch.
+    let best = cal["best_result"].as_str().unwrap();
+    assert!(!best.contains("x("), "{best}");
+    let mut batched = common::sample_results();
+    for run in &mut batched.runs {
+        // Two problems of half the rows: the same FLOP, so the same rates.
+        (run.batch, run.m) = (2, run.m / 2);
+    }
+    let path = dir.path().join("batched.json");
+    flopmeter::results::write_atomic(&path, &batched).unwrap();
+    let v = estimate(&[
+        "hardware",
+        "--calibrate",
+        path.to_str().unwrap(),
+        "--peak-tflops",
+        "0.55",
+        "--dtype",
+        "f32",
+        "--count",
+        "1",
+        "--days",
+        "1",
+    ]);
+    let best = v["utilization"]["calibration"]["best_result"]
+        .as_str()
+        .unwrap();
+    assert!(best.contains("2x(128x256x256)"), "{best}");
     // Median utilization = measured ceiling x the factor's median (0.525).
     assert!(close(
         v["utilization"]["median"].as_f64().unwrap(),

@@ -9,87 +9,52 @@
 use crate::dtype::Dtype;
 use crate::model::params;
 use crate::model::shapes::Part;
-use crate::results::best::problem_rate;
+use crate::results::best::weighted_rate;
 use crate::results::{ModelGemm, ModelRecord, PartFigure, PartShare, Results, WeightedFigure};
 
 use super::options::ModelBench;
 
-/// FLOP and seconds of one part (or of the step) at the measured rates; `complete` is false
-/// when a GEMM of it has no verified rate.
-#[derive(Clone, Copy)]
-struct Tally {
-    flop: f64,
-    seconds: f64,
-    complete: bool,
-}
-
-impl Tally {
-    const EMPTY: Tally = Tally {
-        flop: 0.0,
-        seconds: 0.0,
-        complete: true,
-    };
-
-    fn tflops(&self) -> Option<f64> {
-        (self.complete && self.seconds > 0.0).then(|| self.flop / self.seconds / 1e12)
-    }
-}
-
-/// The weighted figure of one device and dtype over the step's GEMMs.
+/// The weighted figure of one device and dtype over the step's GEMMs (`results::best`'s rule),
+/// and over each part's.
 fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> WeightedFigure {
-    let mut missing = Vec::new();
-    let mut parts = [Tally::EMPTY; 4];
-    let mut rates = Vec::new();
-    for g in &model.gemms {
-        let tally = &mut parts[Part::ALL
+    let of_part = |part: Option<Part>| {
+        let gemms = model
+            .gemms
             .iter()
-            .position(|p| *p == g.role.part())
-            .unwrap_or(0)];
-        tally.flop += g.flop();
-        match problem_rate(doc, device, dtype, g.problem()) {
-            Some(tflops) => {
-                tally.seconds += g.flop() / (tflops * 1e12);
-                rates.push(tflops);
-            }
-            None => {
-                tally.complete = false;
-                let name = g.problem().to_string();
-                if !missing.contains(&name) {
-                    missing.push(name);
-                }
-            }
-        }
-    }
-    let step = parts.iter().fold(Tally::EMPTY, |a, p| Tally {
-        flop: a.flop + p.flop,
-        seconds: a.seconds + p.seconds,
-        complete: a.complete && p.complete,
-    });
-    let weighted = step.tflops();
+            .filter(move |g| part.is_none_or(|p| g.role.part() == p));
+        let flop: f64 = gemms.clone().map(|g| g.flop()).sum();
+        let rate = weighted_rate(doc, device, dtype, gemms.map(|g| (g.problem(), g.flop())));
+        (flop, rate)
+    };
+    let (step_flop, step) = of_part(None);
     let peak = doc
         .devices
         .iter()
         .find(|d| d.id == device)
         .and_then(|d| d.rated_tflops.get(&dtype).copied());
+    let seconds = |flop: f64, tflops: f64| flop / tflops;
     WeightedFigure {
         device: device.to_string(),
         dtype,
-        weighted_tflops: weighted,
-        weighted_utilization: weighted.zip(peak).map(|(w, p)| w / p),
-        slowest_tflops: rates.iter().copied().reduce(f64::min),
-        fastest_tflops: rates.iter().copied().reduce(f64::max),
-        missing,
+        weighted_tflops: step.tflops,
+        weighted_utilization: step.tflops.zip(peak).map(|(w, p)| w / p),
+        slowest_tflops: step.slowest,
+        fastest_tflops: step.fastest,
         parts: Part::ALL
             .iter()
-            .zip(parts)
-            .filter(|(_, t)| t.flop > 0.0)
-            .map(|(part, t)| PartFigure {
-                part: *part,
-                flop_share: t.flop / step.flop,
-                tflops: t.tflops(),
-                time_share: step.complete.then(|| t.seconds / step.seconds),
+            .map(|part| (*part, of_part(Some(*part))))
+            .filter(|(_, (flop, _))| *flop > 0.0)
+            .map(|(part, (flop, rate))| PartFigure {
+                part,
+                flop_share: flop / step_flop,
+                tflops: rate.tflops,
+                time_share: step
+                    .tflops
+                    .zip(rate.tflops)
+                    .map(|(s, p)| seconds(flop, p) / seconds(step_flop, s)),
             })
             .collect(),
+        missing: step.missing,
     }
 }
 

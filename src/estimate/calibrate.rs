@@ -151,7 +151,7 @@ fn weighted(r: &Results, device: &str, dtype: Dtype) -> Option<(f64, String)> {
     Some((
         w.weighted_tflops?,
         format!(
-            "the FLOP-weighted GEMMs of {} ({:.1}% of the step's FLOP measured)",
+            "the FLOP-weighted GEMMs of {} ({:.1}% of the step's GEMM FLOP measured)",
             m.name,
             (1.0 - m.unmeasured_share) * 100.0
         ),
@@ -170,7 +170,7 @@ fn candidates(r: &Results, dtype: Dtype) -> Vec<Candidate> {
                 Some((w, what)) => (w, what, "model GEMMs (FLOP-weighted)"),
                 None => (
                     run.tflops.median,
-                    format!("{} {} {}x{}x{}", run.kernel, run.dtype, run.m, run.n, run.k),
+                    format!("{} {} {}", run.kernel, run.dtype, run.problem()),
                     "best matmul",
                 ),
             };
@@ -209,27 +209,29 @@ fn cluster_candidates(c: &ClusterFile, dtype: Dtype) -> Vec<Candidate> {
         .collect()
 }
 
-fn cluster_verified_dtypes(c: &ClusterFile) -> Vec<String> {
-    let mut have: Vec<String> = c
-        .jobs()
-        .filter(|(_, j)| j.is_verified())
-        .map(|(_, j)| j.dtype.name().to_string())
-        .collect();
+/// The dtypes with a verified result, each once, by name.
+fn distinct_names(verified: impl Iterator<Item = Dtype>) -> Vec<String> {
+    let mut have: Vec<String> = verified.map(|d| d.name().to_string()).collect();
     have.sort_unstable();
     have.dedup();
     have
 }
 
+fn cluster_verified_dtypes(c: &ClusterFile) -> Vec<String> {
+    distinct_names(
+        c.jobs()
+            .filter(|(_, j)| j.is_verified())
+            .map(|(_, j)| j.dtype),
+    )
+}
+
 fn verified_dtypes(r: &Results) -> Vec<String> {
-    let mut have: Vec<String> = r
-        .runs
-        .iter()
-        .filter(|run| is_verified(run))
-        .map(|run| run.dtype.name().to_string())
-        .collect();
-    have.sort_unstable();
-    have.dedup();
-    have
+    distinct_names(
+        r.runs
+            .iter()
+            .filter(|run| is_verified(run))
+            .map(|run| run.dtype),
+    )
 }
 
 /// Keeps the devices that may stand for the estimate's chip, or says why none may.
