@@ -147,7 +147,7 @@ pub fn verdicts(doc: &Results) -> Vec<DeviceVerdict> {
                 device_name: b.device.name.clone(),
                 dtype: b.dtype,
                 best_tflops: b.run.tflops.median,
-                best_run: format!("{} {}x{}x{}", b.run.kernel, b.run.m, b.run.n, b.run.k),
+                best_run: format!("{} {}", b.run.kernel, b.run.problem()),
                 reference_tflops: r.tflops,
                 reference_source: format!("{}: {}", r.cite(), r.source),
                 vs_reference,

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Shape {
     pub m: usize,
     pub n: usize,
@@ -51,7 +51,7 @@ impl std::fmt::Display for Shape {
 /// What one timed call computes: `batch` independent products of one shape, as a
 /// strided-batched GEMM runs them (the per-head attention products, a layer's experts). A batch
 /// of 1 is a plain GEMM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub shape: Shape,
     pub batch: usize,

@@ -108,6 +108,28 @@ fn a_cluster_slow_everywhere_is_a_cluster_wide_problem_not_a_straggler() {
     assert_eq!(c["cluster_wide"].as_array().unwrap().len(), 1);
     assert_eq!(c["verdict_counts"][0]["below"], 4);
 
+    // One machine's two files (no launcher: the same devices, other jobs) are still its 2 GPUs,
+    // each judged by its best job, as `report` counts them: all 2 GPUs, not 4.
+    let mut other_jobs = h100_results("node-a", &[598.0, 601.0], 520.0);
+    for r in &mut other_jobs.runs {
+        (r.batch, r.m) = (8, 1024);
+    }
+    write_atomic(&a, &h100_results("node-a", &[596.0, 600.0], 520.0)).unwrap();
+    write_atomic(&b, &other_jobs).unwrap();
+    let (merged, text) = merge(&a, &b, &out);
+    assert!(merged.status.success(), "{text}");
+    assert!(
+        text.contains("Cluster-wide: bf16: all 2 GPUs are below their reference"),
+        "{text}"
+    );
+    let notes = flopmeter::results::cluster::load(&out).unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("bf16: all 2 GPUs are below")),
+        "{notes:?}"
+    );
+
     // One slow GPU among good ones is a straggler, and no cluster-wide problem.
     write_atomic(&a, &h100_results("node-a", &[790.0, 600.0], 690.0)).unwrap();
     write_atomic(&b, &h100_results("node-b", &[795.0, 792.0], 690.0)).unwrap();

@@ -7,14 +7,15 @@ use std::collections::{HashMap, HashSet};
 
 use crate::dtype::Dtype;
 use crate::results::cluster::RankRecord;
+use crate::shape::Problem;
 
 /// What has been merged so far, by id.
 #[derive(Default)]
 pub struct Seen {
     /// Merged device id -> (its chip, the file it came from first).
     devices: HashMap<String, (String, String)>,
-    /// (device, kernel, dtype, m, n, k) of every merged job.
-    jobs: HashSet<(String, String, Dtype, usize, usize, usize)>,
+    /// (device, kernel, dtype, problem) of every merged job.
+    jobs: HashSet<(String, String, Dtype, Problem)>,
 }
 
 impl Seen {
@@ -49,12 +50,13 @@ impl Seen {
     pub fn add(&mut self, r: &RankRecord) -> Result<(), String> {
         self.add_devices(r)?;
         for j in &r.jobs {
-            let key = (j.device.clone(), j.kernel.clone(), j.dtype, j.m, j.n, j.k);
+            let key = (j.device.clone(), j.kernel.clone(), j.dtype, j.problem());
             if !self.jobs.insert(key) {
                 return Err(format!(
-                    "{}: {} {} {} {}x{}x{} was measured in another file too: the same results \
-                     merged twice?",
-                    r.file, j.device, j.kernel, j.dtype, j.m, j.n, j.k
+                    "{}: {} {} was measured in another file too: the same results merged twice?",
+                    r.file,
+                    j.device,
+                    j.job()
                 ));
             }
         }

@@ -42,7 +42,7 @@ pub struct MergeOptions {
 
 /// Per dtype: devices with a verdict, how many are below their reference, and the range of
 /// their ratios to it (for the cluster-wide problem).
-#[derive(Default, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Tally {
     devices: usize,
     below: usize,
@@ -63,7 +63,9 @@ pub struct Merger {
     device_index: HashMap<String, usize>,
     bests: Vec<Best>,
     best_index: HashMap<(usize, Dtype), usize>,
-    tallies: BTreeMap<Dtype, Tally>,
+    /// The verdict against the reference of each entry of `bests` (its best verified job's),
+    /// where it has one.
+    best_verdicts: Vec<Option<(Verdict, f64)>>,
     distributions: Distributions,
     dead: Vec<DeadRank>,
     interrupted: Vec<String>,
@@ -100,7 +102,7 @@ impl Merger {
             device_index: HashMap::new(),
             bests: Vec::new(),
             best_index: HashMap::new(),
-            tallies: BTreeMap::new(),
+            best_verdicts: Vec::new(),
             distributions: Distributions::default(),
             dead: Vec::new(),
             interrupted: Vec::new(),
@@ -139,7 +141,7 @@ impl Merger {
     }
 
     /// Keeps each device's best verified rate per dtype, on the basis of the first file that
-    /// measured it in that dtype; and tallies the verdicts.
+    /// measured it in that dtype, and that job's verdict against the reference.
     fn add_rates(&mut self, r: &RankRecord) {
         for j in &r.jobs {
             let device = self.device_index[&j.device];
@@ -153,21 +155,13 @@ impl Merger {
                         settings: r.settings,
                     },
                 });
+                self.best_verdicts.push(None);
                 self.bests.len() - 1
             });
             let b = &mut self.bests[at];
             if j.is_verified() && (b.tflops.is_nan() || j.median_tflops > b.tflops) {
                 b.tflops = j.median_tflops;
-            }
-            if let (Some(v), Some(ratio)) = (j.verdict, j.vs_reference) {
-                let t = self.tallies.entry(j.dtype).or_insert(Tally {
-                    lowest: f64::INFINITY,
-                    ..Tally::default()
-                });
-                t.devices += 1;
-                t.below += usize::from(v == Verdict::Below);
-                t.lowest = t.lowest.min(ratio);
-                t.highest = t.highest.max(ratio);
+                self.best_verdicts[at] = j.verdict.zip(j.vs_reference);
             }
         }
     }
@@ -199,7 +193,22 @@ impl Merger {
     /// The cluster-wide problem of each dtype whose GPUs are all below their reference while
     /// none is a straggler.
     fn cluster_wide(&self, stragglers: &[crate::results::Straggler]) -> Vec<String> {
-        self.tallies
+        // One verdict per device and dtype, its best job's, as `report` counts them.
+        let mut tallies: BTreeMap<Dtype, Tally> = BTreeMap::new();
+        for (b, verdict) in self.bests.iter().zip(&self.best_verdicts) {
+            let Some((v, ratio)) = verdict else { continue };
+            let t = tallies.entry(b.dtype).or_insert(Tally {
+                devices: 0,
+                below: 0,
+                lowest: f64::INFINITY,
+                highest: 0.0,
+            });
+            t.devices += 1;
+            t.below += usize::from(*v == Verdict::Below);
+            t.lowest = t.lowest.min(*ratio);
+            t.highest = t.highest.max(*ratio);
+        }
+        tallies
             .iter()
             .filter_map(|(dtype, t)| {
                 let none = !stragglers.iter().any(|s| s.dtype == *dtype);
