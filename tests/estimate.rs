@@ -381,6 +381,14 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
         "--tokens", "1e12",
     ]);
     assert!(median(&a100) > 1.2 * median(&large));
+    // A TPU core row is read as its chip: 2048 cores or 1024 chips, one estimate.
+    let tpu = |name: &str, count: &str| {
+        f(
+            &estimate(&["hardware", "--gpu", name, "--count", count, "--days", "30"]),
+            "flops",
+        )
+    };
+    assert_eq!(tpu("TPU v3 cores", "2048"), tpu("TPU v3", "1024"));
     // Chosen by name it is the same pair; anything the user gives, or another prior, has none.
     assert_eq!(with(&["--prior", "reported-mfu"])["chip_time_factor"], *s);
     for extra in [

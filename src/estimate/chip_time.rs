@@ -56,7 +56,7 @@ impl ChipTimeFactor {
             u.prior.as_ref().is_some_and(|p| p.name == DEFAULT_PRIOR) && g.prior.is_some();
         let peak = chip
             .row
-            .and_then(|r| sixteen_bit_peak(&r.key))
+            .and_then(|r| sixteen_bit_peak(&chip_key(&r.key)))
             .unwrap_or(chip.peak_tflops);
         from_priors.then(|| Self::predicted(params.filter(|n| *n > 0.0), peak))
     }
@@ -92,6 +92,17 @@ impl ChipTimeFactor {
 
     pub fn median(&self) -> f64 {
         self.dist.median()
+    }
+}
+
+/// The row the fit's peak is read from: a TPU core row's chip (the runs are of chips; a core's
+/// peak is half its chip's), any other row itself.
+fn chip_key(key: &str) -> String {
+    match key.strip_suffix(" (core)") {
+        Some(chip) if sixteen_bit_peak(&format!("{chip} (chip)")).is_some() => {
+            format!("{chip} (chip)")
+        }
+        _ => key.to_string(),
     }
 }
 
