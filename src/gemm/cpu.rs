@@ -223,9 +223,11 @@ fn prepare_typed<T: Elem>(problem: Problem, seed: u64, llc: u64, memory_budget: 
     }
 }
 
-/// Bytes one operand set of `shape` needs on the CPU (saturating: never a wrapped size).
+/// Bytes one operand set of `shape` needs on the CPU (saturating: never a wrapped size): A and B
+/// in the dtype, C as every CPU kernel writes it (f64 for f64; f32, or i32 for int8, otherwise:
+/// at least 4 bytes). The planner and each kernel's prepare count with this one rule.
 pub fn set_bytes(shape: Shape, dtype: Dtype) -> u64 {
-    shape.operand_bytes(dtype.input_bytes(), dtype.input_bytes())
+    shape.operand_bytes(dtype.input_bytes(), dtype.input_bytes().max(4))
 }
 
 /// faer's matmul keeps a workspace of twice the last-level cache in each thread that runs it
@@ -439,5 +441,23 @@ pub fn prepare_batched(
         other => Err(GemmError::Unsupported(format!(
             "the CPU backend measures f32 and f64, not {other}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_check_counts_c_as_the_kernels_write_it() {
+        // bf16 1000^3: A and B 2 MB each, C 4 MB in f32 (the libraries' output): 8 MB, more
+        // than half of 15.9 MB. Counted at 2 bytes, C would let the planner accept a job the
+        // library's prepare then refused.
+        let problem = Problem::single(Shape::cube(1000));
+        assert_eq!(set_bytes(problem.shape, Dtype::Bf16), 8_000_000);
+        assert!(check_memory(problem, Dtype::Bf16, Memory::from(15_900_000), 0).is_err());
+        assert!(check_memory(problem, Dtype::Bf16, Memory::from(16_100_000), 0).is_ok());
+        // faer's f64: every operand 8 bytes.
+        assert_eq!(set_bytes(problem.shape, Dtype::F64), 24_000_000);
     }
 }

@@ -433,14 +433,11 @@ pub fn prepare(
         ))
     })?;
     let (sa, sb, sc) = (shape.m * shape.k, shape.k * shape.n, shape.m * shape.n);
-    let set_bytes = ka.elem_bytes() * sa as u64 + kb.elem_bytes() * sb as u64 + 8 * sc as u64;
-    if set_bytes > available_memory / 2 {
-        return Err(GemmError::TooLarge(format!(
-            "shape {shape} in {dtype} needs {} for A, B and C; this machine has {} free",
-            crate::units::bytes(set_bytes),
-            crate::units::bytes(available_memory)
-        )));
-    }
+    // Checked against the free memory by the caller (cpu::check_memory), with the same count:
+    // A and B in the dtype's own width, C as `layout` writes it (at least 4 bytes).
+    debug_assert_eq!(ka.elem_bytes(), dtype.input_bytes() as u64);
+    debug_assert_eq!(kb.elem_bytes(), dtype.input_bytes() as u64);
+    let set_bytes = super::cpu::set_bytes(shape, dtype);
     let n = operand_sets(set_bytes, llc, (available_memory / 4).max(set_bytes));
     let sets = (0..n)
         .map(|i| Set {
