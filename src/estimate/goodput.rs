@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::dist::Dist;
 use super::priors::{goodput_prior, Evidence};
 
-/// Which prior of a factor (goodput, the run spread) was used and whether anybody chose it.
+/// Which prior of a factor (goodput, the chip-time factor) was used and whether anybody chose it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FactorPrior {
     pub name: String,
