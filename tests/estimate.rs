@@ -365,7 +365,7 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
         (&"chip-time".into(), &"back-computed".into())
     );
     let source = s["source"].as_str().unwrap();
-    assert!(source.contains("fitted to the 68 runs"), "{source}");
+    assert!(source.contains("fitted to the 81 runs"), "{source}");
     assert!(source.contains("ln peak alone"), "{source}");
     // Published chip-time holds less than MFU x goodput of the tuned runs: below 1.
     assert!(f(s, "median") < 0.9, "{s}");

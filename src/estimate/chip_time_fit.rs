@@ -173,11 +173,11 @@ mod tests {
     #[test]
     fn every_run_has_a_peak_and_a_utilization_below_one() {
         let runs = evidence();
-        assert_eq!(runs.len(), 68);
+        assert_eq!(runs.len(), 81);
         for r in runs {
-            // From CodeGeeX-13B's 3% (1,536 Ascend 910 for 65 days) to Refact-1.6B's 67%.
+            // From CodeGeeX-13B's 3% (1,536 Ascend 910 for 65 days) to Tucano2-0.6B's 84%.
             let u = r.ln_utilization.exp();
-            assert!(0.025 < u && u < 0.7, "{}: {u}", r.run);
+            assert!(0.025 < u && u < 0.85, "{}: {u}", r.run);
         }
     }
 
