@@ -62,6 +62,14 @@ impl Problem {
         Problem { shape, batch: 1 }
     }
 
+    /// `batch` products of m x n x k, as results files store them.
+    pub fn of(m: usize, n: usize, k: usize, batch: usize) -> Problem {
+        Problem {
+            shape: Shape { m, n, k },
+            batch,
+        }
+    }
+
     /// 2 B m n k.
     pub fn flop(&self) -> f64 {
         self.shape.flop() * self.batch as f64

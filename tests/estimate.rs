@@ -818,20 +818,22 @@ fn calibration_from_a_results_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cpu.json");
     flopmeter::results::write_atomic(&path, &common::sample_results()).unwrap();
-    let p = path.to_str().unwrap();
-    let v = estimate(&[
-        "hardware",
-        "--calibrate",
-        p,
-        "--peak-tflops",
-        "0.55",
-        "--dtype",
-        "f32",
-        "--count",
-        "1",
-        "--days",
-        "1",
-    ]);
+    let calibrated = |path: &std::path::Path| {
+        estimate(&[
+            "hardware",
+            "--calibrate",
+            path.to_str().unwrap(),
+            "--peak-tflops",
+            "0.55",
+            "--dtype",
+            "f32",
+            "--count",
+            "1",
+            "--days",
+            "1",
+        ])
+    };
+    let v = calibrated(&path);
     let cal = &v["utilization"]["calibration"];
     // Recomputed from the measured rate and the file's rated peak, not read from the file.
     assert!(close(
@@ -852,19 +854,7 @@ fn calibration_from_a_results_file() {
     }
     let path = dir.path().join("batched.json");
     flopmeter::results::write_atomic(&path, &batched).unwrap();
-    let v = estimate(&[
-        "hardware",
-        "--calibrate",
-        path.to_str().unwrap(),
-        "--peak-tflops",
-        "0.55",
-        "--dtype",
-        "f32",
-        "--count",
-        "1",
-        "--days",
-        "1",
-    ]);
+    let v = calibrated(&path);
     let best = v["utilization"]["calibration"]["best_result"]
         .as_str()
         .unwrap();

@@ -32,7 +32,6 @@ fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> Weig
         .iter()
         .find(|d| d.id == device)
         .and_then(|d| d.rated_tflops.get(&dtype).copied());
-    let seconds = |flop: f64, tflops: f64| flop / tflops;
     WeightedFigure {
         device: device.to_string(),
         dtype,
@@ -48,10 +47,11 @@ fn figure(doc: &Results, model: &ModelBench, device: &str, dtype: Dtype) -> Weig
                 part,
                 flop_share: flop / step_flop,
                 tflops: rate.tflops,
+                // The part's time over the step's: (flop / its rate) / (step flop / step rate).
                 time_share: step
                     .tflops
                     .zip(rate.tflops)
-                    .map(|(s, p)| seconds(flop, p) / seconds(step_flop, s)),
+                    .map(|(s, p)| (flop / p) / (step_flop / s)),
             })
             .collect(),
         missing: step.missing,

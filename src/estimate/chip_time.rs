@@ -20,7 +20,7 @@ use super::utilization::Utilization;
 
 pub const NAME: &str = "chip-time";
 
-/// The factor, where it came from, and the utilization of chip-time it predicts.
+/// The factor and where it came from (its source says what the fit predicts for the run).
 #[derive(Debug, Clone)]
 pub struct ChipTimeFactor {
     pub dist: Dist,
@@ -98,12 +98,10 @@ impl ChipTimeFactor {
 /// The row the fit's peak is read from: a TPU core row's chip (the runs are of chips; a core's
 /// peak is half its chip's), any other row itself.
 fn chip_key(key: &str) -> String {
-    match key.strip_suffix(" (core)") {
-        Some(chip) if sixteen_bit_peak(&format!("{chip} (chip)")).is_some() => {
-            format!("{chip} (chip)")
-        }
-        _ => key.to_string(),
-    }
+    key.strip_suffix(" (core)")
+        .map(|chip| format!("{chip} (chip)"))
+        .filter(|chip| sixteen_bit_peak(chip).is_some())
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// The factor of a run with these covariates (ln params where known, ln peak) under `fit`: the
@@ -136,19 +134,18 @@ fn said(
             "a model".to_string(),
         ),
     };
-    let z = 1.6449;
+    let (lo, hi) = p.interval90();
+    let range = if outside {
+        ", outside the runs' range (the nearest end is used)"
+    } else {
+        ""
+    };
     format!(
         "fitted to the {runs} runs of data/priors/chip_time.csv that publish chip-time and no \
-         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}; for {size} on a chip of {peak} TFLOP/s (16-bit){} it predicts {:.3} of the peak over the \
-         published chip-time (90%: {:.3} to {:.3}), against {:.3} for MFU x goodput of the priors",
-        if outside {
-            ", outside the runs' range (the nearest end is used)"
-        } else {
-            ""
-        },
+         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}; for {size} on a chip of \
+         {peak} TFLOP/s (16-bit){range} it predicts {:.3} of the peak over the published \
+         chip-time (90%: {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
         p.mean.exp(),
-        (p.mean - z * p.sd).exp(),
-        (p.mean + z * p.sd).exp(),
         prior_mean.exp(),
     )
 }

@@ -74,11 +74,24 @@ pub struct Fit {
 }
 
 /// A prediction of ln utilization: its mean and the standard deviation of a new run around it,
-/// scaled so that mean +- 1.645 sd is the 90% interval of Student's t.
+/// scaled so that mean +- z(0.95) sd is the 90% interval of Student's t.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
     pub mean: f64,
     pub sd: f64,
+}
+
+/// The normal quantile at 0.95: a 90% interval is +- this many standard deviations.
+fn z95() -> f64 {
+    Normal::standard().inverse_cdf(0.95)
+}
+
+impl Prediction {
+    /// The 90% interval of the utilization itself (not its logarithm).
+    pub fn interval90(&self) -> (f64, f64) {
+        let half = z95() * self.sd;
+        ((self.mean - half).exp(), (self.mean + half).exp())
+    }
 }
 
 /// The covariates of a run: ln params (where known) and ln peak.
@@ -147,10 +160,9 @@ impl Fit {
         let t = StudentsT::new(0.0, 1.0, df)
             .expect("positive degrees of freedom")
             .inverse_cdf(0.95);
-        let z = Normal::standard().inverse_cdf(0.95);
         Prediction {
             mean: dot(&x, &self.beta),
-            sd: self.sigma * (1.0 + leverage).sqrt() * t / z,
+            sd: self.sigma * (1.0 + leverage).sqrt() * t / z95(),
         }
     }
 }

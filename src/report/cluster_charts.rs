@@ -40,14 +40,7 @@ fn histogram(d: &JobDistribution, threshold: f64) -> BarChart {
             }
         })
         .collect();
-    let problem = crate::shape::Problem {
-        shape: crate::shape::Shape {
-            m: d.m,
-            n: d.n,
-            k: d.k,
-        },
-        batch: d.batch,
-    };
+    let problem = d.problem();
     BarChart::counts(
         format!(
             "{} {} {} {}: {} devices",

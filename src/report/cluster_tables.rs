@@ -178,14 +178,7 @@ fn distributions(v: &ClusterView) -> Block {
     ])
     .titled("Each job across the devices (verified median TFLOP/s)");
     for d in &v.distributions {
-        let problem = crate::shape::Problem {
-            shape: crate::shape::Shape {
-                m: d.m,
-                n: d.n,
-                k: d.k,
-            },
-            batch: d.batch,
-        };
+        let problem = d.problem();
         t.row(vec![
             d.device_name.clone(),
             d.kernel.clone(),

@@ -657,14 +657,7 @@ fn one() -> usize {
 impl Run {
     /// The shape and batch this run measured.
     pub fn problem(&self) -> crate::shape::Problem {
-        crate::shape::Problem {
-            shape: Shape {
-                m: self.m,
-                n: self.n,
-                k: self.k,
-            },
-            batch: self.batch,
-        }
+        crate::shape::Problem::of(self.m, self.n, self.k, self.batch)
     }
 
     /// TFLOP/s of one call taking `time_s` seconds (the rate at a quantile of the times).

@@ -63,9 +63,6 @@ pub struct Merger {
     device_index: HashMap<String, usize>,
     bests: Vec<Best>,
     best_index: HashMap<(usize, Dtype), usize>,
-    /// The verdict against the reference of each entry of `bests` (its best verified job's),
-    /// where it has one.
-    best_verdicts: Vec<Option<(Verdict, f64)>>,
     distributions: Distributions,
     dead: Vec<DeadRank>,
     interrupted: Vec<String>,
@@ -102,7 +99,6 @@ impl Merger {
             device_index: HashMap::new(),
             bests: Vec::new(),
             best_index: HashMap::new(),
-            best_verdicts: Vec::new(),
             distributions: Distributions::default(),
             dead: Vec::new(),
             interrupted: Vec::new(),
@@ -154,14 +150,14 @@ impl Merger {
                         device,
                         settings: r.settings,
                     },
+                    verdict: None,
                 });
-                self.best_verdicts.push(None);
                 self.bests.len() - 1
             });
             let b = &mut self.bests[at];
             if j.is_verified() && (b.tflops.is_nan() || j.median_tflops > b.tflops) {
                 b.tflops = j.median_tflops;
-                self.best_verdicts[at] = j.verdict.zip(j.vs_reference);
+                b.verdict = j.verdict.zip(j.vs_reference);
             }
         }
     }
@@ -195,8 +191,10 @@ impl Merger {
     fn cluster_wide(&self, stragglers: &[crate::results::Straggler]) -> Vec<String> {
         // One verdict per device and dtype, its best job's, as `report` counts them.
         let mut tallies: BTreeMap<Dtype, Tally> = BTreeMap::new();
-        for (b, verdict) in self.bests.iter().zip(&self.best_verdicts) {
-            let Some((v, ratio)) = verdict else { continue };
+        for b in &self.bests {
+            let Some((v, ratio)) = b.verdict else {
+                continue;
+            };
             let t = tallies.entry(b.dtype).or_insert(Tally {
                 devices: 0,
                 below: 0,
@@ -204,9 +202,9 @@ impl Merger {
                 highest: 0.0,
             });
             t.devices += 1;
-            t.below += usize::from(*v == Verdict::Below);
-            t.lowest = t.lowest.min(*ratio);
-            t.highest = t.highest.max(*ratio);
+            t.below += usize::from(v == Verdict::Below);
+            t.lowest = t.lowest.min(ratio);
+            t.highest = t.highest.max(ratio);
         }
         tallies
             .iter()

@@ -23,13 +23,15 @@ pub struct Basis {
     pub settings: usize,
 }
 
-/// One device's best verified median TFLOP/s for one dtype, and its basis.
+/// One device's best verified median TFLOP/s for one dtype, its basis, and that job's verdict
+/// against the published reference with its ratio, where it has one.
 #[derive(Debug, Clone, Copy)]
 pub struct Best {
     pub device: usize,
     pub dtype: Dtype,
     pub tflops: f64,
     pub basis: Basis,
+    pub verdict: Option<(crate::results::Verdict, f64)>,
 }
 
 /// What the rates are read against: the devices, hosts and settings of the merge.

@@ -47,7 +47,7 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
             &a.gpu_hours,
             &a.utilization,
             &a.spend,
-            params_of(Some(&work)),
+            Some(&work),
         )
         .map_err(|e| match e {
             Missing::Chip | Missing::Time(_) => usage(
@@ -71,14 +71,13 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
 /// `estimate hardware`.
 pub(super) fn hardware(a: &HardwareArgs) -> AppResult<Request> {
     let work = work(&a.work)?;
-    let params = params_of(work.as_ref());
     let run = hardware_run(
         &a.chip,
         &a.fleet,
         &a.gpu_hours,
         &a.utilization,
         &a.spend,
-        params,
+        work.as_ref(),
     )
     .map_err(|e| match e {
         Missing::Chip => usage("estimate hardware needs --gpu NAME or --peak-tflops P"),
@@ -108,8 +107,8 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
             ))
         }
     };
-    let params = match &compute {
-        Compute::Work(w) => params_of(Some(w)),
+    let work = match &compute {
+        Compute::Work(w) => Some(*w),
         Compute::Flop(_) => None,
     };
     let chip =
@@ -142,7 +141,7 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
     Ok(Request {
         question: Question::Time {
             compute,
-            platform: platform(chip, &a.chip, &a.utilization, &a.spend, params)?,
+            platform: platform(chip, &a.chip, &a.utilization, &a.spend, work.as_ref())?,
             solve,
         },
         draws: a.draws.draws,
@@ -169,7 +168,7 @@ fn hardware_run(
     g: &GpuHoursArgs,
     u: &UtilizationArgs,
     s: &SpendArgs,
-    params: Option<f64>,
+    work: Option<&Work>,
 ) -> Result<HardwareRun, Missing> {
     let chip = chip(c)?.ok_or(Missing::Chip)?;
     let fleet = FleetArgs {
@@ -178,7 +177,7 @@ fn hardware_run(
     };
     let time = chip_time(&fleet, g)?;
     Ok(HardwareRun {
-        platform: platform(chip, c, u, s, params)?,
+        platform: platform(chip, c, u, s, work)?,
         time,
     })
 }
@@ -419,19 +418,20 @@ fn params_of(work: Option<&Work>) -> Option<f64> {
     }
 }
 
-/// Utilization, goodput, the chip-time factor (narrower with the model's `params`), and the
-/// price and power of the chip.
+/// Utilization, goodput, the chip-time factor (narrower where the `work` gives the model's
+/// parameters), and the price and power of the chip.
 fn platform(
     chip: Chip,
     c: &ChipArgs,
     u: &UtilizationArgs,
     s: &SpendArgs,
-    params: Option<f64>,
+    work: Option<&Work>,
 ) -> AppResult<Platform> {
     let utilization = utilization(u, &chip)?;
     let spend = spend(s, &chip, &utilization);
     let goodput = goodput(c.goodput, &utilization);
-    let chip_time_factor = ChipTimeFactor::for_factors(&utilization, &goodput, &chip, params);
+    let chip_time_factor =
+        ChipTimeFactor::for_factors(&utilization, &goodput, &chip, params_of(work));
     Ok(Platform {
         chip,
         chip_time_factor,

@@ -216,6 +216,12 @@ pub struct Histogram {
     pub counts: Vec<usize>,
 }
 
+impl JobDistribution {
+    pub fn problem(&self) -> crate::shape::Problem {
+        crate::shape::Problem::of(self.m, self.n, self.k, self.batch)
+    }
+}
+
 impl JobSummary {
     /// "cublas bf16 8192x8192x8192" (with "8x(...)" for a batch).
     pub fn job(&self) -> String {
@@ -223,14 +229,7 @@ impl JobSummary {
     }
 
     pub fn problem(&self) -> crate::shape::Problem {
-        crate::shape::Problem {
-            shape: crate::shape::Shape {
-                m: self.m,
-                n: self.n,
-                k: self.k,
-            },
-            batch: self.batch,
-        }
+        crate::shape::Problem::of(self.m, self.n, self.k, self.batch)
     }
 
     pub fn is_verified(&self) -> bool {

@@ -113,14 +113,7 @@ fn check_figure(
         .ok_or_else(|| format!("{at}: device {} is not among the file's devices", w.device))?;
     let measured = m.gemms.iter().filter(|g| g.measured).map(|g| {
         (
-            crate::shape::Problem {
-                shape: Shape {
-                    m: g.m,
-                    n: g.n,
-                    k: g.k,
-                },
-                batch: g.batch,
-            },
+            crate::shape::Problem::of(g.m, g.n, g.k, g.batch),
             g.flop_share,
         )
     });
