@@ -1,10 +1,12 @@
 //! The chip-time factor: what the published chip-time of runs holds beyond the in-job MFU and
 //! goodput priors. Runs that publish an in-job rate are tuned runs that chose to say how fast
 //! they were; the chip-time of runs that publish only that time does less of the peak, less the
-//! smaller the model and the faster the chip (`chip_time_fit.rs`). The factor is the log-normal
-//! that makes MFU x goodput x factor the fit's prediction for the run: its median the predicted
-//! utilization over the priors' geometric means, its variance the prediction's less the priors'
-//! (floored at 0, as DerSimonian & Laird 1986 estimate the variance between studies). It applies
+//! smaller the model and the faster the chip (`chip_time_fit.rs`), and unseen runs less again
+//! and more widely than the fit's residual says (`chip_time_calibration.rs`). The factor is the
+//! log-normal that makes MFU x goodput x factor the calibrated prediction for the run: its
+//! median the predicted utilization over the priors' geometric means, its variance the
+//! prediction's less the priors' (floored at 0, as DerSimonian & Laird 1986 estimate the
+//! variance between studies). It applies
 //! where both factors come from their priors; a number the user gives is taken as known.
 
 use std::sync::LazyLock;
@@ -70,14 +72,7 @@ impl ChipTimeFactor {
         let (dist, p, outside) = factor(fit, &covariates);
         ChipTimeFactor {
             dist,
-            source: said(
-                fit.runs,
-                params,
-                peak_tflops,
-                p,
-                outside,
-                prior_log_moments().0,
-            ),
+            source: said(fit, params, peak_tflops, p, outside, prior_log_moments().0),
             prior: FactorPrior {
                 name: NAME.into(),
                 evidence: Evidence::BackComputed,
@@ -120,7 +115,7 @@ pub(super) fn factor(fit: &Fit, covariates: &[f64]) -> (Dist, Prediction, bool) 
 
 /// The factor's source: the fit, what it predicts for this run, and how it meets the priors.
 fn said(
-    runs: usize,
+    fit: &Fit,
     params: Option<f64>,
     peak: f64,
     p: Prediction,
@@ -140,11 +135,18 @@ fn said(
     } else {
         ""
     };
+    let c = fit.calibration;
     format!(
-        "fitted to the {runs} runs of data/priors/chip_time.csv that publish chip-time and no \
-         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}; for {size} on a chip of \
-         {peak} TFLOP/s (16-bit){range} it predicts {:.3} of the peak over the published \
-         chip-time (90%: {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
+        "fitted to the {} runs of data/priors/chip_time.csv that publish chip-time and no \
+         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}, calibrated on {} \
+         predictions of each later set of runs by the sets before it (they ran {:.2}x high; \
+         90% within {:.2}x either way of that); for {size} on a chip of {peak} TFLOP/s \
+         (16-bit){range} it predicts {:.3} of the peak over the published chip-time (90%: \
+         {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
+        fit.runs,
+        c.predictions,
+        c.shift.exp(),
+        c.half_width.exp(),
         p.mean.exp(),
         prior_mean.exp(),
     )

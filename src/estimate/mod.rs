@@ -10,6 +10,7 @@ pub mod answer;
 pub mod calibrate;
 pub mod chip;
 pub mod chip_time;
+mod chip_time_calibration;
 mod chip_time_fit;
 pub mod dist;
 pub mod energy;
