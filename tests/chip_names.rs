@@ -96,6 +96,11 @@ fn names_as_papers_write_them() {
         ("rtx4090", "GeForce RTX 4090"),
         ("RTX4090", "GeForce RTX 4090"),
         ("NVIDIA GeForce RTX4090", "GeForce RTX 4090"),
+        // Hobby runs' READMEs drop the series word: "4 x Nvidia 4090", "RTX 3090" as "3090".
+        ("Nvidia 4090", "GeForce RTX 4090"),
+        ("4 x Nvidia 4090", "GeForce RTX 4090"),
+        ("GeForce 3090", "GeForce RTX 3090"),
+        ("3090 Ti", "GeForce RTX 3090 Ti"),
         ("a100-80gb", "A100 SXM4 80GB"),
         ("MI300X", "Instinct MI300X"),
         // The chips of issue 22.
