@@ -369,10 +369,12 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
     assert!(source.contains("ln peak alone"), "{source}");
     // Published chip-time holds less than MFU x goodput of the tuned runs: below 1.
     assert!(f(s, "median") < 0.9, "{s}");
-    // The parameter count narrows it, and moves it: smaller models use less of the peak.
+    // The parameter count moves it: smaller models use less of the peak. It does not narrow
+    // it: on unseen runs the size did not help, so the calibration's width holds at any size.
     let sized = |n: &str| with(&["--params", n, "--tokens", "1e12"]);
     let (small, large) = (sized("0.3e9"), sized("70e9"));
-    assert!(width(&small) < width(&v) && width(&large) < width(&v));
+    assert!((width(&small) / width(&large) - 1.0).abs() < 0.05);
+    assert!(source.contains("calibrated on 58 predictions"), "{source}");
     let median = |v: &Value| f(&v["chip_time_factor"], "median");
     assert!(median(&small) < 0.8 * median(&large));
     // The same model on a slower chip uses more of its peak.
