@@ -1,5 +1,5 @@
 //! Two sets of results, job by job, with a verdict: for every job measured on both sides (same
-//! host where several hosts are compared, device, kernel, dtype and shape), the ratio of the
+//! host where several hosts are compared, device, kernel, dtype, shape and batch), the ratio of the
 //! candidate's speed to the baseline's with its interval from the samples the files keep, and
 //! "faster" or "slower" when the whole interval lies beyond 1% either way, else "same within
 //! noise"; a job is a regression when the whole interval lies more than the threshold below 1.
@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::dtype::Dtype;
 use crate::results::{best::is_verified, Results, Run, StopReason};
+use crate::shape::Problem;
 
 /// How a comparison decides.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +68,9 @@ pub struct JobComparison {
     pub m: usize,
     pub n: usize,
     pub k: usize,
+    /// Products of m x n x k per call: 1 for a plain GEMM (a batched job of the same shape is
+    /// another job).
+    pub batch: usize,
     pub baseline: Side,
     pub candidate: Side,
     /// Candidate speed over baseline speed (above 1: faster), Hodges-Lehmann estimate.
@@ -78,17 +82,25 @@ pub struct JobComparison {
 }
 
 impl JobComparison {
-    /// "cpu:0 faer f32 512x512x512", with the host first where hosts are compared.
+    /// "cpu:0 faer f32 512x512x512" ("... 8x(512x512x64)" for a batch of 8), with the host
+    /// first where hosts are compared.
     pub fn name(&self) -> String {
-        let host = self
-            .host
-            .as_deref()
-            .map(|h| format!("{h} "))
-            .unwrap_or_default();
-        format!(
-            "{host}{} {} {} {}x{}x{}",
-            self.device, self.kernel, self.dtype, self.m, self.n, self.k
-        )
+        self.key().name()
+    }
+
+    /// The job's problem: its shape and batch.
+    pub fn problem(&self) -> Problem {
+        Problem::of(self.m, self.n, self.k, self.batch)
+    }
+
+    fn key(&self) -> Key {
+        Key {
+            host: self.host.clone(),
+            device: self.device.clone(),
+            kernel: self.kernel.clone(),
+            dtype: self.dtype,
+            problem: self.problem(),
+        }
     }
 }
 
@@ -112,8 +124,29 @@ pub struct Comparison {
 /// What a side is made of: the files (path shown, results).
 pub type Set = [(String, Results)];
 
-/// A job's identity: host (or none), device, kernel, dtype, shape.
-type Key = (Option<String>, String, String, Dtype, usize, usize, usize);
+/// A job's identity: host (or none), device, kernel, dtype, shape and batch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    host: Option<String>,
+    device: String,
+    kernel: String,
+    dtype: Dtype,
+    problem: Problem,
+}
+
+impl Key {
+    fn name(&self) -> String {
+        let host = self
+            .host
+            .as_deref()
+            .map(|h| format!("{h} "))
+            .unwrap_or_default();
+        format!(
+            "{host}{} {} {} {}",
+            self.device, self.kernel, self.dtype, self.problem
+        )
+    }
+}
 
 struct Job<'a> {
     file: &'a str,
@@ -151,19 +184,17 @@ fn jobs<'a>(
                     .clone()
                     .unwrap_or_else(|| doc.host.hostname.clone())
             });
-            let key = (
+            let key = Key {
                 host,
-                device_id(doc, run),
-                run.kernel.clone(),
-                run.dtype,
-                run.m,
-                run.n,
-                run.k,
-            );
+                device: device_id(doc, run),
+                kernel: run.kernel.clone(),
+                dtype: run.dtype,
+                problem: run.problem(),
+            };
             if !seen.insert(key.clone()) {
                 notes.push(format!(
                     "{side}: {} appears more than once; the first is compared",
-                    key_name(&key)
+                    key.name()
                 ));
                 continue;
             }
@@ -184,11 +215,6 @@ fn device_id(doc: &Results, run: &Run) -> String {
         ),
         None => run.device.clone(),
     }
-}
-
-fn key_name(k: &Key) -> String {
-    let host = k.0.as_deref().map(|h| format!("{h} ")).unwrap_or_default();
-    format!("{host}{} {} {} {}x{}x{}", k.1, k.2, k.3, k.4, k.5, k.6)
 }
 
 fn side(j: &Job) -> Side {
@@ -220,15 +246,16 @@ fn compare_job(key: Key, base: &Job, cand: &Job, o: Options) -> Option<JobCompar
     } else {
         Verdict::Same
     };
-    let (host, device, kernel, dtype, m, n, k) = key;
+    let shape = key.problem.shape;
     Some(JobComparison {
-        host,
-        device,
-        kernel,
-        dtype,
-        m,
-        n,
-        k,
+        host: key.host,
+        device: key.device,
+        kernel: key.kernel,
+        dtype: key.dtype,
+        m: shape.m,
+        n: shape.n,
+        k: shape.k,
+        batch: key.problem.batch,
         baseline: side(base),
         candidate: side(cand),
         ratio,
@@ -257,7 +284,7 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
     let mut only_in_candidate = Vec::new();
     for (key, c) in &cand {
         let Some(b) = base_at.get(key) else {
-            only_in_candidate.push(key_name(key));
+            only_in_candidate.push(key.name());
             continue;
         };
         match compare_job(key.clone(), b, c, o) {
@@ -272,13 +299,13 @@ pub fn compare(baseline: &Set, candidate: &Set, o: Options) -> Comparison {
                 }
                 out.push(j);
             }
-            None => notes.push(format!("{}: no samples to compare", key_name(key))),
+            None => notes.push(format!("{}: no samples to compare", key.name())),
         }
     }
     let only_in_baseline = base
         .iter()
         .filter(|(k, _)| !cand_keys.contains(k))
-        .map(|(k, _)| key_name(k))
+        .map(|(k, _)| k.name())
         .collect();
     Comparison {
         baseline: baseline.iter().map(|(f, _)| f.clone()).collect(),
@@ -371,5 +398,31 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("cand.json is interrupted")));
+    }
+
+    #[test]
+    fn a_batched_job_and_a_plain_one_of_the_same_shape_are_two_jobs() {
+        // A copy of cpu:0 faer f32 512^3 as a batch of 8, 10% slower on the candidate side:
+        // it is compared with its own baseline, not noted as a repeat of the plain job.
+        let (mut b, mut c) = with_scaled(0, 1.0);
+        for (side, factor) in [(&mut b, 1.0), (&mut c, 1.0 / 0.9)] {
+            let mut batched = side[0].1.runs[8].clone();
+            batched.batch = 8;
+            for t in &mut batched.samples {
+                *t *= 8.0 * factor;
+            }
+            side[0].1.runs.push(batched);
+        }
+        let r = compare(&b, &c, opts());
+        assert_eq!(r.jobs.len(), 15);
+        assert!(
+            r.notes.iter().all(|n| !n.contains("more than once")),
+            "{:?}",
+            r.notes
+        );
+        let slow: Vec<&JobComparison> = r.jobs.iter().filter(|j| j.regression).collect();
+        assert_eq!(slow.len(), 1);
+        assert_eq!(slow[0].name(), "cpu:0 faer f32 8x(512x512x512)");
+        assert_eq!(slow[0].batch, 8);
     }
 }
