@@ -101,6 +101,7 @@ fn names_as_papers_write_them() {
         ("4 x Nvidia 4090", "GeForce RTX 4090"),
         ("GeForce 3090", "GeForce RTX 3090"),
         ("3090 Ti", "GeForce RTX 3090 Ti"),
+        ("A100 (80 GB HBM)", "A100 SXM4 80GB"),
         ("a100-80gb", "A100 SXM4 80GB"),
         ("MI300X", "Instinct MI300X"),
         // The chips of issue 22.

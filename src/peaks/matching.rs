@@ -103,10 +103,12 @@ fn is_short_memory(t: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Memory sizes such as "80gb" tell board variants apart but are optional in a query.
+/// Memory sizes such as "80gb" tell board variants apart but are optional in a query; so is a
+/// bare "HBM" ("A100 (80 GB HBM)"), which names no generation (HBM3 and HBM2e, which do, stay).
 fn is_memory_token(t: &str) -> bool {
-    t.strip_suffix("gb")
-        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    t == "hbm"
+        || t.strip_suffix("gb")
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A count written into the name: "8x", "x8".
