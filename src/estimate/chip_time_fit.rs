@@ -218,11 +218,12 @@ mod tests {
     #[test]
     fn every_run_has_a_peak_and_a_utilization_below_one() {
         let runs = evidence();
-        assert_eq!(runs.len(), 90);
+        assert_eq!(runs.len(), 98);
         for r in runs {
-            // From CodeGeeX-13B's 3% (1,536 Ascend 910 for 65 days) to Tucano2-0.6B's 84%.
+            // From Argonne 1.5's 2.4% (1,248 A100 GPU-hours for 15.5B tokens of a 357M model)
+            // to Tucano2-0.6B's 84%.
             let u = r.ln_utilization.exp();
-            assert!(0.025 < u && u < 0.85, "{}: {u}", r.run);
+            assert!(0.02 < u && u < 0.85, "{}: {u}", r.run);
         }
     }
 
@@ -264,14 +265,14 @@ mod tests {
 
     #[test]
     fn unseen_sets_ran_high_and_wider_than_the_residual_says() {
-        // Sets 2-6 predicted by the sets before each: 67 runs. As the README says: 1.17x high
-        // (median), 90% of them within 2.90x of that, where the fit's own 90% is about 2.5x.
+        // Sets 2-7 predicted by the sets before each: 75 runs. As the README says: 1.17x high
+        // (median), 90% of them within 3.06x of that, where the fit's own 90% is about 2.8x.
         let (with, without) = fits();
         let c = with.calibration;
         println!("with params: {c:?}; without: {:?}", without.calibration);
-        assert_eq!(c.predictions, 67);
-        assert!((c.shift.exp() - 1.173).abs() < 0.005, "{c:?}");
-        assert!((c.half_width.exp() - 2.898).abs() < 0.005, "{c:?}");
+        assert_eq!(c.predictions, 75);
+        assert!((c.shift.exp() - 1.167).abs() < 0.005, "{c:?}");
+        assert!((c.half_width.exp() - 3.062).abs() < 0.005, "{c:?}");
         let p = with.predict(&[20.0, 6.0]);
         assert!((p.interval90().1 / p.mean.exp() - c.half_width.exp()).abs() < 1e-9);
         assert!(without.calibration.shift > 0.0);
