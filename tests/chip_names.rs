@@ -102,6 +102,9 @@ fn names_as_papers_write_them() {
         ("GeForce 3090", "GeForce RTX 3090"),
         ("3090 Ti", "GeForce RTX 3090 Ti"),
         ("A100 (80 GB HBM)", "A100 SXM4 80GB"),
+        ("A100 (40 GB HBM)", "A100 SXM4 40GB"),
+        ("A100 PCIe 80GB HBM", "A100 PCIe 80GB"),
+        ("A100 SXM4 80GB HBM", "A100 SXM4 80GB"),
         ("a100-80gb", "A100 SXM4 80GB"),
         ("MI300X", "Instinct MI300X"),
         // The chips of issue 22.

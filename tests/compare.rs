@@ -215,3 +215,61 @@ fn folders_compare_file_by_file_and_bad_input_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("no job of"));
 }
+
+#[test]
+fn a_batched_job_is_its_own_job_in_every_output() {
+    // The 128^3 job again as a batch of 8, 10% slower on the candidate: a regression of its
+    // own, named with its batch, and the plain 128^3 job the same.
+    let batched = |doc: &mut Results, factor: f64| {
+        let mut r = doc.runs[2].clone();
+        r.batch = 8;
+        r.flop *= 8.0;
+        r.samples.iter_mut().for_each(|t| *t *= 8.0 * factor);
+        r.time_s = flopmeter::measure::stats::summarize(&r.samples);
+        doc.runs.push(r);
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut base = results(&[1.0; 6], 1);
+    batched(&mut base, 1.0);
+    let mut cand = results(&[1.0; 6], 2);
+    batched(&mut cand, 1.0 / 0.9);
+    let (base, cand) = (
+        write(dir.path(), "base.json", &base),
+        write(dir.path(), "cand.json", &cand),
+    );
+    let out = flopmeter()
+        .args(["compare", "--json"])
+        .args([&base, &cand])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let jobs = v["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 7, "{v}");
+    let at = |batch: u64| {
+        jobs.iter()
+            .find(|j| j["m"] == 128 && j["batch"] == batch)
+            .unwrap()
+    };
+    assert_eq!(
+        (at(8)["regression"].as_bool(), at(1)["regression"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("8x(128x128x128)"));
+    let csv = flopmeter()
+        .args(["compare", "--csv", "-"])
+        .args([&base, &cand])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.lines().next().unwrap().contains(",k,batch,"), "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains(",128,128,128,8,"))
+            .count(),
+        1,
+        "{text}"
+    );
+}

@@ -6,8 +6,8 @@
 //! log-normal that makes MFU x goodput x factor the calibrated prediction for the run: its
 //! median the predicted utilization over the priors' geometric means, its variance the
 //! prediction's less the priors' (floored at 0, as DerSimonian & Laird 1986 estimate the
-//! variance between studies). It applies
-//! where both factors come from their priors; a number the user gives is taken as known.
+//! variance between studies). It applies where both factors come from their priors; a number
+//! the user gives is taken as known.
 
 use std::sync::LazyLock;
 
@@ -47,7 +47,7 @@ fn prior_log_moments() -> (f64, f64) {
 impl ChipTimeFactor {
     /// The factor for an estimate whose utilization is `u` and goodput `g`: present when `u` is
     /// the `reported-mfu` prior and `g` the goodput prior, the pair it completes. `params` (the
-    /// active parameters, where given) narrows it.
+    /// active parameters, where given) moves it.
     pub fn for_factors(
         u: &Utilization,
         g: &Goodput,
@@ -135,19 +135,30 @@ fn said(
     } else {
         ""
     };
-    let c = fit.calibration;
     format!(
         "fitted to the {} runs of data/priors/chip_time.csv that publish chip-time and no \
-         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}, calibrated on {} \
-         predictions of each later set of runs by the sets before it (they ran {:.2}x high; \
-         90% within {:.2}x either way of that); for {size} on a chip of {peak} TFLOP/s \
-         (16-bit){range} it predicts {:.3} of the peak over the published chip-time (90%: \
-         {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
+         in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}{}; for {size} on a chip of \
+         {peak} TFLOP/s (16-bit){range} it predicts {:.3} of the peak over the published \
+         chip-time (90%: {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
         fit.runs,
+        calibrated(fit),
+        p.mean.exp(),
+        prior_mean.exp(),
+    )
+}
+
+/// How the fit was calibrated, for its source ("" where it was not).
+fn calibrated(fit: &Fit) -> String {
+    let c = fit.calibration;
+    if c.predictions == 0 {
+        return String::new();
+    }
+    format!(
+        ", calibrated on {} predictions of each later set of runs by the sets before it (they \
+         ran {:.2}x high; 90% within {:.2}x either way of that, or the fit's own interval where \
+         wider)",
         c.predictions,
         c.shift.exp(),
         c.half_width.exp(),
-        p.mean.exp(),
-        prior_mean.exp(),
     )
 }

@@ -2,10 +2,12 @@
 //! data/priors/chip_time.csv were gathered one after another, each under a rule written before
 //! anyone looked, so each later set predicted by the fit to the sets before it is a test on
 //! unseen runs. Those tests missed more, and more often high, than the fit's own residual says
-//! (new runs did less of the peak than the runs already in hand). The calibration is split
-//! conformal prediction (Vovk et al. 2005; Lei et al. 2018) on those errors: the median error
-//! is the shift, and the 90% conformal quantile of the errors about it the half-width of the
-//! interval of a new run.
+//! (new runs mostly did less of the peak than the runs already in hand). The calibration takes
+//! the conformal quantile (Vovk et al. 2005; Lei et al. 2018) of those rolling-origin errors:
+//! the median error is the shift, and the 90% conformal quantile of the errors about it the
+//! half-width of the interval of a new run. The fit used is then refitted on all the runs, so
+//! this is conformal in spirit, without split conformal's coverage guarantee; and the sets are
+//! not exchangeable (each round's sources differ), which the held-out rounds show.
 
 use super::chip_time_fit::{EvidenceRun, Fit};
 
@@ -35,12 +37,17 @@ impl Calibration {
         let mut sets: Vec<u32> = runs.iter().map(|r| r.set).collect();
         sets.sort_unstable();
         sets.dedup();
+        // A fit needs more runs than coefficients (intercept, ln peak, maybe ln params) to
+        // have a residual: later sets are predicted once the earlier ones hold that many.
+        let coefficients = if with_params { 3 } else { 2 };
         let errors: Vec<f64> = sets
             .iter()
-            .skip(1)
-            .flat_map(|&set| {
+            .filter_map(|&set| {
                 let earlier: Vec<EvidenceRun> =
                     runs.iter().filter(|r| r.set < set).cloned().collect();
+                (earlier.len() > coefficients).then_some((set, earlier))
+            })
+            .flat_map(|(set, earlier)| {
                 let fit = Fit::new(&earlier, with_params);
                 runs.iter().filter(move |r| r.set == set).map(move |r| {
                     let (x, _) = fit.clamp(&r.covariates(with_params));
@@ -66,7 +73,7 @@ impl Calibration {
         };
         let mut distances: Vec<f64> = errors.iter().map(|e| (e - shift).abs()).collect();
         distances.sort_by(f64::total_cmp);
-        let rank = ((0.9 * (n + 1) as f64).ceil() as usize).min(n);
+        let rank = (9 * (n + 1)).div_ceil(10).min(n);
         Calibration {
             shift,
             half_width: distances[rank - 1],
@@ -119,6 +126,10 @@ mod tests {
     #[test]
     fn one_set_has_nothing_to_calibrate_with() {
         let runs: Vec<EvidenceRun> = (0..6).map(|i| run(1, 20.0 + i as f64, -1.0)).collect();
+        assert_eq!(Calibration::of(&runs, true), Calibration::NONE);
+        // A first set too small to fit (3 runs, 3 coefficients) predicts nothing either.
+        let mut runs: Vec<EvidenceRun> = (0..3).map(|i| run(1, 20.0 + i as f64, -1.0)).collect();
+        runs.extend((0..4).map(|i| run(2, 20.0 + i as f64, -1.0)));
         assert_eq!(Calibration::of(&runs, true), Calibration::NONE);
     }
 

@@ -48,6 +48,9 @@ const NOISE_WORDS: &[&str] = &[
     "npus",
     "superchip",
     "superchips",
+    // A bare "HBM" ("A100 (80 GB HBM)") names no generation; HBM3 and HBM2e, which tell boards
+    // apart, stay.
+    "hbm",
 ];
 
 /// Words that name a server or a board around GPUs: the GPU is meant.
@@ -103,12 +106,10 @@ fn is_short_memory(t: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Memory sizes such as "80gb" tell board variants apart but are optional in a query; so is a
-/// bare "HBM" ("A100 (80 GB HBM)"), which names no generation (HBM3 and HBM2e, which do, stay).
+/// Memory sizes such as "80gb" tell board variants apart but are optional in a query.
 fn is_memory_token(t: &str) -> bool {
-    t == "hbm"
-        || t.strip_suffix("gb")
-            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    t.strip_suffix("gb")
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A count written into the name: "8x", "x8".

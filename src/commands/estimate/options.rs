@@ -410,7 +410,7 @@ fn chip_error(e: ChipError) -> AppError {
     })
 }
 
-/// The active parameters of a transformer workload: the chip-time factor narrows with them.
+/// The active parameters of a transformer workload: the chip-time factor moves with them.
 fn params_of(work: Option<&Work>) -> Option<f64> {
     match work?.workload {
         Workload::Transformer { params, .. } => Some(params),
@@ -418,8 +418,8 @@ fn params_of(work: Option<&Work>) -> Option<f64> {
     }
 }
 
-/// Utilization, goodput, the chip-time factor (narrower where the `work` gives the model's
-/// parameters), and the price and power of the chip.
+/// Utilization, goodput, the chip-time factor (fitted on the model's parameters where the
+/// `work` gives them), and the price and power of the chip.
 fn platform(
     chip: Chip,
     c: &ChipArgs,
