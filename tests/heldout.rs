@@ -200,10 +200,12 @@ fn the_default_priors_on_the_eighth_set_committed_before_it_was_estimated() {
     assert_pinned(&s, &PINNED);
 }
 
-/// Not yet estimated: replaced by what the one run of this test gives.
+/// What the default priors give (README, estimate section): the median target is met (1.093,
+/// within 0.85-1.2), the interval's is not (6 of 7 inside, short of 9 in 10). Outside, below
+/// 6ND: the STRING paper's 1.3B model at 2K context (16 A100 for 28 days, 65% of the peak).
 const PINNED: Summary = Summary {
-    runs: 0,
-    median: 0.0,
-    covered: 0,
+    runs: 7,
+    median: 1.0928,
+    covered: 6,
     above: 0,
 };
