@@ -821,19 +821,8 @@ fn calibration_from_a_results_file() {
     let path = dir.path().join("cpu.json");
     flopmeter::results::write_atomic(&path, &common::sample_results()).unwrap();
     let calibrated = |path: &std::path::Path| {
-        estimate(&[
-            "hardware",
-            "--calibrate",
-            path.to_str().unwrap(),
-            "--peak-tflops",
-            "0.55",
-            "--dtype",
-            "f32",
-            "--count",
-            "1",
-            "--days",
-            "1",
-        ])
+        let args = common::calibrate_args(path, "0.55", "1");
+        estimate(&args.iter().map(String::as_str).collect::<Vec<_>>())
     };
     let v = calibrated(&path);
     let cal = &v["utilization"]["calibration"];
@@ -1429,19 +1418,8 @@ fn calibration_offers_the_measured_power() {
         ..Default::default()
     });
     flopmeter::results::write_atomic(&path, &r).unwrap();
-    let args = [
-        "hardware",
-        "--calibrate",
-        path.to_str().unwrap(),
-        "--peak-tflops",
-        "0.55",
-        "--dtype",
-        "f32",
-        "--count",
-        "2",
-        "--days",
-        "1",
-    ];
+    let owned = common::calibrate_args(&path, "0.55", "2");
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let v = estimate(&args);
     assert_eq!(f(&v, "watts"), 250.0);
     assert!(v["watts_source"].as_str().unwrap().contains("measured"));

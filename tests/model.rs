@@ -126,18 +126,8 @@ fn gpt2_small_on_the_cpu_records_its_gemms_and_the_weighted_figure() {
 
     // `estimate --calibrate` prefers the model's weighted figure, and says so.
     let out = flopmeter()
-        .args(["--json", "estimate", "hardware", "--calibrate"])
-        .arg(dir.path().join("m.json"))
-        .args([
-            "--peak-tflops",
-            "1",
-            "--dtype",
-            "f32",
-            "--count",
-            "1",
-            "--days",
-            "1",
-        ])
+        .args(["--json", "estimate"])
+        .args(common::calibrate_args(&dir.path().join("m.json"), "1", "1"))
         .output()
         .unwrap();
     assert!(

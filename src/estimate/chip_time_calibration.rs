@@ -10,6 +10,7 @@
 //! not exchangeable (each round's sources differ), which the held-out rounds show.
 
 use super::chip_time_fit::{EvidenceRun, Fit};
+use crate::measure::stats::quantile;
 
 /// The out-of-sample errors of the fit, summed up: a new run's ln utilization is predicted as
 /// the fit's mean less `shift`, within +- `half_width` nine times in ten.
@@ -37,9 +38,9 @@ impl Calibration {
         let mut sets: Vec<u32> = runs.iter().map(|r| r.set).collect();
         sets.sort_unstable();
         sets.dedup();
-        // A fit needs more runs than coefficients (intercept, ln peak, maybe ln params) to
-        // have a residual: later sets are predicted once the earlier ones hold that many.
-        let coefficients = if with_params { 3 } else { 2 };
+        // A fit needs more runs than coefficients (the intercept and the covariates) to have a
+        // residual: later sets are predicted once the earlier ones hold that many.
+        let coefficients = 1 + runs.first().map_or(0, |r| r.covariates(with_params).len());
         let errors: Vec<f64> = sets
             .iter()
             .filter_map(|&set| {
@@ -66,11 +67,7 @@ impl Calibration {
         }
         errors.sort_by(f64::total_cmp);
         let n = errors.len();
-        let shift = if n % 2 == 1 {
-            errors[n / 2]
-        } else {
-            (errors[n / 2 - 1] + errors[n / 2]) / 2.0
-        };
+        let shift = quantile(&errors, 0.5);
         let mut distances: Vec<f64> = errors.iter().map(|e| (e - shift).abs()).collect();
         distances.sort_by(f64::total_cmp);
         let rank = (9 * (n + 1)).div_ceil(10).min(n);

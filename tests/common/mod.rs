@@ -9,6 +9,27 @@ use flopmeter::dtype::Dtype;
 use flopmeter::peaks::PeakKind;
 use flopmeter::results::*;
 
+/// `estimate hardware` calibrated by the results file at `path`: f32 on a chip of `peak`
+/// TFLOP/s, `count` chips for a day.
+pub fn calibrate_args(path: &std::path::Path, peak: &str, count: &str) -> Vec<String> {
+    let path = path.to_str().expect("a UTF-8 temporary path").to_string();
+    [
+        "hardware",
+        "--calibrate",
+        &path,
+        "--peak-tflops",
+        peak,
+        "--dtype",
+        "f32",
+        "--count",
+        count,
+        "--days",
+        "1",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// The flopmeter binary built for these tests, with faer as the only CPU kernel
 /// (FLOPMETER_BLAS=off), so a test does not depend on the BLAS libraries the machine has; the
 /// tests of those libraries remove it.
