@@ -723,6 +723,37 @@ fn mi250x_gcds_are_half_a_board_and_board_counts_are_noted() {
 }
 
 #[test]
+fn a_run_counted_in_parts_or_in_wholes_gets_one_estimate() {
+    // With the default priors the chip-time factor reads the chip's peak: 1024 MI250X GCDs and
+    // 512 boards, or 256 TPU v3 cores and 128 chips, are one run and one answer, median and
+    // interval.
+    let run = |gpu: &str, count: &str| {
+        estimate(&[
+            "hardware", "--gpu", gpu, "--count", count, "--days", "10", "--params", "7e9",
+            "--tokens", "1e12",
+        ])
+    };
+    for ((part, parts), (whole, wholes)) in [
+        (("MI250X GCD", "1024"), ("MI250X", "512")),
+        (("MI250 GCD", "64"), ("MI250", "32")),
+        (("TPU v3 cores", "256"), ("TPU v3", "128")),
+        (("TPU v4 cores", "256"), ("TPU v4", "128")),
+        (("Trainium NeuronCore", "64"), ("Trainium", "32")),
+        (("Trainium2 NeuronCore", "64"), ("Trainium2", "8")),
+    ] {
+        let (a, b) = (run(part, parts), run(whole, wholes));
+        assert_ne!(a["chip"], b["chip"], "{part}");
+        for k in ["flops", "ratio_hardware_over_ops"] {
+            assert!(close(f(&a, k), f(&b, k), 1e-9), "{part} vs {whole}: {k}");
+        }
+        for end in ["p5", "p95"] {
+            let (x, y) = (f(&a["interval"], end), f(&b["interval"], end));
+            assert!(close(x, y, 1e-9), "{part} vs {whole}: {end} {x} {y}");
+        }
+    }
+}
+
+#[test]
 fn facility_energy_adds_hosts_and_pue_to_the_chips() {
     // Patterson et al. 2021 Table 4, T5-11B: 512 TPU v3 for 20 days at a measured 310 W per
     // chip including its host, PUE 1.12: 85.7 MWh published.

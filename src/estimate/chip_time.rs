@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use rand::rngs::StdRng;
 
 use super::chip::Chip;
-use super::chip_time_fit::{fits, sixteen_bit_peak, Fit, Prediction};
+use super::chip_time_fit::{fits, package_peak, Fit, Prediction};
 use super::dist::Dist;
 use super::goodput::{FactorPrior, Goodput};
 use super::priors::{goodput_prior, utilization_prior, Evidence, DEFAULT_PRIOR};
@@ -56,10 +56,7 @@ impl ChipTimeFactor {
     ) -> Option<ChipTimeFactor> {
         let from_priors =
             u.prior.as_ref().is_some_and(|p| p.name == DEFAULT_PRIOR) && g.prior.is_some();
-        let peak = chip
-            .row
-            .and_then(|r| sixteen_bit_peak(&chip_key(&r.key)))
-            .unwrap_or(chip.peak_tflops);
+        let peak = chip.row.and_then(package_peak).unwrap_or(chip.peak_tflops);
         from_priors.then(|| Self::predicted(params.filter(|n| *n > 0.0), peak))
     }
 
@@ -88,15 +85,6 @@ impl ChipTimeFactor {
     pub fn median(&self) -> f64 {
         self.dist.median()
     }
-}
-
-/// The row the fit's peak is read from: a TPU core row's chip (the runs are of chips; a core's
-/// peak is half its chip's), any other row itself.
-fn chip_key(key: &str) -> String {
-    key.strip_suffix(" (core)")
-        .map(|chip| format!("{chip} (chip)"))
-        .filter(|chip| sixteen_bit_peak(chip).is_some())
-        .unwrap_or_else(|| key.to_string())
 }
 
 /// The factor of a run with these covariates (ln params where known, ln peak) under `fit`: the

@@ -40,6 +40,9 @@ pub struct ChipRow {
     pub released: String,
     pub source: String,
     pub notes: String,
+    /// The row this is a part of where papers count either (a TPU chip's TensorCore, an MI250X
+    /// board's GCD, a Trainium chip's NeuronCore): the key of the whole.
+    pub part_of: Option<String>,
 }
 
 impl ChipRow {
@@ -64,6 +67,15 @@ impl ChipRow {
     pub fn device_peak(&self, dtype: Dtype) -> Option<f64> {
         self.board_peak(dtype)
             .map(|p| p / f64::from(self.devices_per_board.max(1)))
+    }
+
+    /// The whole this row is a part of (itself where it is no part): what a count of GCDs and a
+    /// count of boards, or of cores and of chips, have in common.
+    pub fn package(&self) -> &ChipRow {
+        self.part_of
+            .as_deref()
+            .and_then(|key| chips().iter().find(|r| r.key == key))
+            .unwrap_or(self)
     }
 
     /// True for a row of one core of a chip ("Google TPU v3 (core)"), which papers count in
@@ -198,6 +210,34 @@ mod tests {
             .unwrap();
         assert_eq!(k80.board_peak(Dtype::F32), Some(8.74));
         assert_eq!(k80.device_peak(Dtype::F32), Some(4.37));
+    }
+
+    #[test]
+    fn every_part_names_its_whole_and_divides_each_peak_by_its_count_of_parts() {
+        let parts: Vec<&ChipRow> = chips().iter().filter(|r| r.part_of.is_some()).collect();
+        assert_eq!(
+            parts.len(),
+            8,
+            "TPU v2-v5p cores, MI250(X) GCDs, Trainium NeuronCores"
+        );
+        for part in parts {
+            let whole = part.package();
+            assert_ne!(whole.key, part.key, "{}: part_of names no row", part.key);
+            let ratios: Vec<f64> = part
+                .board_peaks()
+                .into_iter()
+                .map(|(d, p)| whole.board_peak(d).unwrap_or(f64::NAN) / p)
+                .collect();
+            let n = ratios[0].round();
+            assert!(n >= 2.0, "{}: {ratios:?}", part.key);
+            assert!(
+                ratios.iter().all(|r| (r / n - 1.0).abs() < 0.002),
+                "{}: {ratios:?}",
+                part.key
+            );
+        }
+        let whole = chips().iter().find(|r| r.key == "A100 SXM4 80GB").unwrap();
+        assert!(std::ptr::eq(whole.package(), whole));
     }
 
     #[test]
