@@ -112,6 +112,19 @@ fn is_memory_token(t: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// The tokens with a plural "s" after a model number of three digits or more taken off ("a100s"
+/// -> "a100"); shorter ones are left, as "L4S" is no plural of the L4.
+fn singular(tokens: &[String]) -> Vec<String> {
+    let digits_at_end = |t: &str| t.chars().rev().take_while(char::is_ascii_digit).count();
+    tokens
+        .iter()
+        .map(|t| match t.strip_suffix('s') {
+            Some(stem) if digits_at_end(stem) >= 3 => stem.to_string(),
+            _ => t.clone(),
+        })
+        .collect()
+}
+
 /// A count written into the name: "8x", "x8".
 fn is_count_token(t: &str) -> bool {
     let digits = t.strip_suffix('x').or_else(|| t.strip_prefix('x'));
@@ -148,10 +161,16 @@ fn without_packaging(tokens: &[String]) -> Option<(Vec<String>, String)> {
     let mut servers = Vec::new();
     let mut counts = Vec::new();
     let number = |t: &str| t.chars().all(|c| c.is_ascii_digit());
-    // "2048 TPU v3 cores", "2,048 A100s": a number before the name is a count.
+    // "2048 TPU v3 cores", "2,048 A100s": a number before the name is a count, and groups of
+    // three digits after it continue it; "8 1080 Ti" is 8 of the 1080 Ti.
     let mut i = 0;
-    while i + 1 < tokens.len() && number(&tokens[i]) && tokens[i + 1] != "x" {
-        i += 1;
+    let starts_count =
+        |i: usize| i + 1 < tokens.len() && number(&tokens[i]) && tokens[i + 1] != "x";
+    if starts_count(0) {
+        i = 1;
+        while starts_count(i) && tokens[i].len() == 3 {
+            i += 1;
+        }
     }
     if i > 0 {
         counts.push(tokens[..i].join(","));
@@ -301,13 +320,16 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
         t.iter().filter(|t| !is_memory_token(t)).cloned().collect()
     };
     // First as written, with memory sizes (they pick the 40GB or 80GB board), then without
-    // them; then without server words and counts; then each of those cut where letters meet
+    // them; then without server words and counts; then in the singular ("1,024 A100s", after
+    // "V100s" has had its chance to be the V100S); then each of those cut where letters meet
     // digits ("rtx4090").
     let tries = [
         (tokens.clone(), None),
         (without_memory(&tokens), None),
         (plain.clone(), note.clone()),
-        (without_memory(plain), note),
+        (without_memory(plain), note.clone()),
+        (singular(plain), note.clone()),
+        (without_memory(&singular(plain)), note),
     ];
     let forms: [fn(&[String]) -> TokenSet; 2] = [token_set, split_set];
     for form in forms {
