@@ -199,10 +199,12 @@ fn the_default_priors_on_the_eleventh_set_committed_before_it_was_estimated() {
     assert_pinned(&s, &PINNED);
 }
 
-/// Not yet estimated: pinned after the one run.
+/// What the default priors give (README, estimate section): 6ND inside the interval for all 6
+/// (the interval's target met on this set), the median not (0.495, below 0.85): these runs did
+/// more with their chip-time than the factor expects (13-44% of the H100's peak).
 const PINNED: Summary = Summary {
-    runs: 0,
-    median: 0.0,
-    covered: 0,
+    runs: 6,
+    median: 0.4954,
+    covered: 6,
     above: 0,
 };
