@@ -365,7 +365,7 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
         (&"chip-time".into(), &"back-computed".into())
     );
     let source = s["source"].as_str().unwrap();
-    assert!(source.contains("fitted to the 122 runs"), "{source}");
+    assert!(source.contains("fitted to the 128 runs"), "{source}");
     assert!(source.contains("ln peak alone"), "{source}");
     // Published chip-time holds less than MFU x goodput of the tuned runs: below 1.
     assert!(f(s, "median") < 0.9, "{s}");
@@ -374,7 +374,7 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
     let sized = |n: &str| with(&["--params", n, "--tokens", "1e12"]);
     let (small, large) = (sized("0.3e9"), sized("70e9"));
     assert!((width(&small) / width(&large) - 1.0).abs() < 0.05);
-    assert!(source.contains("calibrated on 99 predictions"), "{source}");
+    assert!(source.contains("calibrated on 105 predictions"), "{source}");
     let median = |v: &Value| f(&v["chip_time_factor"], "median");
     assert!(median(&small) < 0.8 * median(&large));
     // The same model on a slower chip uses more of its peak.
