@@ -143,10 +143,12 @@ fn calibrated(fit: &Fit) -> String {
     }
     format!(
         ", calibrated on {} predictions of each later set of runs by the sets before it (they \
-         ran {:.2}x high; 90% within {:.2}x either way of that, or the fit's own interval where \
-         wider)",
+         ran {:.2}x high; the 90% interval is {:.2}x either way of that, the errors' conformal \
+         quantile at {:.2}, the level adapted to how each set's interval held the next set's \
+         runs; or the fit's own interval where wider)",
         c.predictions,
         c.shift.exp(),
         c.half_width.exp(),
+        c.level,
     )
 }

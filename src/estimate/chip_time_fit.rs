@@ -278,13 +278,17 @@ mod tests {
     #[test]
     fn unseen_sets_ran_high_and_wider_than_the_residual_says() {
         // Sets 2-11 predicted by the sets before each: 105 runs. As the README says: 1.12x high
-        // (median), 90% of them within 3.20x of that, where the fit's own 90% is about 3.0x.
+        // (median). Walking through the sets, the interval of the sets before held 76 of the
+        // next sets' 90 runs, and the level rose from 0.90 to 0.95: the 90% interval is 3.84x
+        // either way, where the fit's own is about 3.0x.
         let (with, without) = fits();
         let c = with.calibration;
         println!("with params: {c:?}; without: {:?}", without.calibration);
         assert_eq!(c.predictions, 105);
         assert!((c.shift.exp() - 1.117).abs() < 0.005, "{c:?}");
-        assert!((c.half_width.exp() - 3.198).abs() < 0.005, "{c:?}");
+        assert!((c.level - 0.95).abs() < 0.005, "{c:?}");
+        assert!((c.half_width.exp() - 3.843).abs() < 0.005, "{c:?}");
+        assert_eq!((c.held, c.tested), (76, 90));
         let p = with.predict(&[20.0, 6.0]);
         assert!((p.interval90().1 / p.mean.exp() - c.half_width.exp()).abs() < 1e-9);
         assert!(without.calibration.shift > 0.0);
