@@ -61,6 +61,10 @@ fn names_as_papers_write_them() {
         ("2,048 A100s", "A100 SXM4 80GB"),
         ("64 H100s", "H100 SXM5 80GB"),
         ("V100s", "Tesla V100S PCIe"),
+        ("64 V100s", "Tesla V100S PCIe"),
+        ("8 L40s", "L40S"),
+        ("T4s", "Tesla T4"),
+        ("16 T4s", "Tesla T4"),
         ("HGX H100", "H100 SXM5 80GB"),
         ("DGX H100", "H100 SXM5 80GB"),
         ("DGX-2", "Tesla V100 SXM3"),
@@ -261,4 +265,19 @@ fn suggestions_read_like_the_name() {
             key(unknown)
         );
     }
+}
+
+#[test]
+fn a_plural_that_is_also_a_product_says_which_was_taken() {
+    // "V100s" is NVIDIA's V100S; the note says so and how to mean 64 V100.
+    let m = lookup("64 V100s").unwrap();
+    assert_eq!(m.row.key, "Tesla V100S PCIe");
+    let note = m.note.unwrap_or_default();
+    assert!(
+        note.contains("count '64'") && note.contains("for Tesla V100 SXM2 (the plural)"),
+        "{note}"
+    );
+    // A plural with no product of its own reads quietly, but for the count.
+    let m = lookup("A100s").unwrap();
+    assert_eq!((m.row.key.as_str(), m.note), ("A100 SXM4 80GB", None));
 }

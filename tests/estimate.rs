@@ -723,6 +723,21 @@ fn mi250x_gcds_are_half_a_board_and_board_counts_are_noted() {
 }
 
 #[test]
+fn no_draw_does_more_than_the_peak() {
+    // A 70B model on A100s: the factor's 90% reaches past the peak, the estimate stops there.
+    let v = estimate(&[
+        "hardware", "--gpu", "A100", "--count", "8", "--days", "1", "--params", "70e9", "--tokens",
+        "1e12",
+    ]);
+    let at_peak = 8.0 * 312e12 * 86400.0;
+    let p95 = f(&v["interval"], "p95") * 8.64e19;
+    assert!(p95 <= at_peak * (1.0 + 1e-9), "{p95} > {at_peak}");
+    assert!(p95 > 0.95 * at_peak, "the cap binds here: {p95}");
+    let source = v["chip_time_factor"]["source"].as_str().unwrap();
+    assert!(source.contains("to 1, the peak)"), "{source}");
+}
+
+#[test]
 fn a_run_counted_in_parts_or_in_wholes_gets_one_estimate() {
     // With the default priors the chip-time factor reads the chip's peak: 1024 MI250X GCDs and
     // 512 boards, or 256 TPU v3 cores and 128 chips, are one run and one answer, median and

@@ -121,7 +121,8 @@ impl Spread<'_> {
             let u = self.u.sample(r);
             let g = self.g.sample(r);
             let s = self.s.map_or(1.0, |s| s.sample(r));
-            f(u * s, g)
+            // A draw may not do more than the peak over the chip-time: u x s x g is at most 1.
+            f((u * s * g).min(1.0) / g, g)
         });
         for x in [i.p5, i.p50, i.p95] {
             finite(quantity, x)?;

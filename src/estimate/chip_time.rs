@@ -57,10 +57,12 @@ impl ChipTimeFactor {
         let from_priors =
             u.prior.as_ref().is_some_and(|p| p.name == DEFAULT_PRIOR) && g.prior.is_some();
         let peak = chip.row.and_then(package_peak).unwrap_or(chip.peak_tflops);
-        from_priors.then(|| Self::predicted(params.filter(|n| *n > 0.0), peak))
+        let whole = chip.row.and_then(|r| r.part_of.as_deref());
+        from_priors.then(|| Self::predicted(params.filter(|n| *n > 0.0), peak, whole))
     }
 
-    fn predicted(params: Option<f64>, peak_tflops: f64) -> ChipTimeFactor {
+    /// `whole`: the chip or board a part row (a TPU core, a GCD) belongs to, whose peak is used.
+    fn predicted(params: Option<f64>, peak_tflops: f64, whole: Option<&str>) -> ChipTimeFactor {
         let (with, without) = fits();
         let (fit, covariates) = match params {
             Some(n) => (with, vec![n.ln(), peak_tflops.ln()]),
@@ -69,7 +71,14 @@ impl ChipTimeFactor {
         let (dist, p, outside) = factor(fit, &covariates);
         ChipTimeFactor {
             dist,
-            source: said(fit, params, peak_tflops, p, outside, prior_log_moments().0),
+            source: said(
+                fit,
+                params,
+                (peak_tflops, whole),
+                p,
+                outside,
+                prior_log_moments().0,
+            ),
             prior: FactorPrior {
                 name: NAME.into(),
                 evidence: Evidence::BackComputed,
@@ -105,7 +114,7 @@ pub(super) fn factor(fit: &Fit, covariates: &[f64]) -> (Dist, Prediction, bool) 
 fn said(
     fit: &Fit,
     params: Option<f64>,
-    peak: f64,
+    (peak, whole): (f64, Option<&str>),
     p: Prediction,
     outside: bool,
     prior_mean: f64,
@@ -118,16 +127,23 @@ fn said(
         ),
     };
     let (lo, hi) = p.interval90();
+    // No run does more than the peak: the interval stops there (so do the estimate's draws).
+    let hi = if hi < 1.0 {
+        format!("{hi:.3}")
+    } else {
+        "1, the peak".to_string()
+    };
     let range = if outside {
         ", outside the runs' range (the nearest end is used)"
     } else {
         ""
     };
+    let whole = whole.map_or(String::new(), |w| format!(", the whole {w}'s"));
     format!(
         "fitted to the {} runs of data/priors/chip_time.csv that publish chip-time and no \
          in-job rate: ln(6ND / (chip-time x 16-bit peak)) on {on}{}; for {size} on a chip of \
-         {peak} TFLOP/s (16-bit){range} it predicts {:.3} of the peak over the published \
-         chip-time (90%: {lo:.3} to {hi:.3}), against {:.3} for MFU x goodput of the priors",
+         {peak} TFLOP/s (16-bit{whole}){range} it predicts {:.3} of the peak over the published \
+         chip-time (90%: {lo:.3} to {hi}), against {:.3} for MFU x goodput of the priors",
         fit.runs,
         calibrated(fit),
         p.mean.exp(),

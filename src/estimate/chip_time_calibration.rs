@@ -6,20 +6,21 @@
 //! the conformal quantile (Vovk et al. 2005; Lei et al. 2018) of those rolling-origin errors:
 //! the median error is the shift, and a conformal quantile of the errors about it the
 //! half-width of the interval of a new run. The sets are not exchangeable (each round's sources
-//! differ): read at 90%, the quantile of the sets before held fewer of each next set's runs than
-//! that (37 of the 47 runs of the held-out rounds 6-11, README). So its level is adapted as adaptive conformal inference does under distribution shift
+//! differ): read at 90%, the quantile of the sets before held 71 of the next sets' 90 runs in
+//! turn. So its level is adapted as adaptive conformal inference does under distribution shift
 //! (Gibbs and Candes, NeurIPS 2021): walking through the sets in order, each run the interval
 //! of the sets before missed raises the level, each it held lowers it, by a step of 0.01
-//! against the 10% target; the level reached after the last set is the one a new run gets. The
-//! fit used is then refitted on all the runs, so this is conformal in spirit, without a
-//! coverage guarantee.
+//! against the 10% target; the level reached after the last set is the one a new run gets.
+//! The step is a choice (made after the eleventh set was seen; the final level is 0.9 plus the
+//! step times the misses beyond one in ten), and the fit used is then refitted on all the runs,
+//! so this is conformal in spirit, without a coverage guarantee.
 
 use super::chip_time_fit::{EvidenceRun, Fit};
 use crate::measure::stats::quantile;
 
 /// The out-of-sample errors of the fit, summed up: a new run's ln utilization is predicted as
-/// the fit's mean less `shift`, within +- `half_width` nine times in ten as far as the earlier
-/// sets can tell.
+/// the fit's mean less `shift`, within +- `half_width` at the level the earlier sets' record
+/// calls for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Calibration {
     /// Median of (predicted - actual) ln utilization over the later sets' runs.
@@ -39,7 +40,7 @@ pub struct Calibration {
 /// The share of runs a 90% interval may miss, and the step by which each miss or hold moves the
 /// level (Gibbs and Candes's gamma; theirs was 0.005 for thousands of points, ours are ~100).
 const TARGET_MISS: f64 = 0.1;
-const STEP: f64 = 0.01;
+pub const STEP: f64 = 0.01;
 
 impl Calibration {
     /// No calibration: the fit as it is.
@@ -52,17 +53,21 @@ impl Calibration {
         tested: 0,
     };
 
-    /// The errors of each set after the first, predicted by the fit (with or without the
-    /// parameter count) to the sets before it.
+    /// The calibration of the fit (with or without the parameter count) on its errors.
     pub fn of(runs: &[EvidenceRun], with_params: bool) -> Calibration {
+        Self::adapted(&Self::errors_by_set(runs, with_params), STEP)
+    }
+
+    /// The errors of each set after the first, predicted by the fit (with or without the
+    /// parameter count) to the sets before it, set by set in order.
+    pub fn errors_by_set(runs: &[EvidenceRun], with_params: bool) -> Vec<Vec<f64>> {
         let mut sets: Vec<u32> = runs.iter().map(|r| r.set).collect();
         sets.sort_unstable();
         sets.dedup();
         // A fit needs more runs than coefficients (the intercept and the covariates) to have a
         // residual: later sets are predicted once the earlier ones hold that many.
         let coefficients = 1 + runs.first().map_or(0, |r| r.covariates(with_params).len());
-        let errors: Vec<Vec<f64>> = sets
-            .iter()
+        sets.iter()
             .filter_map(|&set| {
                 let earlier: Vec<EvidenceRun> =
                     runs.iter().filter(|r| r.set < set).cloned().collect();
@@ -78,14 +83,14 @@ impl Calibration {
                     })
                     .collect()
             })
-            .collect();
-        Self::adapted(&errors)
+            .collect()
     }
 
     /// The errors of each set in order: each set after the first is checked against the
     /// calibration of the sets before it at the level reached so far, which each miss raises
-    /// and each hold lowers; the calibration of all the errors at the final level.
-    pub fn adapted(errors_by_set: &[Vec<f64>]) -> Calibration {
+    /// and each hold lowers by `step` (0: the level stays 0.9); the calibration of all the
+    /// errors at the final level.
+    pub fn adapted(errors_by_set: &[Vec<f64>], step: f64) -> Calibration {
         let mut miss_rate = TARGET_MISS;
         let mut seen: Vec<f64> = Vec::new();
         let (mut held, mut tested) = (0, 0);
@@ -96,7 +101,7 @@ impl Calibration {
                     let missed = (e - before.shift).abs() > before.half_width;
                     held += usize::from(!missed);
                     tested += 1;
-                    miss_rate += STEP * (TARGET_MISS - f64::from(u8::from(missed)));
+                    miss_rate += step * (TARGET_MISS - f64::from(u8::from(missed)));
                 }
             }
             seen.extend(errors);
@@ -121,7 +126,8 @@ impl Calibration {
         let shift = quantile(&errors, 0.5);
         let mut distances: Vec<f64> = errors.iter().map(|e| (e - shift).abs()).collect();
         distances.sort_by(f64::total_cmp);
-        // Less a hair, so that 0.9 x 10 is rank 9 despite the float's last bit.
+        // Less a hair: the level is a sum of steps, whose rounding may put level x (n + 1) a
+        // hair above the whole number it is.
         let rank = ((level * (n + 1) as f64 - 1e-9).ceil() as usize).clamp(1, n);
         Calibration {
             shift,
@@ -198,6 +204,12 @@ mod tests {
         let c = Calibration::at_level(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 20.0], 0.9);
         assert_eq!((c.shift, c.half_width), (4.0, 16.0));
         assert_eq!(Calibration::at_level(vec![], 0.9), Calibration::NONE);
+        // A level a hair above 0.9, as a sum of steps may leave it: still rank 18 of 19 (9), not
+        // rank 19 (the outlier's 91).
+        let mut errors: Vec<f64> = (0..18).map(f64::from).collect();
+        errors.push(100.0);
+        let c = Calibration::at_level(errors, 0.9 + 1e-12);
+        assert_eq!((c.shift, c.half_width), (9.0, 9.0));
     }
 
     #[test]
@@ -205,14 +217,14 @@ mod tests {
         // Twenty errors 0..19, then a set of two far outside (both missed: the level rises
         // 0.01 x 0.9 each), then a set of ten at the median (all held: it falls 0.01 x 0.1 each).
         let first: Vec<f64> = (0..20).map(f64::from).collect();
-        let c = Calibration::adapted(&[first.clone(), vec![100.0, -100.0]]);
+        let c = Calibration::adapted(&[first.clone(), vec![100.0, -100.0]], STEP);
         assert_eq!((c.held, c.tested, c.predictions), (0, 2, 22));
         assert!((c.level - 0.918).abs() < 1e-12, "{c:?}");
-        let c = Calibration::adapted(&[first, vec![100.0, -100.0], vec![9.5; 10]]);
+        let c = Calibration::adapted(&[first, vec![100.0, -100.0], vec![9.5; 10]], STEP);
         assert_eq!((c.held, c.tested), (10, 12));
         assert!((c.level - 0.908).abs() < 1e-12, "{c:?}");
         // One set alone tests nothing: the level stays 0.9.
-        let c = Calibration::adapted(&[vec![1.0, 2.0, 3.0]]);
+        let c = Calibration::adapted(&[vec![1.0, 2.0, 3.0]], STEP);
         assert_eq!((c.level, c.tested), (0.9, 0));
     }
 }

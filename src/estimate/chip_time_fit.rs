@@ -1,6 +1,7 @@
 //! What the published chip-time of runs holds: a least-squares fit of the log utilization of
 //! that time (6ND over chip-time x the chip's dense 16-bit peak) to the log of the active
-//! parameters and the log of the peak, over the runs of `data/priors/chip_time.csv`, with the
+//! parameters and the log of the peak (of the whole chip or board where the chip-time is
+//! counted in its parts), over the runs of `data/priors/chip_time.csv`, with the
 //! prediction interval of a new run. Bigger models and slower chips use more of the peak. The
 //! fits the estimator uses are calibrated on their own out-of-sample errors
 //! (`chip_time_calibration.rs`).
@@ -25,6 +26,7 @@ pub struct EvidenceRun {
     /// The set (1, 2, ...) the run was gathered in: sets came one after another.
     pub set: u32,
     pub ln_params: f64,
+    /// ln of the dense 16-bit peak of the whole chip or board (a TPU core's chip, a GCD's board).
     pub ln_peak: f64,
     /// ln of 6ND / (chip-seconds x dense 16-bit peak).
     pub ln_utilization: f64,
@@ -289,6 +291,14 @@ mod tests {
         assert!((c.level - 0.95).abs() < 0.005, "{c:?}");
         assert!((c.half_width.exp() - 3.843).abs() < 0.005, "{c:?}");
         assert_eq!((c.held, c.tested), (76, 90));
+        // At a fixed 0.90 the walk would have held 71 of the 90.
+        let fixed = Calibration::adapted(&Calibration::errors_by_set(evidence(), true), 0.0);
+        assert_eq!((fixed.held, fixed.tested, fixed.level), (71, 90, 0.9));
+        // Without --params: 1.23x high, level 0.94, 3.73x either way (README).
+        let w = without.calibration;
+        assert!((w.shift.exp() - 1.227).abs() < 0.005, "{w:?}");
+        assert!((w.level - 0.94).abs() < 0.005, "{w:?}");
+        assert!((w.half_width.exp() - 3.731).abs() < 0.005, "{w:?}");
         let p = with.predict(&[20.0, 6.0]);
         assert!((p.interval90().1 / p.mean.exp() - c.half_width.exp()).abs() < 1e-9);
         assert!(without.calibration.shift > 0.0);

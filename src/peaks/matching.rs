@@ -112,17 +112,28 @@ fn is_memory_token(t: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The tokens with a plural "s" after a model number of three digits or more taken off ("a100s"
-/// -> "a100"); shorter ones are left, as "L4S" is no plural of the L4.
+/// The tokens with a plural "s" after a model number taken off ("a100s" -> "a100").
 fn singular(tokens: &[String]) -> Vec<String> {
-    let digits_at_end = |t: &str| t.chars().rev().take_while(char::is_ascii_digit).count();
     tokens
         .iter()
         .map(|t| match t.strip_suffix('s') {
-            Some(stem) if digits_at_end(stem) >= 3 => stem.to_string(),
+            Some(stem) if stem.ends_with(|c: char| c.is_ascii_digit()) => stem.to_string(),
             _ => t.clone(),
         })
         .collect()
+}
+
+/// Whether the name as written has a lower-case "s" right after a digit and ending a word
+/// ("1,024 A100s"): a plural. A capital S is a product's letter ("V100S", "RTX 4090S"), never a
+/// plural.
+fn has_plural_s(name: &str) -> bool {
+    let chars: Vec<char> = name.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        c == 's'
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric())
+    })
 }
 
 /// A count written into the name: "8x", "x8".
@@ -154,9 +165,9 @@ fn split_set(tokens: &[String]) -> TokenSet {
     out
 }
 
-/// The name without server words and counts, and a note saying how they were read; None when
+/// The name without server words and counts and a note saying how they were read; None when
 /// the name has neither.
-fn without_packaging(tokens: &[String]) -> Option<(Vec<String>, String)> {
+fn without_packaging(tokens: &[String]) -> Option<Packaging> {
     let mut kept = Vec::new();
     let mut servers = Vec::new();
     let mut counts = Vec::new();
@@ -208,7 +219,16 @@ fn without_packaging(tokens: &[String]) -> Option<(Vec<String>, String)> {
             counts.join(" ")
         ));
     }
-    Some((kept, notes.join("; ")))
+    Some(Packaging {
+        kept,
+        note: notes.join("; "),
+    })
+}
+
+/// A name without its packaging (`without_packaging`).
+struct Packaging {
+    kept: Vec<String>,
+    note: String,
 }
 
 /// How a row was found.
@@ -300,6 +320,19 @@ fn slice_row(name: &str, tokens: &[String]) -> Option<Result<Matched, LookupErro
     )
 }
 
+/// Where a name read as a product ("V100s": the V100S) would in the plural be another chip (the
+/// V100), the note says which was taken and how to ask for the other.
+fn plural_note(row: &ChipRow, singular: &[String], note: Option<String>) -> Option<String> {
+    let Some(other) = row_with_alias(singular, token_set).filter(|o| o.key != row.key) else {
+        return note;
+    };
+    let said = format!(
+        "read as the {}, a product of its own; for {} (the plural), write the name without the 's'",
+        row.key, other.key
+    );
+    Some(note.map_or(said.clone(), |n| format!("{n}; {said}")))
+}
+
 /// Finds the table row for a device name as a driver or a paper writes it.
 pub fn lookup(name: &str) -> Result<Matched, LookupError> {
     let tokens = normalize(name);
@@ -314,31 +347,39 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
         return found;
     }
     let packaging = without_packaging(&tokens);
-    let plain = packaging.as_ref().map_or(&tokens, |(kept, _)| kept);
-    let note = packaging.as_ref().map(|(_, n)| n.clone());
+    let plain = packaging.as_ref().map_or(&tokens, |p| &p.kept);
+    let note = packaging.as_ref().map(|p| p.note.clone());
     let without_memory = |t: &[String]| -> Vec<String> {
         t.iter().filter(|t| !is_memory_token(t)).cloned().collect()
     };
     // First as written, with memory sizes (they pick the 40GB or 80GB board), then without
-    // them; then without server words and counts; then in the singular ("1,024 A100s", after
-    // "V100s" has had its chance to be the V100S); then each of those cut where letters meet
-    // digits ("rtx4090").
-    let tries = [
+    // them; then without server words and counts; then a plural ("A100s") in the singular,
+    // after the name as written has had its chance to be a product ("V100s", "L40s"); and each
+    // of those cut where letters meet digits ("rtx4090").
+    let plural = has_plural_s(name);
+    let mut tries = vec![
         (tokens.clone(), None),
         (without_memory(&tokens), None),
         (plain.clone(), note.clone()),
         (without_memory(plain), note.clone()),
-        (singular(plain), note.clone()),
-        (without_memory(&singular(plain)), note),
     ];
+    if plural {
+        tries.push((singular(plain), note.clone()));
+        tries.push((without_memory(&singular(plain)), note));
+    }
     let forms: [fn(&[String]) -> TokenSet; 2] = [token_set, split_set];
     for form in forms {
-        for (wanted, note) in &tries {
+        for (i, (wanted, note)) in tries.iter().enumerate() {
             if let Some(row) = row_with_alias(wanted, form) {
+                let note = if plural && i < 4 {
+                    plural_note(row, &singular(&without_memory(plain)), note.clone())
+                } else {
+                    note.clone()
+                };
                 return Ok(Matched {
                     row,
                     by: MatchedBy::Name,
-                    note: note.clone(),
+                    note,
                     slice: None,
                 });
             }
@@ -511,6 +552,9 @@ mod tests {
             "NVIDIA A10G",
             "NVIDIA GeForce RTX 3090 Super",
             "NVIDIA L4S",
+            "RTX 3090S",
+            "GeForce RTX 4080S",
+            "8 H100S",
             "NVIDIA XB200",
             "TITAN X (Pascal)",
             "NVIDIA H100 SXM6",

@@ -238,6 +238,11 @@ mod tests {
         }
         let whole = chips().iter().find(|r| r.key == "A100 SXM4 80GB").unwrap();
         assert!(std::ptr::eq(whole.package(), whole));
+        // A new core or GCD row must name its whole, or the chip-time factor reads its own peak.
+        for row in chips() {
+            let part = row.is_core_row() || row.key.ends_with("(GCD)");
+            assert_eq!(part, row.part_of.is_some(), "{}", row.key);
+        }
     }
 
     #[test]
