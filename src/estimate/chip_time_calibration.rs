@@ -40,7 +40,7 @@ pub struct Calibration {
 /// The share of runs a 90% interval may miss, and the step by which each miss or hold moves the
 /// level (Gibbs and Candes's gamma; theirs was 0.005 for thousands of points, ours are ~100).
 const TARGET_MISS: f64 = 0.1;
-pub const STEP: f64 = 0.01;
+const STEP: f64 = 0.01;
 
 impl Calibration {
     /// No calibration: the fit as it is.

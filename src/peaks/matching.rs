@@ -363,16 +363,19 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
         (plain.clone(), note.clone()),
         (without_memory(plain), note.clone()),
     ];
+    // Where the name as written matched, a plural reading that is another chip is noted.
+    let as_written = tries.len();
+    let singular_plain = singular(plain);
     if plural {
-        tries.push((singular(plain), note.clone()));
-        tries.push((without_memory(&singular(plain)), note));
+        tries.push((without_memory(&singular_plain), note.clone()));
+        tries.insert(as_written, (singular_plain.clone(), note));
     }
     let forms: [fn(&[String]) -> TokenSet; 2] = [token_set, split_set];
     for form in forms {
         for (i, (wanted, note)) in tries.iter().enumerate() {
             if let Some(row) = row_with_alias(wanted, form) {
-                let note = if plural && i < 4 {
-                    plural_note(row, &singular(&without_memory(plain)), note.clone())
+                let note = if plural && i < as_written {
+                    plural_note(row, &without_memory(&singular_plain), note.clone())
                 } else {
                     note.clone()
                 };
