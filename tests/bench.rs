@@ -265,6 +265,10 @@ fn bad(args: &[&str], needle: &str) {
         .stderr(predicate::str::contains(needle));
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(
+        !stderr.contains("  "),
+        "{args:?}: a run of spaces: {stderr:?}"
+    );
     assert!(!out.exists(), "{args:?} left a file");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

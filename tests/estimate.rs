@@ -952,6 +952,8 @@ fn bad(args: &[&str], needle: &str) {
     assert!(out.stdout.is_empty(), "{args:?}");
     assert!(err.contains(needle), "{args:?}: {err}");
     assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    // A run of spaces is a source line folded into the text without its `\`.
+    assert!(!err.contains("  "), "{args:?}: a run of spaces: {err:?}");
 }
 
 #[test]

@@ -328,6 +328,7 @@ fn bad_input_is_one_line_naming_the_value() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("  "), "{args:?}: a run of spaces: {err:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }

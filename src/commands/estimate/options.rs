@@ -119,7 +119,8 @@ pub(super) fn time(a: &TimeArgs) -> AppResult<Request> {
         a.fleet.count.is_none() && seconds(&a.fleet)?.is_some(),
     ) {
         return Err(AppError::usage(format!(
-            "--gpu '{}' is a slice of {} chips: with --days/--hours, estimate time solves for              the chips needed; name the chip instead (--gpu 'TPU {}') or drop --days/--hours",
+            "--gpu '{}' is a slice of {} chips: with --days/--hours, estimate time solves for \
+             the chips needed; name the chip instead (--gpu 'TPU {}') or drop --days/--hours",
             s.name,
             s.chips,
             chip.name
