@@ -419,15 +419,7 @@ pub struct OpsArgs {
     #[command(flatten)]
     pub work: WorkArgs,
     #[command(flatten)]
-    pub chip: ChipArgs,
-    #[command(flatten)]
-    pub fleet: FleetArgs,
-    #[command(flatten)]
-    pub gpu_hours: GpuHoursArgs,
-    #[command(flatten)]
-    pub utilization: UtilizationArgs,
-    #[command(flatten)]
-    pub spend: SpendArgs,
+    pub run: RunArgs,
     #[command(flatten)]
     pub draws: DrawArgs,
 }
@@ -437,6 +429,18 @@ pub struct OpsArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct HardwareArgs {
     #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub work: WorkArgs,
+    #[command(flatten)]
+    pub draws: DrawArgs,
+}
+
+/// A hardware run's flags, shared by `estimate ops` and `estimate hardware`: the chip, its time
+/// (fleet x wall-clock, or chip-hours), the utilization and goodput, and the spend.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
     pub chip: ChipArgs,
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -446,10 +450,6 @@ pub struct HardwareArgs {
     pub utilization: UtilizationArgs,
     #[command(flatten)]
     pub spend: SpendArgs,
-    #[command(flatten)]
-    pub work: WorkArgs,
-    #[command(flatten)]
-    pub draws: DrawArgs,
 }
 
 /// `estimate time`: the compute to do, and the chips or the time you have.

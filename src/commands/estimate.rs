@@ -4,7 +4,7 @@
 mod options;
 mod text;
 
-use crate::cli::EstimateCommand;
+use crate::cli::{EstimateCommand, RunArgs, WorkArgs};
 use crate::error::{AppError, AppResult};
 use crate::estimate::answer::{answer, EstimateError};
 use crate::output::print_json;
@@ -27,25 +27,15 @@ pub fn run(cmd: &EstimateCommand, json: bool) -> AppResult<()> {
 /// A result that overflows is bad input: name the numbers that were given.
 fn overflow(cmd: &EstimateCommand, e: EstimateError) -> AppError {
     let given = match cmd {
-        EstimateCommand::Ops(a) => options::numbers_given(
-            &a.work,
-            &a.chip,
-            &a.fleet,
-            Some(&a.gpu_hours),
-            None,
-            &a.spend,
-        ),
-        EstimateCommand::Hardware(a) => options::numbers_given(
-            &a.work,
-            &a.chip,
-            &a.fleet,
-            Some(&a.gpu_hours),
-            None,
-            &a.spend,
-        ),
+        EstimateCommand::Ops(a) => run_numbers(&a.work, &a.run),
+        EstimateCommand::Hardware(a) => run_numbers(&a.work, &a.run),
         EstimateCommand::Time(a) => {
             options::numbers_given(&a.work, &a.chip, &a.fleet, None, Some(&a.target), &a.spend)
         }
     };
     AppError::usage(format!("{e}: {given}"))
+}
+
+fn run_numbers(work: &WorkArgs, r: &RunArgs) -> String {
+    options::numbers_given(work, &r.chip, &r.fleet, Some(&r.gpu_hours), None, &r.spend)
 }

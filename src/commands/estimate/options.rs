@@ -3,8 +3,8 @@
 //! sees a flag; every message that names one is written here.
 
 use crate::cli::{
-    ChipArgs, FleetArgs, GpuHoursArgs, HardwareArgs, OpsArgs, SpendArgs, TargetArgs, TimeArgs,
-    UtilizationArgs, WorkArgs,
+    ChipArgs, FleetArgs, GpuHoursArgs, HardwareArgs, OpsArgs, RunArgs, SpendArgs, TargetArgs,
+    TimeArgs, UtilizationArgs, WorkArgs,
 };
 use crate::error::{AppError, AppResult};
 use crate::estimate::calibrate::{calibrate, CalibrateError, CalibrationSpec, ClusterStat};
@@ -36,20 +36,13 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
              --params with --tokens",
         )
     })?;
-    let hardware_given = a.chip.gpu.is_some()
-        || a.chip.peak_tflops.is_some()
-        || fleet_given(&a.fleet)
-        || a.gpu_hours.gpu_hours.is_some();
+    let r = &a.run;
+    let hardware_given = r.chip.gpu.is_some()
+        || r.chip.peak_tflops.is_some()
+        || fleet_given(&r.fleet)
+        || r.gpu_hours.gpu_hours.is_some();
     let hardware = if hardware_given {
-        let run = hardware_run(
-            &a.chip,
-            &a.fleet,
-            &a.gpu_hours,
-            &a.utilization,
-            &a.spend,
-            Some(&work),
-        )
-        .map_err(|e| match e {
+        let run = hardware_run(r, Some(&work)).map_err(|e| match e {
             Missing::Chip | Missing::Time(_) => usage(
                 "for both methods, `estimate ops` also needs --gpu (or --peak-tflops) and \
                      --count with --days (or --hours), or --gpu-hours",
@@ -58,7 +51,7 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
         })?;
         Some(run)
     } else {
-        no_hardware_flags(&a.chip, &a.utilization, &a.spend)?;
+        no_hardware_flags(&r.chip, &r.utilization, &r.spend)?;
         None
     };
     Ok(Request {
@@ -71,15 +64,7 @@ pub(super) fn ops(a: &OpsArgs) -> AppResult<Request> {
 /// `estimate hardware`.
 pub(super) fn hardware(a: &HardwareArgs) -> AppResult<Request> {
     let work = work(&a.work)?;
-    let run = hardware_run(
-        &a.chip,
-        &a.fleet,
-        &a.gpu_hours,
-        &a.utilization,
-        &a.spend,
-        work.as_ref(),
-    )
-    .map_err(|e| match e {
+    let run = hardware_run(&a.run, work.as_ref()).map_err(|e| match e {
         Missing::Chip => usage("estimate hardware needs --gpu NAME or --peak-tflops P"),
         Missing::Time(what) => usage(what),
         Missing::Other(e) => e,
@@ -163,22 +148,15 @@ impl From<AppError> for Missing {
     }
 }
 
-fn hardware_run(
-    c: &ChipArgs,
-    f: &FleetArgs,
-    g: &GpuHoursArgs,
-    u: &UtilizationArgs,
-    s: &SpendArgs,
-    work: Option<&Work>,
-) -> Result<HardwareRun, Missing> {
-    let chip = chip(c)?.ok_or(Missing::Chip)?;
+fn hardware_run(r: &RunArgs, work: Option<&Work>) -> Result<HardwareRun, Missing> {
+    let chip = chip(&r.chip)?.ok_or(Missing::Chip)?;
     let fleet = FleetArgs {
-        count: slice_count(&chip, f.count)?,
-        ..f.clone()
+        count: slice_count(&chip, r.fleet.count)?,
+        ..r.fleet.clone()
     };
-    let time = chip_time(&fleet, g)?;
+    let time = chip_time(&fleet, &r.gpu_hours)?;
     Ok(HardwareRun {
-        platform: platform(chip, c, u, s, work)?,
+        platform: platform(chip, &r.chip, &r.utilization, &r.spend, work)?,
         time,
     })
 }
