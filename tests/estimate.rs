@@ -365,16 +365,20 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
         (&"chip-time".into(), &"back-computed".into())
     );
     let source = s["source"].as_str().unwrap();
-    assert!(source.contains("fitted to the 128 runs"), "{source}");
+    assert!(source.contains("fitted to the 140 runs"), "{source}");
     assert!(source.contains("ln peak alone"), "{source}");
     // Published chip-time holds less than MFU x goodput of the tuned runs: below 1.
     assert!(f(s, "median") < 0.9, "{s}");
     // The parameter count moves it: smaller models use less of the peak. It does not narrow
     // it: on unseen runs the size did not help, so the calibration's width holds at any size.
+    // (Only the cap at the peak narrows an interval, and then the larger model's, whose factor
+    // sits nearer it.)
     let sized = |n: &str| with(&["--params", n, "--tokens", "1e12"]);
     let (small, large) = (sized("0.3e9"), sized("70e9"));
-    assert!((width(&small) / width(&large) - 1.0).abs() < 0.05);
-    assert!(source.contains("calibrated on 105 predictions"), "{source}");
+    let sigma = |v: &Value| f(&v["chip_time_factor"]["distribution"], "sigma");
+    assert_eq!(sigma(&small), sigma(&large));
+    assert!(width(&large) <= width(&small) && width(&large) > 0.9 * width(&small));
+    assert!(source.contains("calibrated on 117 predictions"), "{source}");
     let median = |v: &Value| f(&v["chip_time_factor"], "median");
     assert!(median(&small) < 0.8 * median(&large));
     // The same model on a slower chip uses more of its peak.

@@ -231,13 +231,13 @@ mod tests {
     #[test]
     fn every_run_has_a_peak_and_a_utilization_below_one() {
         let runs = evidence();
-        assert_eq!(runs.len(), 128);
+        assert_eq!(runs.len(), 140);
         for r in runs {
-            // From Argonne 1.5's 2.4% (1,248 A100 GPU-hours for 15.5B tokens of a 357M model)
-            // to the dedup paper's XL-NEARDUP at 87% (128 TPU v3 cores for 5.26 days, two
+            // From Lang1-1B's 1.1% ("roughly 30 days on 64 H100s" for 314.5B tokens of a 1B
+            // model) to the dedup paper's XL-NEARDUP at 87% (128 TPU v3 cores for 5.26 days, two
             // epochs of C4 counted as the paper counts them).
             let u = r.ln_utilization.exp();
-            assert!(0.02 < u && u < 0.9, "{}: {u}", r.run);
+            assert!(0.01 < u && u < 0.9, "{}: {u}", r.run);
         }
     }
 
@@ -279,26 +279,26 @@ mod tests {
 
     #[test]
     fn unseen_sets_ran_high_and_wider_than_the_residual_says() {
-        // Sets 2-11 predicted by the sets before each: 105 runs. As the README says: 1.12x high
-        // (median). Walking through the sets, the interval of the sets before held 76 of the
-        // next sets' 90 runs, and the level rose from 0.90 to 0.95: the 90% interval is 3.84x
+        // Sets 2-12 predicted by the sets before each: 117 runs. As the README says: 1.04x high
+        // (median). Walking through the sets, the interval of the sets before held 87 of the
+        // next sets' 102 runs, and the level rose from 0.90 to 0.948: the 90% interval is 3.86x
         // either way, where the fit's own is about 3.0x.
         let (with, without) = fits();
         let c = with.calibration;
         println!("with params: {c:?}; without: {:?}", without.calibration);
-        assert_eq!(c.predictions, 105);
-        assert!((c.shift.exp() - 1.117).abs() < 0.005, "{c:?}");
-        assert!((c.level - 0.95).abs() < 0.005, "{c:?}");
-        assert!((c.half_width.exp() - 3.843).abs() < 0.005, "{c:?}");
-        assert_eq!((c.held, c.tested), (76, 90));
-        // At a fixed 0.90 the walk would have held 71 of the 90.
+        assert_eq!(c.predictions, 117);
+        assert!((c.shift.exp() - 1.043).abs() < 0.005, "{c:?}");
+        assert!((c.level - 0.948).abs() < 0.0005, "{c:?}");
+        assert!((c.half_width.exp() - 3.858).abs() < 0.005, "{c:?}");
+        assert_eq!((c.held, c.tested), (87, 102));
+        // At a fixed 0.90 the walk would have held 82 of the 102.
         let fixed = Calibration::adapted(&Calibration::errors_by_set(evidence(), true), 0.0);
-        assert_eq!((fixed.held, fixed.tested, fixed.level), (71, 90, 0.9));
-        // Without --params: 1.23x high, level 0.94, 3.73x either way (README).
+        assert_eq!((fixed.held, fixed.tested, fixed.level), (82, 102, 0.9));
+        // Without --params: 1.19x high, level 0.938, 3.63x either way (README).
         let w = without.calibration;
-        assert!((w.shift.exp() - 1.227).abs() < 0.005, "{w:?}");
-        assert!((w.level - 0.94).abs() < 0.005, "{w:?}");
-        assert!((w.half_width.exp() - 3.731).abs() < 0.005, "{w:?}");
+        assert!((w.shift.exp() - 1.194).abs() < 0.005, "{w:?}");
+        assert!((w.level - 0.938).abs() < 0.0005, "{w:?}");
+        assert!((w.half_width.exp() - 3.632).abs() < 0.005, "{w:?}");
         let p = with.predict(&[20.0, 6.0]);
         assert!((p.interval90().1 / p.mean.exp() - c.half_width.exp()).abs() < 1e-9);
         assert!(without.calibration.shift > 0.0);
