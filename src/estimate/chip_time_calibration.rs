@@ -6,13 +6,13 @@
 //! the conformal quantile (Vovk et al. 2005; Lei et al. 2018) of those rolling-origin errors:
 //! the median error is the shift, and a conformal quantile of the errors about it the
 //! half-width of the interval of a new run. The sets are not exchangeable (each round's sources
-//! differ): read at 90%, the quantile of the sets before held 82 of the next sets' 102 runs in
+//! differ): read at 90%, the quantile of the sets before held 91 of the next sets' 112 runs in
 //! turn. So its level is adapted as adaptive conformal inference does under distribution shift
 //! (Gibbs and Candes, NeurIPS 2021): walking through the sets in order, each run the interval
 //! of the sets before missed raises the level, each it held lowers it, by a step of 0.01
 //! against the 10% target; the level reached after the last set is the one a new run gets.
-//! The step is a choice (made after the eleventh set was seen, kept when the twelfth, which
-//! tested it, was folded in; the final level is 0.9 plus the step times the misses beyond one
+//! The step is a choice (made after the eleventh set was seen, kept when the twelfth and
+//! thirteenth, which tested it, were folded in; the final level is 0.9 plus the step times the misses beyond one
 //! in ten), and the fit used is then refitted on all the runs, so this is conformal in spirit,
 //! without a coverage guarantee.
 
