@@ -251,6 +251,12 @@ fn suggestions_read_like_the_name() {
         );
     }
     assert!(!suggestions("B400").iter().any(|k| k == "A30"));
+    // A number shared across vendors is not a family: "RX 580" is AMD's, the GTX 580 NVIDIA's.
+    let s = suggestions("RX 580");
+    assert!(!s.is_empty() && s.iter().all(|k| k.contains("RX")), "{s:?}");
+    assert!(!suggestions("Radeon RX 580")
+        .iter()
+        .any(|k| k.contains("GTX")));
     assert!(suggestions("Frobnicator 9000").is_empty());
     // A variant the table lacks is an error, never its sibling's numbers.
     for unknown in [

@@ -414,11 +414,14 @@ pub fn lookup_pci(vendor: u32, device: u32) -> Option<Matched> {
 
 /// The `n` table keys whose aliases read most like the query: only aliases that share a word
 /// with it once letters and digits are cut apart ("h", "100" for "H1OO" and "H100"; "tpu" for
-/// "TPU v9"), so "B300" never suggests the A30; then by shared words and by spelling
-/// (Jaro-Winkler).
+/// "TPU v9"), so "B300" never suggests the A30, and a word of letters where the query has one
+/// (a family: "rx", "gtx", "mi"), so "RX 580" never suggests the GTX 580; then by shared words
+/// and by spelling (Jaro-Winkler).
 pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
     let query = tokens.join(" ");
     let wanted = split_set(tokens);
+    let is_letters = |w: &&String| w.chars().all(|c| c.is_ascii_alphabetic());
+    let query_has_letters = wanted.iter().any(|w| is_letters(&w));
     let mut scored: Vec<(f64, &str)> = chips()
         .iter()
         .filter_map(|row| {
@@ -428,8 +431,11 @@ pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
                 .map(|a| {
                     let alias = normalize(a);
                     let spelling = strsim::jaro_winkler(&alias.join(" "), &query);
-                    let shared = split_set(&alias).intersection(&wanted).count();
-                    (shared > 0 && spelling > 0.6).then_some(spelling + shared as f64)
+                    let words = split_set(&alias);
+                    let shared = words.intersection(&wanted).count();
+                    let family =
+                        !query_has_letters || words.intersection(&wanted).any(|w| is_letters(&w));
+                    (shared > 0 && family && spelling > 0.6).then_some(spelling + shared as f64)
                 })
                 .fold(None, |a: Option<f64>, b| match (a, b) {
                     (Some(x), Some(y)) => Some(x.max(y)),
