@@ -287,3 +287,23 @@ fn a_plural_that_is_also_a_product_says_which_was_taken() {
     let m = lookup("A100s").unwrap();
     assert_eq!((m.row.key.as_str(), m.note), ("A100 SXM4 80GB", None));
 }
+
+#[test]
+fn a_memory_size_no_row_of_the_chip_has_is_noted() {
+    // The H100 with 94 GB is the NVL, a board of its own.
+    assert_eq!(lookup("H100 94GB").unwrap().row.key, "H100 NVL 94GB");
+    // No A100 has 96 GB: the 80GB row's figures, said.
+    let m = lookup("A100 96GB").unwrap();
+    assert_eq!(m.row.key, "A100 SXM4 80GB");
+    let note = m.note.unwrap_or_default();
+    assert!(note.contains("96 GB is not this row's memory"), "{note}");
+    // Sizes the row or its aliases have are not noted: the 32 GB V100, GH200's 480 GB.
+    for name in [
+        "V100 32GB",
+        "NVIDIA GH200 480GB",
+        "NVIDIA A100-SXM4-40GB",
+        "A100 80GB",
+    ] {
+        assert!(lookup(name).unwrap().note.is_none(), "{name}");
+    }
+}

@@ -333,6 +333,35 @@ fn plural_note(row: &ChipRow, singular: &[String], note: Option<String>) -> Opti
     Some(note.map_or(said.clone(), |n| format!("{n}; {said}")))
 }
 
+/// Where the name's memory size was dropped to find the row and is not the row's ("A100
+/// 96GB": no A100 row has 96 GB), the note says so, so that a size meant to pick another board
+/// does not pass unseen.
+fn memory_note(
+    row: &ChipRow,
+    tokens: &[String],
+    matched: &[String],
+    note: Option<String>,
+) -> Option<String> {
+    // A size one of the row's aliases names is the row's too ("v100 sxm2 32gb").
+    let aliased = |t: &String| row.aliases.iter().any(|a| normalize(a).contains(t));
+    let dropped: Vec<f64> = tokens
+        .iter()
+        .filter(|t| is_memory_token(t) && !matched.contains(t) && !aliased(t))
+        .filter_map(|t| t.trim_end_matches("gb").parse().ok())
+        .collect();
+    let Some(mem) = row.mem_gb else { return note };
+    if dropped.is_empty() || dropped.iter().any(|gb| (gb - mem).abs() < 0.5) {
+        return note;
+    }
+    let sizes: Vec<String> = dropped.iter().map(|gb| format!("{gb} GB")).collect();
+    let said = format!(
+        "the name's {} is not this row's memory: read as the {} ({mem} GB), whose figures are used",
+        sizes.join(" / "),
+        row.key
+    );
+    Some(note.map_or(said.clone(), |n| format!("{n}; {said}")))
+}
+
 /// Finds the table row for a device name as a driver or a paper writes it.
 pub fn lookup(name: &str) -> Result<Matched, LookupError> {
     let tokens = normalize(name);
@@ -379,6 +408,7 @@ pub fn lookup(name: &str) -> Result<Matched, LookupError> {
                 } else {
                     note.clone()
                 };
+                let note = memory_note(row, &tokens, wanted, note);
                 return Ok(Matched {
                     row,
                     by: MatchedBy::Name,
