@@ -158,7 +158,6 @@ fn calibrated(fit: &Fit) -> String {
         return String::new();
     }
     // shift = predicted - actual: below 0, later runs did more than the fit predicts.
-    let (ratio, more) = ((-c.shift).exp(), c.shift < 0.0);
     format!(
         ", calibrated on {} predictions of each later set of runs by the sets before it (their \
          errors' center, tracked run by run: later runs did {:.2}x {} of the peak than the fit \
@@ -166,8 +165,8 @@ fn calibrated(fit: &Fit) -> String {
          at {:.2}, the level adapted to how each set's interval held the next set's runs; or the \
          fit's own interval where wider)",
         c.predictions,
-        if more { ratio } else { 1.0 / ratio },
-        if more { "more" } else { "less" },
+        c.shift.abs().exp(),
+        if c.shift < 0.0 { "more" } else { "less" },
         c.half_width.exp(),
         c.level,
     )

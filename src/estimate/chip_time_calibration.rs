@@ -21,7 +21,7 @@
 //! spirit, without a coverage guarantee.
 
 use super::chip_time_fit::{EvidenceRun, Fit};
-use crate::measure::stats::quantile;
+use crate::measure::stats::median_of;
 
 /// The out-of-sample errors of the fit, summed up: a new run's ln utilization is predicted as
 /// the fit's mean less `shift`, within +- `half_width` at the level the earlier sets' record
@@ -64,10 +64,9 @@ pub enum Center {
 /// prediction; a choice, made after the thirteenth set was seen).
 const CENTER: Center = Center::Tracked(0.03);
 
+/// The median of errors the walk holds (never none: every set predicted has runs).
 fn median(errors: &[f64]) -> f64 {
-    let mut sorted = errors.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    quantile(&sorted, 0.5)
+    median_of(errors.iter().copied()).unwrap_or(f64::NAN)
 }
 
 /// -1, 0 or 1: an error on the center moves it neither way.

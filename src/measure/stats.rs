@@ -16,6 +16,16 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The median of `values`; None when there are none.
+pub fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(quantile(&v, 0.5))
+}
+
 pub fn summarize(samples: &[f64]) -> Stats {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);

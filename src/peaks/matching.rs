@@ -462,10 +462,10 @@ pub fn suggest(tokens: &[String], n: usize) -> Vec<String> {
                     let alias = normalize(a);
                     let spelling = strsim::jaro_winkler(&alias.join(" "), &query);
                     let words = split_set(&alias);
-                    let shared = words.intersection(&wanted).count();
-                    let family =
-                        !query_has_letters || words.intersection(&wanted).any(|w| is_letters(&w));
-                    (shared > 0 && family && spelling > 0.6).then_some(spelling + shared as f64)
+                    let shared: Vec<&String> = words.intersection(&wanted).collect();
+                    let family = !query_has_letters || shared.iter().any(is_letters);
+                    (!shared.is_empty() && family && spelling > 0.6)
+                        .then_some(spelling + shared.len() as f64)
                 })
                 .fold(None, |a: Option<f64>, b| match (a, b) {
                     (Some(x), Some(y)) => Some(x.max(y)),

@@ -4,9 +4,9 @@
 //! device time, as a bench's rate is. Telemetry samples fall into the windows they were taken
 //! in: the median clocks and power, the highest temperature, every throttle reason.
 
+use crate::measure::stats::median_of;
 use crate::results::sustain::Window;
 use crate::results::TelemetrySample;
-use crate::telemetry::median_of;
 
 /// The windows of one device so far.
 #[derive(Debug, Clone)]

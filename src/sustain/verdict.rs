@@ -5,13 +5,13 @@
 //! failure, or a drop beyond `max_drop`, fails. Among devices of one kind run alike, the one
 //! whose sustained rate is the threshold or more below their median is the outlier.
 
+use crate::measure::stats::median_of;
 use crate::output::percent;
 use crate::results::sustain::validate::{burst, sustained};
 use crate::results::sustain::{
     DeviceSeries, DropCause, Failure, FailureKind, Outlier, SustainVerdict, Window,
 };
 use crate::results::DeviceRecord;
-use crate::telemetry::median_of;
 use crate::units::sig;
 
 /// A drop this large or larger gets a cause (below it, run-to-run noise on a shared host; the

@@ -11,7 +11,7 @@ use nvml_wrapper::bitmasks::device::ThrottleReasons;
 use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
 use nvml_wrapper::{Device, Nvml};
 
-use crate::measure::stats::quantile;
+use crate::measure::stats::median_of;
 use crate::results::{Telemetry, TelemetrySample};
 
 /// Samples one device every `interval` on a background thread until `finish`: a GPU through
@@ -193,16 +193,6 @@ fn push(out: &Mutex<Vec<TelemetrySample>>, s: TelemetrySample) {
     out.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(s);
-}
-
-/// The median of `values`; None when there are none.
-pub(crate) fn median_of(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut v: Vec<f64> = values.collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(quantile(&v, 0.5))
 }
 
 pub fn summarize(
