@@ -365,7 +365,7 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
         (&"chip-time".into(), &"back-computed".into())
     );
     let source = s["source"].as_str().unwrap();
-    assert!(source.contains("fitted to the 150 runs"), "{source}");
+    assert!(source.contains("fitted to the 163 runs"), "{source}");
     assert!(source.contains("ln peak alone"), "{source}");
     // Published chip-time holds less than MFU x goodput of the tuned runs: below 1.
     assert!(f(s, "median") < 0.9, "{s}");
@@ -378,7 +378,7 @@ fn the_chip_time_factor_completes_the_priors_and_only_theirs() {
     let sigma = |v: &Value| f(&v["chip_time_factor"]["distribution"], "sigma");
     assert_eq!(sigma(&small), sigma(&large));
     assert!(width(&large) <= width(&small));
-    assert!(source.contains("calibrated on 127 predictions"), "{source}");
+    assert!(source.contains("calibrated on 140 predictions"), "{source}");
     let median = |v: &Value| f(&v["chip_time_factor"], "median");
     assert!(median(&small) < 0.8 * median(&large));
     // The same model on a slower chip uses more of its peak.
