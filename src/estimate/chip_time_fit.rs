@@ -248,6 +248,19 @@ mod tests {
     }
 
     #[test]
+    fn a_tpu_slice_name_gives_the_runs_chips() {
+        // "Cloud TPU v4-32" with no count: 16 chips (a v4 slice's number counts TensorCores),
+        // 8 hours, at the v4 chip's 275 TFLOP/s.
+        let run = evidence()
+            .iter()
+            .find(|r| r.run.starts_with("Epiplexity paper LLaMA-2-family 124M"))
+            .unwrap();
+        let chip_seconds = 16.0 * 0.333333 * 24.0 * 3600.0;
+        let want = 6.0 * 1.24e8 * 1.57e10 / (chip_seconds * 275e12);
+        assert!((run.ln_utilization.exp() / want - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn the_fit_solves_the_normal_equations_of_a_line_drawn_by_hand() {
         // y = 1 + 2 ln N - 0.5 ln P exactly: the fit returns the line and no residual.
         let runs: Vec<EvidenceRun> = [(1.0, 2.0), (2.0, 2.5), (3.0, 1.0), (4.0, 3.0)]
