@@ -162,7 +162,7 @@ fn calibrated(fit: &Fit) -> String {
         ", calibrated on {} predictions of each later set of runs by the sets before it (their \
          errors' center, tracked run by run: later runs did {:.2}x {} of the peak than the fit \
          predicts; the 90% interval is {:.2}x either way of that, the errors' conformal quantile \
-         at {:.2}, the level adapted to how each set's interval held the next set's runs; or the \
+         at {:.3}, the level adapted to how each set's interval held the next set's runs; or the \
          fit's own interval where wider)",
         c.predictions,
         c.shift.abs().exp(),
