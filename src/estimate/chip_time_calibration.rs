@@ -127,30 +127,26 @@ impl Calibration {
     /// the last: the median of all the errors before, or the median tracked run by run from the
     /// first set's.
     pub fn centers(errors_by_set: &[Vec<f64>], center: Center) -> (Vec<f64>, f64) {
-        let mut seen: Vec<f64> = Vec::new();
-        let mut tracked = 0.0;
+        let Some((first, later)) = errors_by_set.split_first() else {
+            return (Vec::new(), f64::NAN);
+        };
+        let mut seen = first.clone();
+        let mut tracked = median(first);
+        let now = |seen: &[f64], tracked: f64| match center {
+            Center::Median => median(seen),
+            Center::Tracked(_) => tracked,
+        };
         let mut before = Vec::new();
-        for (k, errors) in errors_by_set.iter().enumerate() {
-            if k == 0 {
-                tracked = median(errors);
-            } else {
-                before.push(match center {
-                    Center::Median => median(&seen),
-                    Center::Tracked(_) => tracked,
-                });
-                if let Center::Tracked(eta) = center {
-                    for e in errors {
-                        tracked += eta * sign(e - tracked);
-                    }
+        for errors in later {
+            before.push(now(&seen, tracked));
+            if let Center::Tracked(eta) = center {
+                for e in errors {
+                    tracked += eta * sign(e - tracked);
                 }
             }
             seen.extend(errors);
         }
-        let last = match center {
-            Center::Median => median(&seen),
-            Center::Tracked(_) => tracked,
-        };
-        (before, last)
+        (before, now(&seen, tracked))
     }
 
     /// The errors of each set in order: each set after the first is checked against the
@@ -197,14 +193,13 @@ impl Calibration {
         }
         let level = level.clamp(0.5, 1.0);
         let n = errors.len();
-        let shift = center;
-        let mut distances: Vec<f64> = errors.iter().map(|e| (e - shift).abs()).collect();
+        let mut distances: Vec<f64> = errors.iter().map(|e| (e - center).abs()).collect();
         distances.sort_by(f64::total_cmp);
         // Less a hair: the level is a sum of steps, whose rounding may put level x (n + 1) a
         // hair above the whole number it is.
         let rank = ((level * (n + 1) as f64 - 1e-9).ceil() as usize).clamp(1, n);
         Calibration {
-            shift,
+            shift: center,
             half_width: distances[rank - 1],
             level,
             predictions: n,

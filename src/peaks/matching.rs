@@ -330,7 +330,15 @@ fn plural_note(row: &ChipRow, singular: &[String], note: Option<String>) -> Opti
         "read as the {}, a product of its own; for {} (the plural), write the name without the 's'",
         row.key, other.key
     );
-    Some(note.map_or(said.clone(), |n| format!("{n}; {said}")))
+    Some(joined(note, said))
+}
+
+/// A note with `said` after what it already held.
+fn joined(note: Option<String>, said: String) -> String {
+    match note {
+        Some(n) => format!("{n}; {said}"),
+        None => said,
+    }
 }
 
 /// Where the name's memory size was dropped to find the row and is not the row's ("A100
@@ -342,6 +350,7 @@ fn memory_note(
     matched: &[String],
     note: Option<String>,
 ) -> Option<String> {
+    let Some(mem) = row.mem_gb else { return note };
     // A size one of the row's aliases names is the row's too ("v100 sxm2 32gb").
     let aliased = |t: &String| row.aliases.iter().any(|a| normalize(a).contains(t));
     let dropped: Vec<f64> = tokens
@@ -349,7 +358,6 @@ fn memory_note(
         .filter(|t| is_memory_token(t) && !matched.contains(t) && !aliased(t))
         .filter_map(|t| t.trim_end_matches("gb").parse().ok())
         .collect();
-    let Some(mem) = row.mem_gb else { return note };
     if dropped.is_empty() || dropped.iter().any(|gb| (gb - mem).abs() < 0.5) {
         return note;
     }
@@ -359,7 +367,7 @@ fn memory_note(
         sizes.join(" / "),
         row.key
     );
-    Some(note.map_or(said.clone(), |n| format!("{n}; {said}")))
+    Some(joined(note, said))
 }
 
 /// Finds the table row for a device name as a driver or a paper writes it.
